@@ -1,0 +1,3 @@
+"""Sidekick: an offline reading companion for children."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from sidekick.cli import main
+
+raise SystemExit(main())

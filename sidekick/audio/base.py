@@ -1,0 +1,32 @@
+"""Audio in and out. Sources yield 16 kHz mono int16 PCM; sinks play float32 audio."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+import numpy as np
+
+CHUNK_SECONDS = 0.1  # 100 ms chunks: small enough for live highlighting
+
+
+class AudioSource(Protocol):
+    """Where the child's voice comes from (a microphone or a WAV file)."""
+
+    name: str
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield 16 kHz mono int16 PCM chunks until the source ends or :meth:`close`."""
+
+    def close(self) -> None: ...
+
+
+class AudioSink(Protocol):
+    """Where Sidekick's voice goes (a speaker or WAV files)."""
+
+    name: str
+
+    def play(self, audio: np.ndarray, sample_rate: int) -> None:
+        """Play (or write) audio; blocks until done or :meth:`stop` is called."""
+
+    def stop(self) -> None: ...

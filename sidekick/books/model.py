@@ -1,0 +1,53 @@
+"""The book model: pages -> sentences -> words, with character offsets into the page text.
+
+Offsets let the UI highlight exactly the characters the author wrote, while the reading
+check works on the normalized form of each word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # as written, e.g. "Don't" or "fox,"-less "fox"
+    norm: str  # lower case, letters/digits/apostrophes only, e.g. "don't"
+    start: int  # character offset in Page.text
+    end: int  # exclusive
+    index: int  # position among the page's words, from 0
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    start: int
+    end: int
+    words: tuple[Word, ...]
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int  # from 1
+    text: str
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return tuple(w for s in self.sentences for w in s.words)
+
+
+@dataclass
+class Book:
+    title: str
+    pages: list[Page]
+    author: str = ""
+    level: str = ""  # free text from the metadata, e.g. "early reader" or "grade 2"
+    path: Path | None = None
+    bundled: bool = False
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(p.words) for p in self.pages)

@@ -1,0 +1,193 @@
+"""The ``sidekick`` command. Every user-facing failure is one line on stderr, no traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sidekick.errors import SidekickError
+from sidekick.settings import Settings, Share
+
+EXAMPLES = """\
+examples:
+  sidekick                                  open the library and read with a child
+  sidekick app pip-and-the-puddle           open a book directly
+  sidekick read BOOK --child-audio kid.wav --speaker-out out/ --json
+  sidekick say "Once upon a time." -o hello.wav
+  sidekick models install                   get the English Vosk model (40 MB)
+
+Nothing is sent anywhere, and the child's voice is never written to disk.
+"""
+
+
+def _session_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("reading")
+    g.add_argument(
+        "--share", choices=[s.value for s in Share], default=Share.TAKE_TURNS.value,
+        help="how much the child reads: sidekick = Sidekick reads everything, a-little = the "
+        "child reads one page in three, a-lot = up to four pages in a row, take-turns = "
+        "alternate pages (default)",
+    )  # fmt: skip
+    g.add_argument("--stall", type=float, default=3.0, metavar="SECONDS",
+                   help="wait this long on a word before Sidekick says it (default 3)")
+    g.add_argument("--start-page", type=int, default=1, metavar="N")
+    g = p.add_argument_group("voice and listening")
+    g.add_argument("--voice", default="standard", help="Sidekick's voice (default: standard)")
+    g.add_argument("--rate", type=float, default=1.0, help="speaking rate, 0.5-1.5 (default 1)")
+    g.add_argument("--engine", choices=["vosk", "pocketsphinx"],
+                   help="recognizer (default: Vosk if an English model is found)")
+    g.add_argument("--vosk-model", metavar="PATH", help="Vosk model directory")
+    g.add_argument("--input-device", metavar="DEVICE", help="microphone (sounddevice name/index)")
+
+
+def _settings(args: argparse.Namespace, **over: object) -> Settings:
+    if not 0.5 <= args.rate <= 1.5:
+        raise SidekickError("--rate must be between 0.5 and 1.5.")
+    if args.stall <= 0:
+        raise SidekickError("--stall must be more than 0 seconds.")
+    device = args.input_device
+    if isinstance(device, str) and device.isdigit():
+        device = int(device)
+    s = Settings(
+        share=Share(args.share), stall_s=args.stall, voice=args.voice, rate=args.rate,
+        engine=args.engine, vosk_model=args.vosk_model, input_device=device,
+    )  # fmt: skip
+    for k, v in over.items():
+        setattr(s, k, v)
+    return s
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="sidekick",
+        description="Sidekick: an offline reading companion. A child and Sidekick take turns "
+        "reading a book aloud; local speech recognition follows the child's reading.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    app = sub.add_parser("app", help="the terminal app (the default command)")
+    app.add_argument("book", nargs="?", help="open this book directly (file or bundled name)")
+    app.add_argument("--child-audio", default="mic", metavar="WAV_OR_DIR",
+                     help="use WAV files instead of the microphone")
+    app.add_argument("--speaker-out", default="speaker", metavar="DIR",
+                     help="write Sidekick's speech to WAV files in DIR instead of the speaker")
+    _session_args(app)
+
+    read = sub.add_parser(
+        "read", help="read a book with no UI (scripted runs, demos)",
+        description="Run the turn loop without the terminal UI. Child turns come from WAV files "
+        "(in name order, one per child turn); Sidekick's speech is written as WAV files.",
+    )  # fmt: skip
+    read.add_argument("book", help="book file or bundled book name")
+    read.add_argument("--child-audio", required=True, metavar="WAV_OR_DIR")
+    read.add_argument("--speaker-out", required=True, metavar="DIR")
+    read.add_argument("--json", action="store_true", help="one JSON object per event and line")
+    read.add_argument("--realtime", action="store_true",
+                      help="feed child audio at real-time pace (default: as fast as possible)")
+    _session_args(read)
+
+    say = sub.add_parser("say", help="speak text into a WAV file")
+    say.add_argument("text")
+    say.add_argument("-o", "--output", required=True, metavar="WAV")
+    say.add_argument("--voice", default="standard")
+    say.add_argument("--style", help="voice style, e.g. storytelling or neutral")
+    say.add_argument("--rate", type=float, default=1.0)
+
+    books = sub.add_parser("books", help="list the books in the library")
+    books.set_defaults(command="books")
+
+    models = sub.add_parser("models", help="speech recognition models")
+    models.add_argument("action", choices=["install", "status"],
+                        help="install: download the small English Vosk model (checksum-verified)"
+                        "; status: which model would be used")
+    models.add_argument("--vosk-model", metavar="PATH")
+
+    sub.add_parser("setup", help="install missing system packages (libportaudio2)")
+    return p
+
+
+def _cmd_say(args: argparse.Namespace) -> int:
+    import numpy as np
+    import soundfile as sf
+
+    from sidekick.speaking.registry import load_voice
+
+    voice = load_voice(args.voice)
+    parts = []
+    for spoken in voice.speak(args.text, style=args.style, rate=args.rate):
+        parts += [spoken.audio, np.zeros(int(0.3 * voice.sample_rate), dtype=np.float32)]
+    if not parts:
+        raise SidekickError("Nothing to say: the text has no words.")
+    out = Path(args.output)
+    try:
+        sf.write(out, np.concatenate(parts), voice.sample_rate)
+    except (OSError, RuntimeError) as exc:
+        raise SidekickError(f"Could not write {out}: {exc}") from exc
+    print(out)
+    return 0
+
+
+def _cmd_books() -> int:
+    from sidekick.books.library import list_books
+
+    books, problems = list_books()
+    for b in books:
+        where = "bundled" if b.bundled else str(b.path)
+        print(f"{b.title:40} {b.level or '-':16} {len(b.pages):3} pages  {where}")
+    for line in problems:
+        print(f"problem: {line}", file=sys.stderr)
+    return 0
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from sidekick.listening import models
+
+    if args.action == "install":
+        print(models.install_vosk_model())
+        return 0
+    found = models.find_vosk_model(args.vosk_model)
+    print(f"Vosk English model: {found}" if found else
+          "No English Vosk model: pocketsphinx is used. Run `sidekick models install`.")
+    return 0
+
+
+def run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv or ["app"])
+    if args.command == "say":
+        return _cmd_say(args)
+    if args.command == "books":
+        return _cmd_books()
+    if args.command == "models":
+        return _cmd_models(args)
+    if args.command == "setup":
+        from sidekick.setup_system import install_system_packages
+
+        return install_system_packages()
+    from sidekick.books.library import find_book
+
+    if args.command == "read":
+        from sidekick.headless import run_headless
+
+        book = find_book(args.book)
+        settings = _settings(args, child_audio=args.child_audio, speech_out=args.speaker_out,
+                             realtime=args.realtime)
+        run_headless(book, settings, as_json=args.json, start_page=args.start_page)
+        return 0
+    from sidekick.ui.app import run_app
+
+    book = find_book(args.book) if args.book else None
+    run_app(_settings(args, child_audio=args.child_audio, speech_out=args.speaker_out), book)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return run(sys.argv[1:] if argv is None else argv)
+    except SidekickError as exc:
+        print(f"sidekick: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,45 @@
+"""The listening interface: 16 kHz mono int16 PCM in, word hypotheses out.
+
+Engines (Vosk, pocketsphinx) implement :class:`Listener`. Nothing here imports Textual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+SAMPLE_RATE = 16_000
+
+
+@dataclass(frozen=True)
+class HeardWord:
+    word: str  # lower case, as the engine spelled it
+    start: float | None = None  # seconds from the start of the utterance, when known
+    end: float | None = None
+    conf: float | None = None
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    words: tuple[HeardWord, ...]
+    final: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.word for w in self.words)
+
+
+class Listener(Protocol):
+    """A streaming recognizer for one page at a time."""
+
+    #: Shown to the user, e.g. "Vosk (vosk-model-small-en-us-0.15)" or "pocketsphinx".
+    name: str
+
+    def start(self, expected_words: list[str]) -> None:
+        """Begin an utterance, restricting recognition to this page's words (plus unknowns)."""
+
+    def accept(self, pcm: bytes) -> Hypothesis:
+        """Feed a chunk of 16 kHz int16 PCM; return the current (partial) hypothesis."""
+
+    def finish(self) -> Hypothesis:
+        """End the utterance; return the final hypothesis with word times where available."""

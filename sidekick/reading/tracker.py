@@ -1,0 +1,98 @@
+"""Follow a child reading a page, from a recognizer's (partial) hypotheses.
+
+First version of the reading check: words are marked read as soon as the recognizer hears
+them in order; a reader may skip ahead (confirmed by the next word too), repeat words or
+insert words without penalty; a word is never un-marked. When the reader makes no progress
+for ``stall_s`` seconds of audio, the current word is handed to Sidekick to say
+(``assisted``) and the reader moves on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sidekick.listening.base import Hypothesis
+from sidekick.reading.matching import same_word
+
+LOOKAHEAD = 4  # how many words a reader may skip in one go and still be followed
+
+
+@dataclass
+class Progress:
+    """What changed with one update."""
+
+    read: list[int] = field(default_factory=list)  # word indexes newly read by the child
+    stuck: int | None = None  # word index the child is stuck on (Sidekick should say it)
+
+
+class ReadingTracker:
+    def __init__(self, expected: list[str], stall_s: float = 3.0, first_word_grace_s: float = 2.0):
+        self.expected = expected
+        self.stall_s = stall_s
+        self.first_word_grace_s = first_word_grace_s
+        self.read: set[int] = set()
+        self.assisted: set[int] = set()
+        self.read_at: dict[int, float] = {}
+        self._last_progress_t = 0.0
+
+    @property
+    def position(self) -> int:
+        """Index of the next word to read (len(expected) when the page is done)."""
+        return max(self.read | self.assisted, default=-1) + 1
+
+    @property
+    def finished(self) -> bool:
+        return self.position >= len(self.expected)
+
+    def _align(self, heard: list[str]) -> list[int]:
+        """Indexes of expected words matched by the heard words, walking forward only."""
+        n = len(self.expected)
+        done = self.read | self.assisted
+        matched: list[int] = []
+        pos = 0
+        for h, word in enumerate(heard):
+            nxt = heard[h + 1] if h + 1 < len(heard) else None
+            skipped = 0
+            j = pos
+            while j < n and skipped <= LOOKAHEAD:
+                if same_word(word, self.expected[j]):
+                    confirmed = (
+                        skipped == 0
+                        or (nxt is not None and j + 1 < n and same_word(nxt, self.expected[j + 1]))
+                        or j == n - 1
+                    )
+                    if confirmed:
+                        matched.append(j)
+                        pos = j + 1
+                    break
+                if j not in done:  # stepping over words already read/assisted is free
+                    skipped += 1
+                j += 1
+        return matched
+
+    def update(self, hyp: Hypothesis, t: float) -> Progress:
+        """Take the latest hypothesis for this page at audio time ``t`` (seconds)."""
+        progress = Progress()
+        for j in self._align([w.word for w in hyp.words]):
+            if j not in self.read and j not in self.assisted:
+                self.read.add(j)
+                self.read_at[j] = t
+                progress.read.append(j)
+        if progress.read:
+            self._last_progress_t = t
+        elif not self.finished:
+            wait = self.stall_s + (self.first_word_grace_s if not self.read else 0.0)
+            if t - self._last_progress_t >= wait:
+                progress.stuck = self.position
+                self.assisted.add(self.position)
+                self._last_progress_t = t
+        return progress
+
+    def help_current(self, t: float) -> int | None:
+        """The reader asked for the current word: mark it assisted and return it."""
+        if self.finished:
+            return None
+        j = self.position
+        self.assisted.add(j)
+        self._last_progress_t = t
+        return j

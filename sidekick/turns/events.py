@@ -1,0 +1,104 @@
+"""Events the turn loop emits. The UI turns them into Textual messages; headless mode
+prints them as JSON lines. Times ``t`` are seconds of audio since the turn started."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Reader = Literal["child", "sidekick"]
+
+
+@dataclass(frozen=True)
+class Event:
+    def to_json(self) -> dict:
+        return {"event": EVENT_NAMES[type(self)], **asdict(self)}
+
+
+@dataclass(frozen=True)
+class Notice(Event):
+    """Something the user should know, e.g. which engine is in use or a missing device."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class TurnStart(Event):
+    turn: int
+    reader: Reader
+    page: int  # page number, from 1
+
+
+@dataclass(frozen=True)
+class WordRead(Event):
+    """The child read word ``index`` of the page (the UI lights it up)."""
+
+    page: int
+    index: int
+    word: str
+    t: float
+
+
+@dataclass(frozen=True)
+class CurrentWord(Event):
+    """Where the reader is now: the next word to be read (child) or being read (Sidekick)."""
+
+    page: int
+    index: int
+
+
+@dataclass(frozen=True)
+class StuckWordHelped(Event):
+    """The child stalled on word ``index``; Sidekick said it."""
+
+    page: int
+    index: int
+    word: str
+    t: float
+
+
+@dataclass(frozen=True)
+class SpeechWritten(Event):
+    """Sidekick's speech went to a WAV file (headless or file output)."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Praise(Event):
+    text: str
+
+
+@dataclass(frozen=True)
+class TurnEnd(Event):
+    turn: int
+    reader: Reader
+    page: int
+    words_read: int
+    words_total: int
+    assisted: int
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class PageDone(Event):
+    page: int
+
+
+@dataclass(frozen=True)
+class BookDone(Event):
+    title: str
+
+
+EVENT_NAMES: dict[type, str] = {
+    Notice: "notice",
+    TurnStart: "turn_start",
+    WordRead: "word_read",
+    CurrentWord: "current_word",
+    StuckWordHelped: "stuck_word_helped",
+    SpeechWritten: "speech_written",
+    Praise: "praise",
+    TurnEnd: "turn_end",
+    PageDone: "page_done",
+    BookDone: "book_done",
+}

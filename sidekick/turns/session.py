@@ -1,0 +1,287 @@
+"""The turn loop: the child and Sidekick take turns reading a book, page by page.
+
+UI-agnostic: it reports everything through ``on_event`` (Textual messages in the app, JSON
+lines in headless mode) and runs blocking, so the app calls :meth:`ReadingSession.run` in a
+thread worker. Control methods (:meth:`end_turn`, :meth:`help_word`, ...) are thread-safe.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from sidekick.audio.base import AudioSink, AudioSource
+from sidekick.books.model import Book, Page
+from sidekick.errors import AudioDeviceError, SidekickError
+from sidekick.listening.base import SAMPLE_RATE, Hypothesis, Listener
+from sidekick.reading.matching import spoken_form
+from sidekick.reading.tracker import ReadingTracker
+from sidekick.settings import Settings
+from sidekick.speaking.base import SpokenSentence, Voice
+from sidekick.turns import events as ev
+from sidekick.turns.plan import reading_plan
+from sidekick.turns.praise import PraiseMaker
+
+SENTENCE_GAP_S = 0.35  # pause between sentences when Sidekick reads
+
+
+def child_audio_files(spec: str) -> list[Path]:
+    """A WAV file, or the WAV files of a folder in name order (one per child turn)."""
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".wav")
+        if not files:
+            raise SidekickError(f"No .wav files in {path}.")
+        return files
+    if not path.is_file():
+        raise SidekickError(f"Child audio not found: {path}")
+    return [path]
+
+
+class ReadingSession:
+    def __init__(
+        self,
+        book: Book,
+        settings: Settings,
+        on_event: Callable[[ev.Event], None],
+        *,
+        start_page: int = 1,
+        listener: Listener | None = None,
+        voice: Voice | None = None,
+    ) -> None:
+        if not 1 <= start_page <= len(book.pages):
+            raise SidekickError(f"'{book.title}' has pages 1 to {len(book.pages)}.")
+        self.book = book
+        self.settings = settings
+        self.emit = on_event
+        self.start_page = start_page
+        self.listener = listener
+        self.voice = voice
+        self.engine_name = ""
+        self.voice_name = ""
+        self._stop = threading.Event()
+        self._end_turn = threading.Event()
+        self._help = threading.Event()
+        self._repeat = threading.Event()
+        self._resume = threading.Event()
+        self._resume.set()
+        self._praise = PraiseMaker()
+        self._files: list[Path] | None = None
+        self._sink: AudioSink | None = None
+        self._turn = 0
+        self._speech_threads: list[threading.Thread] = []
+
+    # -- controls (thread-safe) -------------------------------------------------------------
+    def stop(self) -> None:
+        self._stop.set()
+        self._end_turn.set()
+        self._resume.set()
+        if self._sink is not None:
+            self._sink.stop()
+
+    def end_turn(self) -> None:
+        self._end_turn.set()
+        if self._sink is not None:
+            self._sink.stop()
+
+    def help_word(self) -> None:
+        self._help.set()
+
+    def repeat(self) -> None:
+        self._repeat.set()
+        if self._sink is not None:
+            self._sink.stop()
+
+    def toggle_pause(self) -> bool:
+        if self._resume.is_set():
+            self._resume.clear()
+            return True
+        self._resume.set()
+        return False
+
+    def plan(self) -> list[ev.Reader]:
+        return reading_plan(self.settings.share, len(self.book.pages), self.start_page)
+
+    # -- setup ------------------------------------------------------------------------------
+    def _setup(self) -> None:
+        from sidekick.audio import devices, sinks
+        from sidekick.listening import create_listener
+        from sidekick.speaking.registry import load_voice
+
+        s = self.settings
+        if self.voice is None:
+            self.voice = load_voice(s.voice)
+        self.voice_name = self.voice.name
+        if "child" in self.plan():
+            if s.child_audio != "mic":
+                self._files = child_audio_files(s.child_audio)
+            elif reason := devices.probe_input():
+                self.emit(ev.Notice(
+                    f"No microphone ({reason}). Press Enter when the page is read, "
+                    "or choose file audio in Settings."
+                ))  # fmt: skip
+            if self.listener is None and (self._files is not None or s.child_audio == "mic"):
+                self.listener, notice = create_listener(s.engine, s.vosk_model)
+                if notice:
+                    self.emit(ev.Notice(notice))
+        self.engine_name = self.listener.name if self.listener else "none"
+        if s.speech_out != "speaker":
+            self._sink = sinks.WavDirSink(Path(s.speech_out).expanduser())
+        elif reason := devices.probe_output():
+            self.emit(ev.Notice(f"No speaker ({reason}): Sidekick's reading is shown on screen."))
+            self._sink = sinks.SilentSink()
+        else:
+            self._sink = sinks.SpeakerSink()
+        self.emit(ev.Notice(f"Listening with {self.engine_name}; voice: {self.voice_name}."))
+
+    def _next_source(self) -> AudioSource | None:
+        """Audio for the next child turn, or None for manual advance."""
+        from sidekick.audio import sources
+
+        if self._files is not None:
+            if not self._files:
+                return None
+            return sources.WavFileSource(self._files.pop(0), realtime=self.settings.realtime)
+        try:
+            return sources.MicrophoneSource(self.settings.input_device)
+        except AudioDeviceError:
+            return None
+
+    # -- the loop ---------------------------------------------------------------------------
+    def run(self) -> None:
+        self._setup()
+        pages = self.book.pages[self.start_page - 1 :]
+        for page, reader in zip(pages, self.plan(), strict=True):
+            if self._stop.is_set():
+                break
+            if reader == "child" and self._files is not None and not self._files:
+                self.emit(ev.Notice("No more child audio files: stopping."))
+                break
+            self._turn += 1
+            self._end_turn.clear()
+            self.emit(ev.TurnStart(self._turn, reader, page.number))
+            t0 = time.monotonic()
+            if reader == "child":
+                read, assisted, audio_s = self._child_turn(page)
+                self.emit(ev.Praise(self._praise.praise(page.words, read, assisted)))
+                self.emit(ev.TurnEnd(
+                    self._turn, "child", page.number, len(read), len(page.words),
+                    len(assisted), round(audio_s or time.monotonic() - t0, 2),
+                ))  # fmt: skip
+            else:
+                self._sidekick_turn(page)
+                self.emit(ev.TurnEnd(
+                    self._turn, "sidekick", page.number, len(page.words), len(page.words), 0,
+                    round(time.monotonic() - t0, 2),
+                ))  # fmt: skip
+            if self._stop.is_set():
+                break
+            self.emit(ev.PageDone(page.number))
+        else:
+            self.emit(ev.BookDone(self.book.title))
+        for thread in self._speech_threads:
+            thread.join()
+
+    def _child_turn(self, page: Page) -> tuple[set[int], set[int], float]:
+        words = page.words
+        tracker = ReadingTracker([w.norm for w in words], stall_s=self.settings.stall_s)
+        source = self._next_source() if self.listener else None
+        self.emit(ev.CurrentWord(page.number, 0))
+        if source is None:  # manual advance: wait for the key
+            while not self._end_turn.wait(0.1):
+                if self._help.is_set():
+                    self._help.clear()
+                    self._say_word(page, tracker.help_current(0.0), 0.0)
+            return set(), tracker.assisted, 0.0
+        assert self.listener is not None
+        self.listener.start([spoken_form(w.text) for w in words])
+        t = 0.0
+        try:
+            for chunk in source.chunks():
+                self._resume.wait()
+                t += len(chunk) / (2 * SAMPLE_RATE)
+                self._apply(page, tracker, self.listener.accept(chunk), t)
+                if self._help.is_set():
+                    self._help.clear()
+                    self._say_word(page, tracker.help_current(t), t)
+                if tracker.finished or self._end_turn.is_set():
+                    break
+        finally:
+            source.close()
+        self._apply(page, tracker, self.listener.finish(), t, final=True)
+        return tracker.read, tracker.assisted, t
+
+    def _apply(
+        self, page: Page, tracker: ReadingTracker, hyp: Hypothesis, t: float, final: bool = False
+    ) -> None:
+        progress = tracker.update(hyp, t)
+        for i in progress.read:
+            self.emit(ev.WordRead(page.number, i, page.words[i].text, round(t, 2)))
+        if progress.stuck is not None and not final:
+            self._say_word(page, progress.stuck, t)
+        if (progress.read or progress.stuck is not None) and not tracker.finished:
+            self.emit(ev.CurrentWord(page.number, tracker.position))
+
+    def _say_word(self, page: Page, index: int | None, t: float) -> None:
+        if index is None:
+            return
+        word = page.words[index]
+        self.emit(ev.StuckWordHelped(page.number, index, word.text, round(t, 2)))
+        assert self.voice is not None
+        audio = np.concatenate([s.audio for s in self.voice.speak(word.text, rate=0.9)])
+        # Played beside the listening loop, so the child's audio keeps flowing meanwhile.
+        thread = threading.Thread(target=self._play, args=(audio, self.voice.sample_rate))
+        thread.start()
+        self._speech_threads.append(thread)
+
+    def _play(self, audio: np.ndarray, sample_rate: int) -> None:
+        assert self._sink is not None
+        self._sink.play(audio, sample_rate)
+        if path := getattr(self._sink, "last_path", None):
+            self.emit(ev.SpeechWritten(str(path)))
+
+    def _sentences(self, page: Page) -> Iterator[tuple[int, SpokenSentence]]:
+        """Synthesize ahead in a thread: sentence n+1 is made while sentence n plays."""
+        assert self.voice is not None
+        out: queue.Queue = queue.Queue(maxsize=2)
+
+        def produce() -> None:
+            try:
+                for sentence in page.sentences:
+                    if self._stop.is_set() or self._end_turn.is_set():
+                        break
+                    for spoken in self.voice.speak(sentence.text, rate=self.settings.rate):
+                        out.put((sentence.words[0].index if sentence.words else 0, spoken))
+            finally:
+                out.put(None)
+
+        threading.Thread(target=produce, daemon=True).start()
+        while (item := out.get()) is not None:
+            yield item
+
+    def _sidekick_turn(self, page: Page) -> None:
+        assert self._sink is not None and self.voice is not None
+        while True:
+            self._repeat.clear()
+            writes_files = hasattr(self._sink, "last_path")
+            parts: list[np.ndarray] = []
+            rate = self.voice.sample_rate
+            gap = np.zeros(int(SENTENCE_GAP_S * rate), dtype=np.float32)
+            for first_word, spoken in self._sentences(page):
+                self._resume.wait()
+                if self._end_turn.is_set() or self._repeat.is_set():
+                    break
+                self.emit(ev.CurrentWord(page.number, first_word))
+                if writes_files:  # one WAV per turn
+                    parts += [spoken.audio, gap]
+                else:
+                    self._sink.play(np.concatenate([spoken.audio, gap]), rate)
+            if parts:
+                self._play(np.concatenate(parts), rate)
+            if not self._repeat.is_set() or self._stop.is_set():
+                return

