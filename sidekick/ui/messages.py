@@ -39,3 +39,15 @@ class BooksLoaded(Message, bubble=False):
         super().__init__()
         self.books = books
         self.problems = problems
+
+
+class OpenBook(Message):
+    """A screen asks the app to open the reader on ``book``."""
+
+    def __init__(self, book: Book) -> None:
+        super().__init__()
+        self.book = book
+
+
+class OpenSettings(Message):
+    """A screen asks the app to open the settings screen."""

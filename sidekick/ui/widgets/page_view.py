@@ -14,8 +14,8 @@ class PageView(Widget):
     """Shows one page and marks its words as the session reports them.
 
     Word marks (by ``Word.index``): ``read`` (the child read it), ``helped`` (Sidekick said it
-    for the child), ``spoken`` (read aloud by Sidekick on its turn) and ``current`` (the next
-    word to read, or the word Sidekick is saying). Styles come from the component classes,
+    for the child), ``spoken`` (read aloud by Sidekick on its turn), ``reading`` (the sentence
+    Sidekick is saying now) and ``current`` (the next word to read, or where Sidekick is). Styles come from the component classes,
     so app.tcss decides the colours; spans cover exactly ``Word.start:Word.end``.
     """
 
@@ -23,6 +23,7 @@ class PageView(Widget):
         "page-view--read",
         "page-view--helped",
         "page-view--spoken",
+        "page-view--reading",
         "page-view--current",
     }
 
@@ -41,6 +42,7 @@ class PageView(Widget):
         self.read: set[int] = set()
         self.helped: set[int] = set()
         self.spoken: set[int] = set()
+        self.reading: set[int] = set()
         self.current: int | None = None
 
     # -- state -------------------------------------------------------------------------
@@ -55,6 +57,7 @@ class PageView(Widget):
         self.read.clear()
         self.helped.clear()
         self.spoken.clear()
+        self.reading.clear()
         self.current = None
         self.refresh(layout=True)
 
@@ -70,18 +73,35 @@ class PageView(Widget):
         self.spoken.update(indices)
         self.refresh()
 
+    def set_reading(self, indices: range | set[int]) -> None:
+        self.reading = set(indices)
+        self.refresh()
+
+    def sentence_of(self, index: int) -> range:
+        """The word indices of the sentence holding word ``index``."""
+        for sentence in self.page.sentences if self.page is not None else ():
+            if sentence.words and sentence.words[0].index <= index <= sentence.words[-1].index:
+                return range(sentence.words[0].index, sentence.words[-1].index + 1)
+        return range(index, index + 1)
+
     def set_current(self, index: int | None) -> None:
         self.current = index
         self.refresh()
 
     def words(self, mark: str) -> list[str]:
-        """The written words with a mark ("read", "helped", "spoken" or "current")."""
+        """The written words with a mark ("read", "helped", "spoken", "reading", "current")."""
         if self.page is None:
             return []
         if mark == "current":
             indices = {self.current} if self.current is not None else set()
         else:
-            indices = {"read": self.read, "helped": self.helped, "spoken": self.spoken}[mark]
+            marks = {
+                "read": self.read,
+                "helped": self.helped,
+                "spoken": self.spoken,
+                "reading": self.reading,
+            }
+            indices = marks[mark]
         return [w.text for w in self.page.words if w.index in indices]
 
     # -- rendering ---------------------------------------------------------------------
@@ -91,6 +111,8 @@ class PageView(Widget):
             styles.append("page-view--helped")
         elif word.index in self.read:
             styles.append("page-view--read")
+        elif word.index in self.reading:
+            styles.append("page-view--reading")
         elif word.index in self.spoken:
             styles.append("page-view--spoken")
         if word.index == self.current:

@@ -1,0 +1,62 @@
+"""Finding audio devices without crashing when there are none (or no PortAudio at all)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from sidekick.errors import AudioDeviceError
+
+NO_MIC_HINT = "use --child-audio FILE or manual advance"
+NO_SPEAKER_HINT = "the voice can be written to WAV files or run silently instead"
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message squeezed onto one line."""
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def load_sounddevice() -> ModuleType:
+    """Import sounddevice lazily; AudioDeviceError if the PortAudio library is missing."""
+    try:
+        import sounddevice
+    except OSError as exc:  # libportaudio2 (Debian/Ubuntu) or portaudio is not installed
+        raise AudioDeviceError(
+            f"PortAudio is not installed ({one_line(exc)}); install libportaudio2"
+        ) from exc
+    return sounddevice
+
+
+def check_device(kind: str, device: int | str | None = None) -> dict[str, Any]:
+    """The device's info dict for ``kind`` "input" or "output"; AudioDeviceError (a bare
+    reason, no prefix) if there is no such usable device."""
+    sd = load_sounddevice()
+    try:
+        info = dict(sd.query_devices(device, kind=kind))
+    except (sd.PortAudioError, ValueError) as exc:
+        where = "on this computer" if device is None else f"named {device!r}"
+        raise AudioDeviceError(f"no {kind} device {where} ({one_line(exc)})") from exc
+    if not info.get(f"max_{kind}_channels"):
+        raise AudioDeviceError(f"device {info.get('name', device)!r} has no {kind} channels")
+    return info
+
+
+def _probe(kind: str, device: int | str | None) -> str | None:
+    try:
+        check_device(kind, device)
+    except AudioDeviceError as exc:
+        return str(exc)
+    except Exception as exc:  # a probe never raises
+        return f"{kind} device check failed ({one_line(exc)})"
+    return None
+
+
+def probe_input(device: int | str | None = None) -> str | None:
+    """None if a microphone is usable, otherwise a one-line reason. Never raises."""
+    return _probe("input", device)
+
+
+def probe_output(device: int | str | None = None) -> str | None:
+    """None if a speaker is usable, otherwise a one-line reason. Never raises."""
+    return _probe("output", device)

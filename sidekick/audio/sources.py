@@ -1,0 +1,132 @@
+"""Audio sources: a WAV file or a microphone, both yielding 16 kHz mono int16 PCM chunks."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from sidekick.audio.base import CHUNK_SECONDS
+from sidekick.audio.devices import NO_MIC_HINT, check_device, load_sounddevice, one_line
+from sidekick.audio.resample import StreamResampler, float_to_pcm
+from sidekick.errors import AudioDeviceError
+
+SAMPLE_RATE = 16_000  # the recognizers' rate (same as sidekick.listening.base.SAMPLE_RATE)
+CHUNK_FRAMES = int(round(SAMPLE_RATE * CHUNK_SECONDS))
+
+
+class WavFileSource:
+    """Any audio file soundfile can read (WAV, FLAC, ...), downmixed and resampled to 16 kHz.
+
+    ``realtime=True`` paces the chunks at wall-clock speed, like a microphone would deliver
+    them; ``realtime=False`` yields them as fast as they are read. :meth:`close` (from any
+    thread) ends :meth:`chunks` early.
+    """
+
+    def __init__(self, path: str | Path, realtime: bool = True) -> None:
+        self.path = Path(path)
+        self.realtime = realtime
+        self.name = f"file {self.path.name}"
+        self._closed = threading.Event()
+        try:
+            info = sf.info(str(self.path))
+        except FileNotFoundError as exc:
+            raise AudioDeviceError(f"Audio file not found: {self.path}") from exc
+        except (RuntimeError, OSError, sf.LibsndfileError) as exc:
+            raise AudioDeviceError(
+                f"Cannot read audio file {self.path}: {one_line(exc)}"
+            ) from exc
+        self.source_rate = int(info.samplerate)
+        self.channels = int(info.channels)
+        self.duration = float(info.frames) / info.samplerate if info.samplerate else 0.0
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield CHUNK_SECONDS chunks of 16 kHz int16 PCM (the last one may be shorter)."""
+        resampler = StreamResampler(self.source_rate, SAMPLE_RATE)
+        block_frames = max(1, int(self.source_rate * CHUNK_SECONDS))
+        pending = np.zeros(0, dtype=np.float32)
+        t0 = time.monotonic()
+        sent = 0  # 16 kHz frames yielded so far
+        try:
+            with sf.SoundFile(str(self.path)) as f:
+                eof = False
+                while not eof and not self._closed.is_set():
+                    block = f.read(block_frames, dtype="float32", always_2d=True)
+                    eof = len(block) < block_frames
+                    out = resampler.process(block, last=eof)
+                    pending = np.concatenate([pending, out]) if pending.size else out
+                    while len(pending) >= CHUNK_FRAMES or (eof and len(pending)):
+                        chunk, pending = pending[:CHUNK_FRAMES], pending[CHUNK_FRAMES:]
+                        sent += len(chunk)
+                        if self.realtime and self._closed.wait(
+                            max(0.0, t0 + sent / SAMPLE_RATE - time.monotonic())
+                        ):
+                            return
+                        if self._closed.is_set():
+                            return
+                        yield float_to_pcm(chunk)
+        except (RuntimeError, OSError, sf.LibsndfileError) as exc:
+            raise AudioDeviceError(
+                f"Cannot read audio file {self.path}: {one_line(exc)}"
+            ) from exc
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+class MicrophoneSource:
+    """The microphone through sounddevice (PortAudio), as 16 kHz mono int16 PCM.
+
+    The device is checked when the source is made, so a missing microphone is reported
+    before a turn starts. If the device cannot record at 16 kHz it records at its own rate
+    and the audio is resampled.
+    """
+
+    def __init__(self, device: int | str | None = None) -> None:
+        self.device = device
+        self._closed = threading.Event()
+        try:
+            self._sd = load_sounddevice()
+            info = check_device("input", device)
+        except AudioDeviceError as exc:
+            raise AudioDeviceError(f"No microphone found: {exc}; {NO_MIC_HINT}") from exc
+        sd = self._sd
+        try:
+            sd.check_input_settings(device, channels=1, dtype="int16", samplerate=SAMPLE_RATE)
+            self.device_rate = SAMPLE_RATE
+        except (sd.PortAudioError, ValueError):
+            self.device_rate = int(info.get("default_samplerate") or 48_000)
+        self.name = f"microphone {info.get('name', 'default')}"
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield CHUNK_SECONDS chunks from the microphone until :meth:`close`."""
+        sd = self._sd
+        self._closed.clear()
+        resampler = StreamResampler(self.device_rate, SAMPLE_RATE)
+        block = max(1, int(self.device_rate * CHUNK_SECONDS))
+        try:
+            with sd.RawInputStream(
+                samplerate=self.device_rate,
+                blocksize=block,
+                device=self.device,
+                channels=1,
+                dtype="int16",
+            ) as stream:
+                while not self._closed.is_set():
+                    data, _overflowed = stream.read(block)
+                    if self.device_rate == SAMPLE_RATE:
+                        yield bytes(data)
+                    else:
+                        pcm = np.frombuffer(bytes(data), dtype=np.int16)
+                        yield float_to_pcm(resampler.process(pcm))
+        except sd.PortAudioError as exc:
+            raise AudioDeviceError(
+                f"Microphone stopped working: {one_line(exc)}; {NO_MIC_HINT}"
+            ) from exc
+
+    def close(self) -> None:
+        self._closed.set()

@@ -1,0 +1,264 @@
+"""Read hand-written book files (.txt and .md) into the :mod:`sidekick.books.model`.
+
+The format is described for parents and teachers in ``books/README.md``. In short:
+
+* optional front matter: ``---`` on the first line, ``key: value`` lines, ``---``;
+* a level-1 heading (``# Title``) before any story text is the title, not page text;
+* a line of three or more dashes (``---``) or a form feed starts a new page;
+* without any page break, pages are made automatically of at most
+  :data:`MAX_WORDS_PER_PAGE` words, breaking only between sentences;
+* Markdown markup is removed from the text children read; ``.txt`` and ``.md`` files are
+  read by the same rules.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from sidekick.errors import BookError
+
+from .model import Book, Page
+from .tokenize import build_sentences, word_spans
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
+MAX_WORDS_PER_PAGE = 80
+MAX_BYTES = 5_000_000
+
+_PAGE_BREAK_RE = re.compile(r"^\s*-{3,}\s*$")
+_RULE_RE = re.compile(r"^\s*([-*_])(?:\s*\1){2,}\s*$")  # "***", "* * *", "- - -"
+_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*$")
+_REF_DEF_RE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S")
+_QUOTE_RE = re.compile(r"^\s*(?:>\s?)+")
+_BULLET_RE = re.compile(r"^\s*[-*+]\s+")
+_META_RE = re.compile(r"^\s*([A-Za-z][\w \-]*?)\s*:\s*(.*?)\s*$")
+_COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_IMAGE_RE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
+_LINK_RE = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])")
+_TAG_RE = re.compile(r"<(?:/?[A-Za-z][^<>]*|(?:https?|mailto|ftp):[^<>]*)>")
+# A backslash escape keeps its character; emphasis, strike-through and code marks go.
+_INLINE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|])|\*+|~~|`+|(?<!\w)_+|_+(?!\w)")
+_SPACE_RE = re.compile(r"\s+")
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+_ASCII_CONTROL_RE = re.compile(r"[\x00-\x09\x0b\x0d-\x1f\x7f]")
+
+
+@dataclass
+class _Block:
+    text: str
+    heading: int = 0  # 1-6 for a heading, 0 for a paragraph
+
+
+def _drop_controls(text: str) -> str:
+    text = _ASCII_CONTROL_RE.sub(" ", text)
+
+    def fix(m: re.Match[str]) -> str:
+        cat = unicodedata.category(m.group())
+        return " " if cat == "Cc" else "" if cat == "Cf" else m.group()
+
+    return _NON_ASCII_RE.sub(fix, text)
+
+
+def _clean_inline(line: str) -> str:
+    line = _IMAGE_RE.sub("", line)
+    line = _LINK_RE.sub(r"\1", line)
+    line = _TAG_RE.sub("", line)
+    line = _INLINE_RE.sub(lambda m: m.group(1) or "", line)
+    return _SPACE_RE.sub(" ", line).strip()
+
+
+def _front_matter(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Split ``key: value`` front matter between ``---`` lines off the top, if present."""
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None or lines[first].strip() != "---":
+        return {}, lines
+    meta: dict[str, str] = {}
+    for i in range(first + 1, len(lines)):
+        line = lines[i]
+        if line.strip() == "---":
+            return meta, lines[i + 1 :]
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        m = _META_RE.match(line)
+        if not m:
+            break
+        value = m.group(2)
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1].strip()
+        meta[m.group(1).strip().lower().replace(" ", "_").replace("-", "_")] = value
+    return {}, lines
+
+
+def _blocks_by_page(lines: list[str]) -> list[list[_Block]]:
+    """Group body lines into pages (at explicit breaks) of paragraph and heading blocks."""
+    pages: list[list[_Block]] = [[]]
+    para: list[str] = []
+    in_quote = False
+
+    def flush() -> None:
+        if para:
+            pages[-1].append(_Block(" ".join(para)))
+            para.clear()
+
+    for raw in lines:
+        if raw == "\f" or _PAGE_BREAK_RE.match(raw):
+            flush()
+            pages.append([])
+            continue
+        if _RULE_RE.match(raw) or _REF_DEF_RE.match(raw):
+            flush()
+            continue
+        heading = _HEADING_RE.match(raw)
+        if heading:
+            flush()
+            text = _clean_inline(heading.group(2) or "")
+            if text:
+                pages[-1].append(_Block(text, len(heading.group(1))))
+            continue
+        quote = _QUOTE_RE.match(raw)
+        if bool(quote) != in_quote:  # a block quote is a paragraph of its own
+            flush()
+            in_quote = bool(quote)
+        if quote:
+            raw = raw[quote.end() :]
+        bullet = _BULLET_RE.match(raw)
+        if bullet:  # so is each list item
+            flush()
+            raw = raw[bullet.end() :]
+        line = _clean_inline(raw)
+        if line:
+            para.append(line)
+        else:
+            flush()
+    flush()
+    return pages
+
+
+def _paginate(blocks: list[_Block]) -> list[list[_Block]]:
+    """Fill pages sentence by sentence up to MAX_WORDS_PER_PAGE words (a longer sentence
+    gets a page of its own); a heading moves along with the text that follows it."""
+    pages: list[list[_Block]] = [[]]
+    count = 0
+    for block in blocks:
+        piece_start = 0
+        for sentence in build_sentences(block.text):
+            n = len(sentence.words)
+            if count and count + n > MAX_WORDS_PER_PAGE:
+                head = block.text[piece_start : sentence.start].rstrip()
+                carry: list[_Block] = []
+                if head:
+                    pages[-1].append(_Block(head, block.heading))
+                elif pages[-1] and pages[-1][-1].heading and len(pages[-1]) > 1:
+                    carry.append(pages[-1].pop())
+                pages.append(carry)
+                count = sum(len(word_spans(b.text)) for b in carry)
+                piece_start = sentence.start
+            count += n
+        rest = block.text[piece_start:]
+        if rest.strip():
+            pages[-1].append(_Block(rest, block.heading))
+    return pages
+
+
+def _make_page(number: int, blocks: list[_Block]) -> Page:
+    parts: list[str] = []
+    sentences = []
+    offset = 0
+    for block in blocks:
+        if parts:
+            offset += 2  # the "\n\n" between blocks
+        found = build_sentences(
+            block.text, offset=offset, first_index=sum(len(s.words) for s in sentences)
+        )
+        sentences.extend(found)
+        parts.append(block.text)
+        offset += len(block.text)
+    return Page(number=number, text="\n\n".join(parts), sentences=tuple(sentences))
+
+
+def _title_from_name(name: str) -> str:
+    stem = Path(name).stem if name else ""
+    title = _SPACE_RE.sub(" ", re.sub(r"[-_]+", " ", stem)).strip()
+    return title[:1].upper() + title[1:] if title else "Untitled"
+
+
+def parse_book_text(text: str, *, name: str) -> Book:
+    """Parse the text of a book file; ``name`` (a file name or path) is used for the
+    fallback title and in error messages. Raises :class:`BookError` if it has no words."""
+    text = unicodedata.normalize("NFC", text).lstrip("\ufeff")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _COMMENT_RE.sub("", _drop_controls(text))
+    meta, body = _front_matter(text.split("\n"))
+    body = "\n".join(body).replace("\f", "\n\f\n").split("\n")
+    pages = _blocks_by_page(body)
+
+    title = meta.get("title", "")
+    # A level-1 heading before any story text is the title line, not page text.
+    for blocks in pages:
+        worded = [b for b in blocks if word_spans(b.text)]
+        if worded:
+            if worded[0].heading == 1:
+                title = title or worded[0].text
+                blocks.remove(worded[0])
+            break
+
+    if sum(1 for blocks in pages if any(word_spans(b.text) for b in blocks)) <= 1:
+        pages = _paginate([b for blocks in pages for b in blocks])
+    made: list[Page] = []
+    for blocks in pages:
+        page = _make_page(len(made) + 1, blocks)
+        if page.sentences:
+            made.append(page)
+    if not made:
+        raise BookError(f"{name} has no readable words")
+    return Book(
+        title=title or _title_from_name(name),
+        pages=made,
+        author=meta.get("author", ""),
+        level=meta.get("level", ""),
+        meta=meta,
+    )
+
+
+def load_book(path: Path | str) -> Book:
+    """Load a ``.txt`` or ``.md`` book file; any problem is a one-line :class:`BookError`."""
+    path = Path(path).expanduser()
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise BookError(f"Book file not found: {path}") from None
+    except OSError as exc:
+        raise BookError(f"Cannot open book {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise BookError(f"{path} is a directory, not a book file (.txt or .md)")
+    suffix = path.suffix.lower()
+    if suffix == ".epub":
+        raise BookError(f"{path}: EPUB import is not supported yet (use a .txt or .md file)")
+    if suffix not in SUPPORTED_SUFFIXES:
+        kind = f"'{suffix}' files" if suffix else "files without an extension"
+        raise BookError(f"{path}: {kind} are not supported (use a .txt or .md file)")
+    if not stat.S_ISREG(info.st_mode):
+        raise BookError(f"{path} is not a regular file")
+    if info.st_size > MAX_BYTES:
+        raise BookError(
+            f"{path} is too large for a book ({info.st_size / 1e6:.1f} MB; "
+            f"the limit is {MAX_BYTES / 1e6:.0f} MB)"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BookError(f"Cannot read book {path}: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise BookError(f"{path} is empty")
+    if b"\x00" in data:
+        raise BookError(f"{path} looks like a binary file, not text (use a .txt or .md file)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BookError(f"{path} is not UTF-8 text (save it as UTF-8 .txt or .md)") from None
+    book = parse_book_text(text, name=str(path))
+    book.path = path
+    return book

@@ -1,0 +1,258 @@
+"""The reading check: what a child read, word by word, scored the way teachers score it.
+
+Given the page's words and what the recognizer heard (words with times), align the two and
+classify every written word as ``correct``, ``self_corrected``, ``omitted``, ``substituted``
+or ``assisted``; log insertions and repetitions (not errors); and summarize fluency
+(WCPM, accuracy, the DIBELS accuracy band).
+
+The rule of the field is that telling a child a correctly read word was wrong hurts far more
+than missing a miscue, so before a word is called an error it is looked at twice: a
+homophone or alternative pronunciation counts as the word, and an optional ``second_look``
+(a recognizer re-deciding just that stretch of audio between the written word and what was
+heard) can clear it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from sidekick.reading.matching import key, same_word
+
+Status = Literal["correct", "self_corrected", "omitted", "substituted", "assisted"]
+ERRORS = ("omitted", "substituted", "assisted")
+SELF_CORRECTION_S = 3.0  # DIBELS: a self-correction within 3 s counts as correct
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word the recognizer heard, with its time in seconds from the start of the audio."""
+
+    word: str
+    start: float
+    end: float
+
+
+@dataclass
+class WordResult:
+    index: int
+    word: str
+    status: Status
+    heard: str | None = None
+    start: float | None = None
+    end: float | None = None
+    hesitation_s: float = 0.0
+
+
+@dataclass
+class Assessment:
+    words: list[WordResult]
+    insertions: list[dict] = field(default_factory=list)
+    repetitions: list[dict] = field(default_factory=list)
+
+    @property
+    def words_correct(self) -> int:
+        return sum(w.status in ("correct", "self_corrected") for w in self.words)
+
+    @property
+    def errors(self) -> int:
+        return sum(w.status in ERRORS for w in self.words)
+
+    def errors_by_type(self) -> dict[str, int]:
+        return {s: sum(w.status == s for w in self.words) for s in ERRORS}
+
+    @property
+    def duration_s(self) -> float:
+        """Reading time: from the first word heard to the last."""
+        times = [(w.start, w.end) for w in self.words if w.start is not None]
+        times += [(d["start"], d["end"]) for d in self.insertions + self.repetitions]
+        if not times:
+            return 0.0
+        return max(e for _, e in times) - min(s for s, _ in times)
+
+    def summary(self) -> dict:
+        n = len(self.words)
+        accuracy = self.words_correct / n if n else 0.0
+        dur = self.duration_s
+        return {
+            "wcpm": round(self.words_correct * 60 / dur, 1) if dur > 0 else 0.0,
+            "accuracy": round(accuracy, 4),
+            "words_correct": self.words_correct,
+            "errors": self.errors,
+            "duration_s": round(dur, 2),
+            "band": band(accuracy),
+        }
+
+    def to_json(self) -> dict:
+        return {
+            "words": [asdict(w) for w in self.words],
+            "insertions": self.insertions,
+            "repetitions": self.repetitions,
+            "summary": self.summary(),
+        }
+
+
+def band(accuracy: float) -> str:
+    """DIBELS accuracy bands."""
+    if accuracy >= 0.95:
+        return "independent"
+    if accuracy >= 0.90:
+        return "instructional"
+    return "frustration"
+
+
+def align(expected: Sequence[str], heard: Sequence[str]) -> list[tuple[int | None, int | None]]:
+    """Minimum-edit alignment: (expected index, heard index) pairs, None for a gap.
+
+    Matching words cost nothing, a substitution 1, a gap 1; among equal-cost alignments a
+    heard word is matched as late as possible, so "dig dog" for "dog" pairs the written word
+    with the corrected reading.
+    """
+    n, m = len(expected), len(heard)
+    cost = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        cost[i][0] = i
+    for j in range(1, m + 1):
+        cost[0][j] = j
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            sub = 0.0 if same_word(heard[j - 1], expected[i - 1]) else 1.0
+            cost[i][j] = min(cost[i - 1][j - 1] + sub, cost[i - 1][j] + 1, cost[i][j - 1] + 1)
+    pairs: list[tuple[int | None, int | None]] = []
+    i, j = n, m
+    while i or j:
+        if i and j:
+            sub = 0.0 if same_word(heard[j - 1], expected[i - 1]) else 1.0
+            if cost[i][j] == cost[i - 1][j - 1] + sub and (
+                sub == 0 or cost[i][j - 1] + 1 != cost[i][j]
+            ):
+                pairs.append((i - 1, j - 1))
+                i, j = i - 1, j - 1
+                continue
+        if j and cost[i][j] == cost[i][j - 1] + 1:
+            pairs.append((None, j - 1))
+            j -= 1
+        elif i and cost[i][j] == cost[i - 1][j] + 1:
+            pairs.append((i - 1, None))
+            i -= 1
+        else:  # substitution
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+    return pairs[::-1]
+
+
+def _close(a: str, b: str) -> bool:
+    """Could ``a`` be an attempt at ``b``? (same start, or a sound or two apart)."""
+    from sidekick.reading.pronounce import lexicon
+
+    a, b = key(a), key(b)
+    if not a or not b:
+        return False
+    if a[:2] == b[:2] or b.startswith(a) or a.startswith(b):
+        return True
+    d = lexicon().distance(a, b)
+    return d is not None and d <= 2
+
+
+#: second_look(expected_word, heard_word_or_None, start_s, end_s) -> True if the audio
+#: there is better explained by the written word (so it was read after all).
+SecondLook = Callable[[str, str | None, float, float], bool]
+
+
+def assess(
+    expected: Sequence[str],
+    tokens: Sequence[Token],
+    *,
+    stall_s: float = 3.0,
+    assisted: set[int] | frozenset[int] = frozenset(),
+    second_look: SecondLook | None = None,
+    audio_end: float | None = None,
+) -> Assessment:
+    """Score one reading of ``expected`` (the page's words) from the recognized ``tokens``.
+
+    ``assisted``: words Sidekick said for the child during a live turn (errors, DIBELS).
+    Without them, a hesitation longer than ``stall_s`` before a word marks it assisted, as
+    the tutor would have supplied it.
+    """
+    from sidekick.reading.pronounce import lexicon
+
+    lex = lexicon()
+    pairs = align([key(w) for w in expected], [key(t.word) for t in tokens])
+    results: list[WordResult | None] = [None] * len(expected)
+    extra: list[int] = []  # heard tokens not paired with a written word
+    for i, j in pairs:
+        if i is None:
+            extra.append(j)  # type: ignore[arg-type]
+            continue
+        word = expected[i]
+        if j is None:
+            results[i] = WordResult(i, word, "omitted")
+            continue
+        tok = tokens[j]
+        heard = key(tok.word)
+        if same_word(tok.word, word) or lex.same_sound(heard, key(word)):
+            results[i] = WordResult(i, word, "correct", start=tok.start, end=tok.end)
+        else:
+            results[i] = WordResult(i, word, "substituted", heard=tok.word, start=tok.start,
+                                    end=tok.end)  # fmt: skip
+    words: list[WordResult] = [r for r in results if r is not None]
+
+    # Heard tokens in time order, to measure hesitations and find what surrounds a gap.
+    tok_index = {j: i for i, j in pairs if i is not None and j is not None}
+    insertions: list[dict] = []
+    repetitions: list[dict] = []
+    for j in extra:
+        tok = tokens[j]
+        # The written word this token sits just before (the next paired token's word).
+        nxt = next((tok_index[k] for k in range(j + 1, len(tokens)) if k in tok_index), None)
+        prev = next((tok_index[k] for k in range(j - 1, -1, -1) if k in tok_index), None)
+        entry = {"word": tok.word, "start": tok.start, "end": tok.end,
+                 "before_index": nxt}  # fmt: skip
+        anchor = nxt if nxt is not None else (prev if prev is not None else 0)
+        window = range(max(0, anchor - 4), min(len(expected), anchor + 4))
+        if any(same_word(tok.word, expected[k]) for k in window):
+            repetitions.append(entry)
+        elif (
+            nxt is not None
+            and words[nxt].status == "correct"
+            and _close(tok.word, expected[nxt])
+            and (words[nxt].end or 0) - tok.start <= SELF_CORRECTION_S
+        ):
+            words[nxt].status = "self_corrected"
+            words[nxt].heard = tok.word
+        else:
+            insertions.append(entry)
+
+    # Hesitations: silence before each word (from the previous heard token).
+    ends = sorted((t.start, t.end) for t in tokens)
+
+    def last_end_before(t: float) -> float:
+        return max((e for s, e in ends if e <= t + 1e-6), default=0.0)
+
+    for k, w in enumerate(words):
+        if w.start is not None:
+            w.hesitation_s = round(max(0.0, w.start - last_end_before(w.start)), 2)
+        else:
+            before = max((x.end for x in words[:k] if x.end is not None), default=0.0)
+            after = min((x.start for x in words[k + 1 :] if x.start is not None),
+                        default=audio_end if audio_end is not None else before)  # fmt: skip
+            inner = [e for s, e in ends if before <= s and e <= after]
+            w.hesitation_s = round(max(0.0, after - max([before, *inner])), 2)
+
+    # Look twice before calling anything an error.
+    if second_look is not None:
+        for k, w in enumerate(words):
+            if w.status == "substituted" and second_look(w.word, w.heard, w.start, w.end):
+                w.status, w.heard = "correct", None
+            elif w.status == "omitted" and w.hesitation_s < stall_s:
+                lo = max((x.end for x in words[:k] if x.end is not None), default=0.0)
+                hi = min((x.start for x in words[k + 1 :] if x.start is not None),
+                         default=audio_end if audio_end is not None else lo)  # fmt: skip
+                if hi > lo and second_look(w.word, None, lo, hi):
+                    w.status = "correct"
+
+    for w in words:
+        if w.index in assisted or (w.hesitation_s > stall_s and w.status != "self_corrected"):
+            w.status = "assisted"
+    return Assessment(words, insertions, repetitions)

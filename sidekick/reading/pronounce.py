@@ -1,0 +1,122 @@
+"""Pronunciations (the CMU Pronouncing Dictionary shipped with pocketsphinx's en-us model).
+
+Used to tell "the same word said another way" (homophones, alternative pronunciations)
+from "close but different" (a likely misreading), and to build likely-miscue distractors
+for the recognizer: real, common words one sound or one letter away from a page word.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+_ALT = re.compile(r"\(\d+\)$")
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "ly", "y")
+
+
+def cmudict_path() -> Path:
+    from pocketsphinx import get_model_path
+
+    return Path(get_model_path()) / "en-us" / "cmudict-en-us.dict"
+
+
+class Lexicon:
+    """Word -> pronunciations (stressless ARPAbet), and the reverse index."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.prons: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        self.words_by_pron: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        with open(path or cmudict_path(), encoding="utf-8") as f:
+            for line in f:
+                head, _, rest = line.partition(" ")
+                word = _ALT.sub("", head)
+                pron = tuple(rest.split())
+                self.prons[word].append(pron)
+                self.words_by_pron[pron].add(word)
+        self.phones = sorted({p for prons in self.prons.values() for pr in prons for p in pr})
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.prons
+
+    def same_sound(self, a: str, b: str) -> bool:
+        """True when the two spellings share a pronunciation ("their"/"there")."""
+        return bool(set(self.prons.get(a, ())) & set(self.prons.get(b, ())))
+
+    def distance(self, a: str, b: str) -> int | None:
+        """Smallest phone edit distance between any pronunciations (None if one is unknown)."""
+        pa, pb = self.prons.get(a), self.prons.get(b)
+        if not pa or not pb:
+            return None
+        return min(_edit(x, y) for x in pa for y in pb)
+
+    def neighbours(self, word: str) -> set[str]:
+        """Real words a reader might say instead: one sound, one letter or one common suffix
+        away ("dog"/"dig", "horse"/"house", "wanted"/"want"), starting with the same letter."""
+        out: set[str] = set(_one_letter_edits(word))
+        for pron in self.prons.get(word, [])[:2]:
+            for variant in _one_phone_edits(pron, self.phones):
+                out |= self.words_by_pron.get(variant, set())
+        for suf in _SUFFIXES:
+            if word.endswith(suf) and len(word) - len(suf) >= 3:
+                out.add(word[: -len(suf)])
+            out.add(word + suf)
+        out.discard(word)
+        return {
+            w for w in out if w in self.prons and w[:1] == word[:1] and not self.same_sound(w, word)
+        }
+
+
+def _edit(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    d = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, d[0] = d[0], i
+        for j, y in enumerate(b, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (x != y))
+    return d[len(b)]
+
+
+def _one_letter_edits(word: str) -> set[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    out = {word[:i] + word[i + 1 :] for i in range(len(word))}
+    for i in range(len(word)):
+        out.update(word[:i] + c + word[i + 1 :] for c in letters)
+    for i in range(len(word) + 1):
+        out.update(word[:i] + c + word[i:] for c in letters)
+    return out
+
+
+def _one_phone_edits(pron: tuple[str, ...], phones: list[str]) -> set[tuple[str, ...]]:
+    out: set[tuple[str, ...]] = set()
+    for i in range(len(pron)):
+        out.add(pron[:i] + pron[i + 1 :])
+        out.update(pron[:i] + (p,) + pron[i + 1 :] for p in phones)
+    for i in range(len(pron) + 1):
+        out.update(pron[:i] + (p,) + pron[i:] for p in phones)
+    return out
+
+
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> Lexicon:
+    return Lexicon()
+
+
+def lexicon() -> Lexicon:
+    with _LOCK:
+        return _lexicon()
+
+
+def distractors(
+    word: str, frequency: Callable[[str], float], limit: int = 3, min_freq: float = -120_000
+) -> list[str]:
+    """The most common real words a child might say instead of ``word``."""
+    if len(word) < 3:
+        return []
+    cands = [(frequency(w), w) for w in lexicon().neighbours(word)]
+    return [w for f, w in sorted(cands, reverse=True) if f > min_freq][:limit]

@@ -1,0 +1,307 @@
+"""The reader: the page with live highlighting, whose turn it is, the plan, notices, praise.
+
+The reading itself happens in a session object (``sidekick.turns.session.ReadingSession``)
+that runs in a thread worker; its events come back as :class:`SessionEvent` messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from sidekick.books.model import Book
+from sidekick.errors import SidekickError
+from sidekick.settings import Settings
+from sidekick.turns.events import (
+    BookDone,
+    CurrentWord,
+    Event,
+    Notice,
+    PageDone,
+    Praise,
+    Reader,
+    SpeechWritten,
+    StuckWordHelped,
+    TurnEnd,
+    TurnStart,
+    WordRead,
+)
+from sidekick.ui.messages import SessionEnded, SessionEvent, SessionFailed
+from sidekick.ui.widgets.page_view import PageView
+from sidekick.ui.widgets.plan_bar import PlanBar
+from sidekick.ui.widgets.turn_banner import BannerState, TurnBanner
+
+MAX_NOTICES = 3
+
+
+class Session(Protocol):
+    """What the reader needs from a reading session (``ReadingSession`` implements it)."""
+
+    def run(self) -> None: ...
+    def stop(self) -> None: ...
+    def end_turn(self) -> None: ...
+    def help_word(self) -> None: ...
+    def repeat(self) -> None: ...
+    def toggle_pause(self) -> bool: ...
+    def plan(self) -> list[Reader]: ...
+
+
+#: ``factory(book, settings, on_event, start_page=1) -> Session``
+SessionFactory = Callable[..., Session]
+
+
+class ReaderScreen(Screen[None]):
+    """Reads one book with the child, turn by turn."""
+
+    BINDINGS = [
+        Binding("space", "toggle_pause", "Pause"),
+        Binding("r", "repeat", "Read again"),
+        Binding("n", "end_turn", "Done / Skip"),
+        Binding("enter", "end_turn", "Done / Skip", show=False),
+        Binding("w", "help_word", "Help with a word"),
+        Binding("escape", "back", "Library"),
+    ]
+
+    SESSION_ACTIONS = {"toggle_pause", "repeat", "end_turn", "help_word"}
+
+    def __init__(
+        self,
+        book: Book,
+        settings: Settings,
+        session_factory: SessionFactory,
+        *,
+        start_page: int = 1,
+    ) -> None:
+        super().__init__()
+        self.book = book
+        self.settings = settings
+        self.session_factory = session_factory
+        self.start_page = start_page
+        self.session: Session | None = None
+        self.running = False
+        self.paused = False
+        self.reader: Reader | None = None
+        self.notices: list[str] = []
+        self._pages = {p.number: p for p in book.pages}
+        self._turn_banner: tuple[BannerState, str] = ("waiting", "Getting ready…")
+        self._turn_first_word: int | None = None
+        self._last_speech = ""
+
+    # -- layout ------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield TurnBanner(id="banner")
+        yield PlanBar(id="plan")
+        yield Static("", id="engine")
+        yield Static("", id="notices")
+        with VerticalScroll(id="page-scroll"):
+            yield PageView(id="page")
+        yield Static("", id="praise")
+        yield Footer()
+
+    @property
+    def banner(self) -> TurnBanner:
+        return self.query_one("#banner", TurnBanner)
+
+    @property
+    def page_view(self) -> PageView:
+        return self.query_one("#page", PageView)
+
+    @property
+    def plan_bar(self) -> PlanBar:
+        return self.query_one("#plan", PlanBar)
+
+    def on_mount(self) -> None:
+        self.sub_title = self.book.title
+        total = len(self.book.pages)
+        first = self._pages.get(self.start_page) or (self.book.pages[0] if total else None)
+        if first is not None:
+            self.page_view.show_page(first)
+            self.banner.set_page(first.number, total)
+            self.plan_bar.set_current(first.number)
+        self.query_one("#notices").display = False
+        self.query_one("#praise").display = False
+        self._start_session()
+
+    def on_unmount(self) -> None:
+        self._stop_session()
+
+    # -- the session -------------------------------------------------------------------
+    def _emit(self, event: Event) -> None:
+        """The session's ``on_event`` callback; called on the session's thread."""
+        self.post_message(SessionEvent(event))
+
+    def _start_session(self) -> None:
+        try:
+            self.session = self.session_factory(
+                self.book, self.settings, self._emit, start_page=self.start_page
+            )
+        except SidekickError as exc:
+            self.on_session_failed(SessionFailed(str(exc)))
+            return
+        self._show_plan(self.session)
+        self.running = True
+        self.refresh_bindings()
+        self.run_worker(
+            self._run_session, thread=True, name="reading-session", group="session",
+            exit_on_error=False,
+        )  # fmt: skip
+
+    def _run_session(self) -> None:
+        """Thread worker: the session's blocking turn loop."""
+        assert self.session is not None
+        try:
+            self.session.run()
+        except SidekickError as exc:
+            self.post_message(SessionFailed(str(exc)))
+        except Exception as exc:  # show it instead of crashing in the child's face
+            self.post_message(SessionFailed(f"Unexpected problem: {type(exc).__name__}: {exc}"))
+            raise
+        finally:
+            self.post_message(SessionEnded())
+
+    def _stop_session(self) -> None:
+        if self.session is not None and self.running:
+            self.session.stop()
+        self.running = False
+
+    def _show_plan(self, session: Session) -> None:
+        try:
+            readers = list(session.plan())
+        except SidekickError:
+            return
+        if not readers:
+            return
+        # A plan for the whole book, or for the pages from start_page on.
+        offset = 1 if len(readers) == len(self.book.pages) else self.start_page
+        self.plan_bar.set_plan({offset + i: r for i, r in enumerate(readers)})
+
+    def _update_engine_line(self) -> None:
+        engine = getattr(self.session, "engine_name", "") or ""
+        voice = getattr(self.session, "voice_name", "") or ""
+        parts = []
+        if engine:
+            parts.append(f"Listening: {engine}")
+        if voice:
+            parts.append(f"Voice: {voice}")
+        if self._last_speech:
+            parts.append(f"Speech saved: {self._last_speech}")
+        self.query_one("#engine", Static).update("  ·  ".join(parts))
+
+    def _add_notice(self, text: str, *, error: bool = False) -> None:
+        self.notices = [*self.notices, text][-MAX_NOTICES:]
+        notices = self.query_one("#notices", Static)
+        notices.update("\n".join(self.notices))
+        notices.set_class(error, "-error")
+        notices.display = True
+
+    def _set_turn_banner(self, state: BannerState, message: str) -> None:
+        self._turn_banner = (state, message)
+        if not self.paused:
+            self.banner.set_state(state, message)
+
+    # -- events from the session ---------------------------------------------------------
+    def on_session_event(self, message: SessionEvent) -> None:
+        self._update_engine_line()
+        self.apply_event(message.event)
+
+    def apply_event(self, event: Event) -> None:
+        """Update the widgets for one session event."""
+        view = self.page_view
+        shown = view.page.number if view.page is not None else None
+        match event:
+            case TurnStart(reader=reader, page=page):
+                self.reader = reader
+                self._turn_first_word = None
+                if page in self._pages:
+                    if page != shown:
+                        self.query_one("#page-scroll").scroll_home(animate=False)
+                    view.show_page(self._pages[page])
+                view.set_current(None)
+                view.set_reading(set())
+                self.banner.set_page(page, len(self.book.pages))
+                self.plan_bar.set_current(page)
+                if reader == "child":
+                    self.query_one("#praise").display = False
+                self._set_turn_banner(reader, TurnBanner.message_for(reader))
+            case WordRead(page=page, index=index) if page == shown:
+                view.mark_read(index)
+            case CurrentWord(page=page, index=index) if page == shown:
+                if self.reader == "sidekick":
+                    if self._turn_first_word is None:
+                        self._turn_first_word = index
+                    view.mark_spoken(range(self._turn_first_word, index))
+                    view.set_reading(view.sentence_of(index))
+                view.set_current(index)
+            case StuckWordHelped(page=page, index=index) if page == shown:
+                view.mark_helped(index)
+            case Praise(text=text):
+                praise = self.query_one("#praise", Static)
+                praise.update(f"★ {text}")
+                praise.display = True
+            case TurnEnd(reader=reader, page=page, words_read=read, words_total=total):
+                view.set_current(None)
+                view.set_reading(set())
+                if reader == "child":
+                    self._set_turn_banner("ended", f"Nice reading! {read} of {total} words.")
+                else:
+                    if page == shown and view.page is not None and read >= total:
+                        view.mark_spoken({w.index for w in view.page.words})
+                    self._set_turn_banner("ended", f"Sidekick finished page {page}.")
+            case PageDone(page=page):
+                self.plan_bar.mark_done(page)
+            case BookDone(title=title):
+                self._set_turn_banner("done", f"The end of “{title}”! Press Esc for the library.")
+            case Notice(text=text):
+                self._add_notice(text)
+            case SpeechWritten(path=path):
+                self._last_speech = path
+                self._update_engine_line()
+
+    def on_session_failed(self, message: SessionFailed) -> None:
+        self._set_turn_banner("error", "Something went wrong. Press Esc for the library.")
+        self._add_notice(message.error, error=True)
+        self.notify(message.error, title="Sidekick", severity="error", timeout=10)
+
+    def on_session_ended(self, _message: SessionEnded) -> None:
+        self.running = False
+        self.refresh_bindings()
+        if self._turn_banner[0] not in ("done", "error"):
+            self._set_turn_banner("done", "Reading stopped. Press Esc for the library.")
+
+    # -- keys ----------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.SESSION_ACTIONS and not self.running:
+            return None  # shown greyed out
+        return True
+
+    def action_toggle_pause(self) -> None:
+        if self.session is None:
+            return
+        self.paused = self.session.toggle_pause()
+        if self.paused:
+            self.banner.set_state("paused", "Paused — press Space to go on.")
+        else:
+            self.banner.set_state(*self._turn_banner)
+
+    def action_repeat(self) -> None:
+        if self.session is not None:
+            self.session.repeat()
+
+    def action_end_turn(self) -> None:
+        if self.session is not None:
+            self.session.end_turn()
+
+    def action_help_word(self) -> None:
+        if self.session is not None:
+            self.session.help_word()
+
+    def action_back(self) -> None:
+        self._stop_session()
+        self.dismiss()

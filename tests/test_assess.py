@@ -1,0 +1,82 @@
+"""The reading check's scoring, on recognized words with times (no audio here)."""
+
+from sidekick.reading.assess import Token, align, assess, band
+
+TEXT = "the big brown dog ran to the red barn".split()
+
+
+def tokens(spec: str, gap: float = 0.1, word_s: float = 0.3, start: float = 0.5) -> list[Token]:
+    """'the big ... dog' -> tokens; '...' inserts a 4 s silence."""
+    out, t = [], start
+    for w in spec.split():
+        if w == "...":
+            t += 4.0
+            continue
+        out.append(Token(w, round(t, 2), round(t + word_s, 2)))
+        t += word_s + gap
+    return out
+
+
+def statuses(a):
+    return [w.status for w in a.words]
+
+
+def test_clean_reading_is_all_correct_with_fluency():
+    a = assess(TEXT, tokens(" ".join(TEXT)))
+    assert statuses(a) == ["correct"] * 9
+    s = a.summary()
+    assert s["words_correct"] == 9 and s["errors"] == 0 and s["band"] == "independent"
+    assert s["duration_s"] == 3.5 and s["wcpm"] == round(9 * 60 / 3.5, 1)
+
+
+def test_substitution_omission_and_insertion():
+    a = assess(TEXT, tokens("the big brown dig ran very to the barn"))
+    by = {w.word + str(w.index): w for w in a.words}
+    assert by["dog3"].status == "substituted" and by["dog3"].heard == "dig"
+    assert by["red7"].status == "omitted"
+    assert [i["word"] for i in a.insertions] == ["very"]
+    assert a.errors == 2
+
+
+def test_repetitions_and_restarts_are_not_errors():
+    a = assess(TEXT, tokens("the big brown the big brown dog ran to the red barn"))
+    assert a.errors == 0 and len(a.repetitions) == 3 and not a.insertions
+
+
+def test_self_correction_counts_as_correct():
+    a = assess(TEXT, tokens("the big brown dig dog ran to the red barn"))
+    w = a.words[3]
+    assert w.status == "self_corrected" and w.heard == "dig"
+    assert a.errors == 0 and a.words_correct == 9
+
+
+def test_long_hesitation_means_the_word_was_supplied():
+    a = assess(TEXT, tokens("the big brown ... ran to the red barn"))
+    assert a.words[3].status == "assisted" and a.words[3].hesitation_s >= 3.0
+    a = assess(TEXT, tokens("the big brown ... dog ran to the red barn"))
+    assert a.words[3].status == "assisted"
+    a = assess(TEXT, tokens("the big brown dog ran to the red barn"), assisted={5})
+    assert a.words[5].status == "assisted"
+
+
+def test_homophones_and_numbers_are_the_same_word():
+    a = assess(["I", "see", "their", "3", "cats"], tokens("i sea there three cats"))
+    assert statuses(a) == ["correct"] * 5
+
+
+def test_second_look_clears_a_false_alarm_but_keeps_a_real_miscue():
+    def second_look(word, heard, start, end):  # a recognizer would re-decide the span
+        return word == "dog"
+
+    a = assess(TEXT, tokens("the big brown dug ran to the rod barn"), second_look=second_look)
+    assert a.words[3].status == "correct" and a.words[7].status == "substituted"
+
+
+def test_align_prefers_the_correction():
+    pairs = align(["dog"], ["dig", "dog"])
+    assert pairs == [(None, 0), (0, 1)]
+
+
+def test_bands():
+    assert band(0.95) == "independent" and band(0.93) == "instructional"
+    assert band(0.899) == "frustration"

@@ -1,0 +1,486 @@
+"""UI tests for the Textual app: navigation, settings, live highlighting, snapshots.
+
+These are widget-level tests. The reader is driven by :class:`ScriptedSession`, which emits
+a list of REAL event objects (``sidekick.turns.events``) exactly as ``ReadingSession`` does
+(from a worker thread, through ``on_event``) but does no listening or speaking: it checks
+how the UI shows events, not recognition. The end-to-end test with the real session and
+WAV audio lives elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, RadioSet, Select, Static
+
+from sidekick.books.model import Book, Page, Sentence, Word
+from sidekick.errors import SidekickError
+from sidekick.settings import Settings, Share
+from sidekick.turns.events import (
+    BookDone,
+    CurrentWord,
+    Event,
+    Notice,
+    PageDone,
+    Praise,
+    Reader,
+    StuckWordHelped,
+    TurnEnd,
+    TurnStart,
+    WordRead,
+)
+from sidekick.ui.app import SidekickApp
+from sidekick.ui.screens.library import LibraryScreen
+from sidekick.ui.screens.reader import ReaderScreen
+from sidekick.ui.screens.settings import SettingsScreen
+from sidekick.ui.widgets.turn_banner import CHILD_TURN, SIDEKICK_TURN
+
+SIZE = (100, 30)
+
+
+def pilot_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async pilot test with asyncio.run (no async pytest plugin needed)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(fn(*args, **kwargs))
+
+    return wrapper
+
+VOICES = ["standard", "storyteller"]
+
+
+# -- hand-built books ------------------------------------------------------------------------
+def make_page(number: int, text: str) -> Page:
+    """A Page with sentences split at . ! ? and words at letters/apostrophes."""
+    sentences = []
+    index = 0
+    for sm in re.finditer(r"[^.!?]+[.!?]*", text):
+        if not sm.group().strip():
+            continue
+        words = []
+        for wm in re.finditer(r"[A-Za-z0-9']+", sm.group()):
+            start = sm.start() + wm.start()
+            words.append(Word(wm.group(), wm.group().lower(), start, start + len(wm.group()), index))
+            index += 1
+        start = sm.start() + len(sm.group()) - len(sm.group().lstrip())
+        sentences.append(Sentence(sm.group().strip(), start, sm.end(), tuple(words)))
+    return Page(number, text, tuple(sentences))
+
+
+def make_book(title: str, pages: list[str], **kw) -> Book:
+    return Book(title, [make_page(i + 1, t) for i, t in enumerate(pages)], **kw)
+
+
+FOX = make_book(
+    "The Fox and the Kite",
+    [
+        "A little fox found a red kite. The wind was strong!",
+        "The kite went up and up. Fox held on tight.",
+        "Down came the kite, right into the pond.",
+        "Fox laughed and laughed. What a day!",
+    ],
+    author="Sidekick Team",
+    level="early reader",
+    bundled=True,
+)
+MOON = make_book(
+    "Moon Soup",
+    ["Grandma made soup from the moon.", "It tasted like silver and sleep."],
+    level="grade 1",
+)
+
+
+def fixed_library() -> tuple[list[Book], list[str]]:
+    return [FOX, MOON], ["broken.epub: not a valid EPUB file (bad zip)"]
+
+
+# -- the scripted session ------------------------------------------------------------------
+class ScriptedSession:
+    """Stands in for ``ReadingSession`` in UI tests: no audio, no recognizer.
+
+    ``run()`` (in the app's thread worker) emits the scripted events through ``on_event``,
+    then any events the test ``feed()``s, until ``stop()``. Control calls are recorded.
+    """
+
+    def __init__(
+        self,
+        book: Book,
+        settings: Settings,
+        on_event: Callable[[Event], None],
+        *,
+        start_page: int = 1,
+        events: Iterable[Event] = (),
+        plan: list[Reader] | None = None,
+    ) -> None:
+        self.book = book
+        self.settings = settings
+        self.on_event = on_event
+        self.start_page = start_page
+        self.engine_name = "Vosk (test model)"
+        self.voice_name = settings.voice
+        self.calls: list[str] = []
+        self.emitted = 0
+        self._plan = plan or ["child", "sidekick"] * len(book.pages)
+        self._queue: queue.Queue[Event] = queue.Queue()
+        for event in events:
+            self._queue.put(event)
+        self._stopped = threading.Event()
+        self._paused = False
+
+    def feed(self, *events: Event) -> None:
+        for event in events:
+            self._queue.put(event)
+
+    def run(self) -> None:
+        deadline = time.monotonic() + 30  # never outlive a test
+        while not self._stopped.is_set() and time.monotonic() < deadline:
+            try:
+                event = self._queue.get(timeout=0.02)
+            except queue.Empty:
+                continue
+            self.on_event(event)
+            self.emitted += 1
+
+    def stop(self) -> None:
+        self.calls.append("stop")
+        self._stopped.set()
+
+    def end_turn(self) -> None:
+        self.calls.append("end_turn")
+
+    def help_word(self) -> None:
+        self.calls.append("help_word")
+
+    def repeat(self) -> None:
+        self.calls.append("repeat")
+
+    def toggle_pause(self) -> bool:
+        self.calls.append("toggle_pause")
+        self._paused = not self._paused
+        return self._paused
+
+    def plan(self) -> list[Reader]:
+        return self._plan[: len(self.book.pages) - self.start_page + 1]
+
+
+class ScriptedFactory:
+    """``session_factory`` for the app: makes ScriptedSessions and keeps them for asserts."""
+
+    def __init__(self, events: Iterable[Event] = ()) -> None:
+        self.events = list(events)
+        self.sessions: list[ScriptedSession] = []
+
+    def __call__(self, book, settings, on_event, *, start_page=1) -> ScriptedSession:
+        session = ScriptedSession(
+            book, settings, on_event, start_page=start_page, events=self.events
+        )
+        self.sessions.append(session)
+        return session
+
+
+def make_app(
+    *, book: Book | None = None, events: Iterable[Event] = (), settings: Settings | None = None
+) -> tuple[SidekickApp, ScriptedFactory]:
+    factory = ScriptedFactory(events)
+    app = SidekickApp(
+        settings or Settings(),
+        book=book,
+        session_factory=factory,
+        voices=VOICES,
+        list_books=fixed_library,
+    )
+    return app, factory
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Let the app process messages until ``condition()`` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the UI")
+        await pilot.pause(0.01)
+    await pilot.pause()
+
+
+def reader_of(app: SidekickApp) -> ReaderScreen:
+    assert isinstance(app.screen, ReaderScreen)
+    return app.screen
+
+
+def emitted_all(factory: ScriptedFactory, n: int) -> Callable[[], bool]:
+    return lambda: bool(factory.sessions) and factory.sessions[-1].emitted >= n
+
+
+def text_of(app: SidekickApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+# Page 1, child's turn: "A little fox found a red kite. The wind was strong!"
+#                        0 1      2   3     4 5   6     7   8    9   10
+MID_TURN = [
+    Notice("No microphone found: using file audio. Press Enter when the page is read."),
+    TurnStart(1, "child", 1),
+    CurrentWord(1, 0),
+    WordRead(1, 0, "A", 0.4),
+    WordRead(1, 1, "little", 0.8),
+    WordRead(1, 2, "fox", 1.1),
+    StuckWordHelped(1, 3, "found", 4.2),
+    WordRead(1, 4, "a", 4.9),
+    WordRead(1, 5, "red", 5.2),
+    CurrentWord(1, 6),
+]
+
+
+# -- library ---------------------------------------------------------------------------------
+@pilot_test
+async def test_library_lists_books_and_problems() -> None:
+    app, _ = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, LibraryScreen)
+        table = screen.query_one("#books", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2)
+        first = table.get_row_at(0)
+        assert first[0] == "The Fox and the Kite — Sidekick Team"
+        assert first[1:4] == ["early reader", "4", str(FOX.word_count)]
+        assert table.get_row_at(1)[0] == "Moon Soup"
+        assert "broken.epub: not a valid EPUB file" in text_of(app, "#problems")
+
+
+@pilot_test
+async def test_library_enter_opens_reader_and_escape_returns() -> None:
+    app, factory = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one("#books", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2)
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReaderScreen))
+        reader = reader_of(app)
+        assert reader.book is MOON
+        assert factory.sessions[0].book is MOON
+        assert factory.sessions[0].settings is app.settings
+        assert reader.page_view.page is MOON.pages[0]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen))
+        assert factory.sessions[0].calls[-1] == "stop"
+
+
+@pilot_test
+async def test_app_with_book_opens_reader_directly() -> None:
+    app, factory = make_app(book=FOX)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: bool(factory.sessions))
+        reader = reader_of(app)
+        assert reader.book is FOX
+        assert reader.plan_bar.readers == {1: "child", 2: "sidekick", 3: "child", 4: "sidekick"}
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen))
+
+
+# -- reader ----------------------------------------------------------------------------------
+@pilot_test
+async def test_reader_highlights_scripted_events() -> None:
+    app, factory = make_app(book=FOX, events=MID_TURN)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, emitted_all(factory, len(MID_TURN)))
+        reader = reader_of(app)
+        view = reader.page_view
+        assert view.words("read") == ["A", "little", "fox", "a", "red"]
+        assert view.words("helped") == ["found"]
+        assert view.words("current") == ["kite"]
+        assert reader.banner.message == CHILD_TURN
+        assert reader.banner.page_text == "Page 1 of 4"
+        assert "No microphone found" in text_of(app, "#notices")
+        assert "Vosk (test model)" in text_of(app, "#engine")
+
+        # The styles cover exactly the written characters of each marked word.
+        text = view.styled_text()
+        page = FOX.pages[0]
+        spans = {(s.start, s.end): s.style for s in text.spans}
+        for w in page.words:
+            if w.index in {0, 1, 2, 3, 4, 5, 6}:
+                assert (w.start, w.end) in spans, w.text
+            else:
+                assert (w.start, w.end) not in spans, w.text
+        assert spans[(page.words[3].start, page.words[3].end)] != spans[
+            (page.words[0].start, page.words[0].end)
+        ]  # helped looks different from read
+        assert spans[(page.words[6].start, page.words[6].end)].reverse
+
+        session = factory.sessions[0]
+        session.feed(
+            WordRead(1, 6, "kite", 6.0),
+            *[WordRead(1, i, page.words[i].text, 7.0) for i in range(7, 11)],
+            Praise("Great reading! You read “strong” all by yourself."),
+            TurnEnd(1, "child", 1, 11, 11, 1, 8.0),
+        )
+        await wait_for(pilot, emitted_all(factory, len(MID_TURN) + 7))
+        assert len(view.words("read")) == 10  # "found" stays marked as helped
+        assert view.words("current") == []
+        assert reader.banner.message == "Nice reading! 11 of 11 words."
+        assert "Great reading!" in text_of(app, "#praise")
+
+        session.feed(PageDone(1), TurnStart(2, "sidekick", 2), CurrentWord(2, 0), CurrentWord(2, 6))
+        await wait_for(pilot, emitted_all(factory, len(MID_TURN) + 11))
+        assert view.page is FOX.pages[1]
+        assert view.words("read") == []
+        assert view.words("spoken") == ["The", "kite", "went", "up", "and", "up"]
+        assert view.words("reading") == ["Fox", "held", "on", "tight"]
+        assert view.words("current") == ["Fox"]
+        assert reader.banner.message == SIDEKICK_TURN
+        assert reader.banner.page_text == "Page 2 of 4"
+        assert reader.plan_bar.done == {1}
+        assert reader.plan_bar.current == 2
+        assert "Great reading!" in text_of(app, "#praise")  # praise stays during Sidekick's turn
+
+        session.feed(BookDone(FOX.title))
+        await wait_for(pilot, emitted_all(factory, len(MID_TURN) + 12))
+        assert reader.banner.state == "done"
+        assert "The end" in reader.banner.message
+
+
+@pilot_test
+async def test_reader_keys_call_the_session() -> None:
+    app, factory = make_app(book=FOX, events=MID_TURN[:3])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, emitted_all(factory, 3))
+        reader = reader_of(app)
+        await pilot.press("space")
+        assert reader.banner.state == "paused"
+        await pilot.press("space")
+        assert reader.banner.message == CHILD_TURN
+        await pilot.press("r", "w", "n", "enter")
+        assert factory.sessions[0].calls == [
+            "toggle_pause",
+            "toggle_pause",
+            "repeat",
+            "help_word",
+            "end_turn",
+            "end_turn",
+        ]
+
+
+@pilot_test
+async def test_reader_shows_session_errors() -> None:
+    class Broken(ScriptedSession):
+        def run(self) -> None:
+            raise SidekickError("No Vosk model found: run `sidekick models` to install one.")
+
+    app = SidekickApp(Settings(), book=MOON, session_factory=Broken, voices=VOICES,
+                      list_books=fixed_library)  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        reader = reader_of(app)
+        await wait_for(pilot, lambda: not reader.running)
+        assert reader.banner.state == "error"
+        assert "No Vosk model found" in text_of(app, "#notices")
+        await pilot.press("n")  # the session is over: keys do nothing, no crash
+
+
+# -- settings --------------------------------------------------------------------------------
+@pilot_test
+async def test_settings_saved_into_settings(tmp_path: Path) -> None:
+    settings = Settings()
+    app, _ = make_app(settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        screen = app.screen
+        assert screen.focused is screen.query_one("#share", RadioSet)
+        await pilot.press("left", "left", "enter")  # Take turns -> A little
+        await pilot.press("tab", "backspace", "5")  # stall 3 -> 5
+        await pilot.press("tab", "enter", "down", "enter")  # voice -> storyteller
+        await pilot.press("tab", "backspace", "backspace", "backspace", "0", ".", "8")
+        await pilot.pause()
+        screen.query_one("#output-mode", Select).value = "folder"
+        await pilot.pause()
+        screen.query_one("#output-path", Input).value = str(tmp_path)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen))
+    assert settings.share is Share.A_LITTLE
+    assert settings.stall_s == 5.0
+    assert settings.voice == "storyteller"
+    assert settings.rate == 0.8
+    assert settings.child_audio == "mic"
+    assert settings.speech_out == str(tmp_path)
+
+
+@pilot_test
+async def test_settings_rejects_bad_values() -> None:
+    settings = Settings()
+    app, _ = make_app(settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        screen = app.screen
+        await pilot.press("tab", "backspace", "4", "2")  # 42 seconds: out of range
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, SettingsScreen)
+        assert "from 1 to 10" in str(screen.query_one("#settings-error", Static).render())
+        screen.query_one("#stall", Input).value = "2"
+        screen.query_one("#input-mode", Select).value = "file"
+        await pilot.pause()
+        screen.query_one("#input-path", Input).value = "/no/such/child.wav"
+        await pilot.press("ctrl+s")
+        assert "no WAV file or folder" in str(screen.query_one("#settings-error", Static).render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen))
+    assert settings == Settings()
+
+
+def test_settings_lists_only_available_voices() -> None:
+    screen = SettingsScreen(Settings(voice="storyteller"), ["standard"])
+    assert screen.voices == ["standard"]
+    app = SidekickApp(Settings(), voices=lambda: ["standard", "storyteller"])
+    assert app.voices == ["standard", "storyteller"]
+
+
+# -- snapshots -------------------------------------------------------------------------------
+def test_snapshot_library(snap_compare) -> None:
+    app, _ = make_app()
+
+    async def loaded(pilot: Pilot) -> None:
+        table = app.screen.query_one("#books", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
+
+
+def test_snapshot_reader_mid_turn(snap_compare) -> None:
+    app, factory = make_app(book=FOX, events=MID_TURN)
+
+    async def mid_turn(pilot: Pilot) -> None:
+        await wait_for(pilot, emitted_all(factory, len(MID_TURN)))
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=mid_turn)
+
+
+def test_snapshot_settings(snap_compare) -> None:
+    app, _ = make_app()
+
+    async def open_settings(pilot: Pilot) -> None:
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_settings)
+
+
+@pytest.fixture(autouse=True)
+def _no_real_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """UI tests never start the real session (it would open audio devices)."""
+    import sidekick.ui.app as app_module
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the real ReadingSession was started in a UI test")
+
+    monkeypatch.setattr(app_module, "default_session_factory", refuse)
