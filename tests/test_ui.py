@@ -57,6 +57,7 @@ def pilot_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., No
 
     return wrapper
 
+
 VOICES = ["standard", "storyteller"]
 
 
@@ -71,7 +72,9 @@ def make_page(number: int, text: str) -> Page:
         words = []
         for wm in re.finditer(r"[A-Za-z0-9']+", sm.group()):
             start = sm.start() + wm.start()
-            words.append(Word(wm.group(), wm.group().lower(), start, start + len(wm.group()), index))
+            words.append(
+                Word(wm.group(), wm.group().lower(), start, start + len(wm.group()), index)
+            )
             index += 1
         start = sm.start() + len(sm.group()) - len(sm.group().lstrip())
         sentences.append(Sentence(sm.group().strip(), start, sm.end(), tuple(words)))
@@ -259,6 +262,15 @@ async def test_library_lists_books_and_problems() -> None:
 
 
 @pilot_test
+async def test_library_without_books_says_where_to_put_them() -> None:
+    app = SidekickApp(Settings(), voices=VOICES, list_books=lambda: ([], []))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "No books found" in text_of(app, "#library-status"))
+        await pilot.press("enter")  # nothing to open: stays on the library
+        assert isinstance(app.screen, LibraryScreen)
+
+
+@pilot_test
 async def test_library_enter_opens_reader_and_escape_returns() -> None:
     app, factory = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -313,9 +325,10 @@ async def test_reader_highlights_scripted_events() -> None:
                 assert (w.start, w.end) in spans, w.text
             else:
                 assert (w.start, w.end) not in spans, w.text
-        assert spans[(page.words[3].start, page.words[3].end)] != spans[
-            (page.words[0].start, page.words[0].end)
-        ]  # helped looks different from read
+        assert (
+            spans[(page.words[3].start, page.words[3].end)]
+            != spans[(page.words[0].start, page.words[0].end)]
+        )  # helped looks different from read
         assert spans[(page.words[6].start, page.words[6].end)].reverse
 
         session = factory.sessions[0]
@@ -398,6 +411,7 @@ async def test_settings_saved_into_settings(tmp_path: Path) -> None:
         screen = app.screen
         assert screen.focused is screen.query_one("#share", RadioSet)
         await pilot.press("left", "left", "enter")  # Take turns -> A little
+        assert "then Sidekick reads two" in str(screen.query_one("#share-help", Static).render())
         await pilot.press("tab", "backspace", "5")  # stall 3 -> 5
         await pilot.press("tab", "enter", "down", "enter")  # voice -> storyteller
         await pilot.press("tab", "backspace", "backspace", "backspace", "0", ".", "8")
@@ -463,6 +477,25 @@ def test_snapshot_reader_mid_turn(snap_compare) -> None:
         await wait_for(pilot, emitted_all(factory, len(MID_TURN)))
 
     assert snap_compare(app, terminal_size=SIZE, run_before=mid_turn)
+
+
+def test_snapshot_reader_sidekick_turn(snap_compare) -> None:
+    events = [
+        TurnStart(1, "child", 1),
+        *[WordRead(1, w.index, w.text, 1.0) for w in FOX.pages[0].words],
+        Praise("Wonderful! You read the whole page."),
+        TurnEnd(1, "child", 1, 11, 11, 0, 6.0),
+        PageDone(1),
+        TurnStart(2, "sidekick", 2),
+        CurrentWord(2, 0),
+        CurrentWord(2, 6),
+    ]
+    app, factory = make_app(book=FOX, events=events)
+
+    async def sidekick_turn(pilot: Pilot) -> None:
+        await wait_for(pilot, emitted_all(factory, len(events)))
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=sidekick_turn)
 
 
 def test_snapshot_settings(snap_compare) -> None:

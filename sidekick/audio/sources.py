@@ -32,14 +32,12 @@ class WavFileSource:
         self.realtime = realtime
         self.name = f"file {self.path.name}"
         self._closed = threading.Event()
+        if not self.path.is_file():
+            raise AudioDeviceError(f"Audio file not found: {self.path}")
         try:
             info = sf.info(str(self.path))
-        except FileNotFoundError as exc:
-            raise AudioDeviceError(f"Audio file not found: {self.path}") from exc
         except (RuntimeError, OSError, sf.LibsndfileError) as exc:
-            raise AudioDeviceError(
-                f"Cannot read audio file {self.path}: {one_line(exc)}"
-            ) from exc
+            raise AudioDeviceError(f"Cannot read audio file {self.path}: {one_line(exc)}") from exc
         self.source_rate = int(info.samplerate)
         self.channels = int(info.channels)
         self.duration = float(info.frames) / info.samplerate if info.samplerate else 0.0
@@ -70,9 +68,7 @@ class WavFileSource:
                             return
                         yield float_to_pcm(chunk)
         except (RuntimeError, OSError, sf.LibsndfileError) as exc:
-            raise AudioDeviceError(
-                f"Cannot read audio file {self.path}: {one_line(exc)}"
-            ) from exc
+            raise AudioDeviceError(f"Cannot read audio file {self.path}: {one_line(exc)}") from exc
 
     def close(self) -> None:
         self._closed.set()
@@ -103,9 +99,12 @@ class MicrophoneSource:
         self.name = f"microphone {info.get('name', 'default')}"
 
     def chunks(self) -> Iterator[bytes]:
-        """Yield CHUNK_SECONDS chunks from the microphone until :meth:`close`."""
+        """Yield CHUNK_SECONDS chunks from the microphone until :meth:`close`.
+
+        A close() ends the current (or next) iteration; after that, chunks() can be
+        called again for the next turn.
+        """
         sd = self._sd
-        self._closed.clear()
         resampler = StreamResampler(self.device_rate, SAMPLE_RATE)
         block = max(1, int(self.device_rate * CHUNK_SECONDS))
         try:
@@ -121,12 +120,15 @@ class MicrophoneSource:
                     if self.device_rate == SAMPLE_RATE:
                         yield bytes(data)
                     else:
-                        pcm = np.frombuffer(bytes(data), dtype=np.int16)
-                        yield float_to_pcm(resampler.process(pcm))
+                        out = resampler.process(np.frombuffer(bytes(data), dtype=np.int16))
+                        if out.size:
+                            yield float_to_pcm(out)
         except sd.PortAudioError as exc:
             raise AudioDeviceError(
                 f"Microphone stopped working: {one_line(exc)}; {NO_MIC_HINT}"
             ) from exc
+        finally:
+            self._closed.clear()
 
     def close(self) -> None:
         self._closed.set()

@@ -186,7 +186,7 @@ class ReaderScreen(Screen[None]):
         engine = getattr(self.session, "engine_name", "") or ""
         voice = getattr(self.session, "voice_name", "") or ""
         parts = []
-        if engine:
+        if engine and engine != "none":
             parts.append(f"Listening: {engine}")
         if voice:
             parts.append(f"Voice: {voice}")

@@ -15,8 +15,9 @@ class PageView(Widget):
 
     Word marks (by ``Word.index``): ``read`` (the child read it), ``helped`` (Sidekick said it
     for the child), ``spoken`` (read aloud by Sidekick on its turn), ``reading`` (the sentence
-    Sidekick is saying now) and ``current`` (the next word to read, or where Sidekick is). Styles come from the component classes,
-    so app.tcss decides the colours; spans cover exactly ``Word.start:Word.end``.
+    Sidekick is saying now) and ``current`` (the next word to read, or where Sidekick is).
+    Styles come from the component classes, so app.tcss decides the colours; spans cover
+    exactly ``Word.start:Word.end``.
     """
 
     COMPONENT_CLASSES = {

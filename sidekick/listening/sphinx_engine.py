@@ -1,0 +1,269 @@
+"""The pocketsphinx recognizer (offline English fallback) with a language model per page.
+
+One decoder is kept; each page gets its own small dictionary and ARPA language model (the
+page's words in reading order plus distractors) and the decoder is re-initialized on them,
+which takes milliseconds (adding an LM to a decoder holding the full 126k-word dictionary
+takes over a second).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import threading
+import unicodedata
+import weakref
+from pathlib import Path
+from typing import Any
+
+from sidekick.errors import ModelError
+from sidekick.listening.base import HeardWord, Hypothesis
+from sidekick.listening.models import DISTRACTORS, page_words, unique
+
+FRAME_SECONDS = 0.01  # pocketsphinx frames are 10 ms
+_ALT = re.compile(r"\(\d+\)$")  # "to(3)": third pronunciation of "to"
+
+_dict_lock = threading.Lock()
+_cmudict: dict[str, list[str]] = {}
+
+
+def _model_dir() -> Path:
+    import pocketsphinx
+
+    return Path(pocketsphinx.get_model_path("en-us"))
+
+
+def load_cmudict(path: Path | None = None) -> dict[str, list[str]]:
+    """word -> pronunciations (ARPABET) from the bundled CMU dictionary (read once, ~0.1 s)."""
+    with _dict_lock:
+        if not _cmudict:
+            path = path or _model_dir() / "cmudict-en-us.dict"
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    word, _, phones = line.partition(" ")
+                    phones = phones.split("#")[0].strip()
+                    if phones:
+                        _cmudict.setdefault(_ALT.sub("", word), []).append(phones)
+        return _cmudict
+
+
+# espeak-ng (bundled with piper-tts) IPA -> ARPABET, for words the CMU dictionary lacks.
+_IPA_TO_ARPA: dict[str, str] = {
+    "tʃ": "CH", "dʒ": "JH", "eɪ": "EY", "aɪ": "AY", "aʊ": "AW", "oʊ": "OW", "əʊ": "OW",
+    "ɔɪ": "OY", "ɑːɹ": "AA R", "ɔːɹ": "AO R", "ɛɹ": "EH R", "ɪɹ": "IH R", "ʊɹ": "UH R",
+    "iə": "IY AH", "aɪɚ": "AY ER", "p": "P", "b": "B", "t": "T", "d": "D", "k": "K",
+    "ɡ": "G", "g": "G", "f": "F", "v": "V", "θ": "TH", "ð": "DH", "s": "S", "z": "Z",
+    "ʃ": "SH", "ʒ": "ZH", "h": "HH", "m": "M", "n": "N", "ŋ": "NG", "l": "L", "ɹ": "R",
+    "r": "R", "w": "W", "j": "Y", "ɾ": "T", "x": "K", "i": "IY", "ɪ": "IH", "e": "EY",
+    "ɛ": "EH", "æ": "AE", "a": "AA", "ɑ": "AA", "ɒ": "AA", "ɔ": "AO", "o": "OW",
+    "ʊ": "UH", "u": "UW", "ʌ": "AH", "ə": "AH", "ɐ": "AH", "ɚ": "ER", "ɝ": "ER",
+    "ɜ": "ER", "ᵻ": "IH", "y": "UW",
+}  # fmt: skip
+_IPA_KEYS = sorted(_IPA_TO_ARPA, key=len, reverse=True)
+_espeak_ready = False
+
+
+def ipa_to_arpabet(ipa: str) -> str:
+    """Map espeak-ng IPA to CMU phones (stress, length and unknown marks are dropped)."""
+    text = "".join(c for c in unicodedata.normalize("NFD", ipa) if not unicodedata.combining(c))
+    text = re.sub(r"[ˈˌːˑ\s\-.,;:!?'‖|]", "", text)
+    phones: list[str] = []
+    i = 0
+    while i < len(text):
+        for key in _IPA_KEYS:
+            if text.startswith(key, i):
+                phones.append(_IPA_TO_ARPA[key])
+                i += len(key)
+                break
+        else:
+            i += 1  # a symbol with no English equivalent (e.g. a glottal stop)
+    return " ".join(phones)
+
+
+_SIBILANT = {"S", "Z", "SH", "ZH", "CH", "JH"}
+_VOICELESS = {"P", "T", "K", "F", "TH"}
+
+
+def _known(word: str, cmu: dict[str, list[str]]) -> str | None:
+    if word in cmu:
+        return cmu[word][0]
+    parts = [p for p in word.split("-") if p]
+    if len(parts) > 1 and all(p in cmu for p in parts):
+        return " ".join(cmu[p][0] for p in parts)
+    return None
+
+
+def guess_pronunciation(word: str) -> str | None:
+    """A pronunciation for a word not in the CMU dictionary, or None.
+
+    Tries the parts of a compound ("ice-cream", "fox's") from the dictionary, then
+    espeak-ng's letter-to-sound rules (bundled with piper-tts).
+    """
+    global _espeak_ready
+    cmu = load_cmudict()
+    if word.endswith("'s") and (base := _known(word[:-2], cmu)):
+        last = base.split()[-1]
+        suffix = "IH Z" if last in _SIBILANT else "S" if last in _VOICELESS else "Z"
+        return f"{base} {suffix}"
+    if base := _known(word, cmu):
+        return base
+    try:
+        from piper import espeakbridge
+        from piper.phonemize_espeak import ESPEAK_DATA_DIR
+
+        with _dict_lock:
+            if not _espeak_ready:
+                espeakbridge.initialize(str(ESPEAK_DATA_DIR))
+                _espeak_ready = True
+            espeakbridge.set_voice("en-us")
+            clauses = espeakbridge.get_phonemes(word.replace("-", " "))
+    except Exception:  # no espeak: the word is left out of the page's vocabulary
+        return None
+    phones = ipa_to_arpabet(" ".join(c[0] for c in clauses))
+    return phones or None
+
+
+class SphinxListener:
+    """pocketsphinx 5 with the bundled en-us acoustic model and a language model per page.
+
+    Per page: a dictionary of the page's words (CMU pronunciations, guessed ones for new
+    words) and common :data:`DISTRACTORS`, and an ARPA model built from the page's words in
+    reading order (``<s> ... </s>``) plus each distractor once, so the text as written is
+    most likely but a misread can still surface as another word. Page words that no
+    pronunciation could be found for are in :attr:`unknown_words`.
+    """
+
+    name = "pocketsphinx"
+
+    def __init__(self, distractors: bool = True) -> None:
+        try:
+            import pocketsphinx
+        except (ImportError, OSError) as exc:
+            raise ModelError(f"The pocketsphinx package cannot be loaded: {exc}.") from exc
+        self._ps = pocketsphinx
+        model = _model_dir()
+        self._hmm = model / "en-us"
+        if not (self._hmm / "mdef").is_file():
+            raise ModelError(f"pocketsphinx's en-us model is missing from {model}: reinstall it.")
+        self.distractors = distractors
+        self.unknown_words: frozenset[str] = frozenset()
+        self.vocabulary: list[str] = []
+        self._tmp = Path(tempfile.mkdtemp(prefix="sidekick-sphinx-"))
+        self._cleanup = weakref.finalize(self, shutil.rmtree, str(self._tmp), True)
+        self._decoder: Any = None
+        self._in_utt = False
+        self._odd = b""
+        load_cmudict()
+        self._load([])  # a small decoder now, so the first page starts quickly
+
+    def _write_page(self, words: list[str]) -> tuple[Path, Path]:
+        cmu = load_cmudict()
+        prons: dict[str, list[str]] = {}
+        unknown = set()
+        for w in unique(words):
+            guess = cmu.get(w) or ([g] if (g := guess_pronunciation(w)) else None)
+            if guess:
+                prons[w] = guess
+            else:
+                unknown.add(w)
+        extra = [w for w in DISTRACTORS if w not in prons] if self.distractors else []
+        if not prons and not extra:
+            extra = list(DISTRACTORS)  # nothing recognizable on the page: keep a valid model
+        for w in extra:
+            prons[w] = cmu[w]
+        self.unknown_words = frozenset(unknown)
+        self.vocabulary = list(prons)
+
+        dict_path = self._tmp / "page.dict"
+        with open(dict_path, "w", encoding="utf-8") as f:
+            for w, alts in prons.items():
+                for i, phones in enumerate(alts):
+                    f.write(f"{w if i == 0 else f'{w}({i + 1})'} {phones}\n")
+
+        from pocketsphinx.lm import ArpaBoLM
+
+        sequence = [w for w in words if w in prons]
+        lm = ArpaBoLM(text=" ".join(sequence) + "\n" if sequence else None, add_start=True)
+        for w in extra:
+            lm.grams_1[w] += 1
+        if "<s>" not in lm.grams_1:  # no page text: sentence marks for a valid model
+            lm.grams_1["<s>"] += 1
+            lm.grams_1["</s>"] += 1
+        lm.compute()
+        lm_path = self._tmp / "page.arpa"
+        if not lm.write_file(str(lm_path)):
+            raise ModelError(f"Cannot write the page language model to {self._tmp}.")
+        return dict_path, lm_path
+
+    def _load(self, words: list[str]) -> None:
+        dict_path, lm_path = self._write_page(words)
+        try:
+            if self._decoder is None:
+                self._decoder = self._ps.Decoder(
+                    hmm=str(self._hmm), dict=str(dict_path), lm=str(lm_path), loglevel="FATAL"
+                )
+            else:
+                config = self._decoder.config
+                config["dict"] = str(dict_path)
+                config["lm"] = str(lm_path)
+                self._decoder.reinit(config)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"pocketsphinx could not load the page model: {exc}.") from exc
+
+    def start(self, expected_words: list[str]) -> None:
+        """Begin an utterance for a page (swaps in the page's dictionary and LM)."""
+        if self._in_utt:
+            self._decoder.end_utt()
+            self._in_utt = False
+        self._load(page_words(expected_words))
+        self._decoder.start_utt()
+        self._in_utt = True
+        self._odd = b""
+
+    def _require(self) -> Any:
+        if not self._in_utt:
+            raise RuntimeError("SphinxListener: call start() before accept()/finish()")
+        return self._decoder
+
+    def _words(self, with_times: bool) -> list[HeardWord]:
+        dec = self._decoder
+        if not with_times:
+            hyp = dec.hyp()
+            return [HeardWord(w) for w in (hyp.hypstr.split() if hyp else [])]
+        logmath = dec.logmath
+        out = []
+        for seg in dec.seg() or ():
+            if seg.word.startswith(("<", "[")):
+                continue  # <s>, </s>, <sil>, [NOISE], [SPEECH]
+            conf = min(1.0, logmath.exp(seg.prob)) if seg.prob else None
+            out.append(
+                HeardWord(
+                    _ALT.sub("", seg.word),
+                    round(seg.start_frame * FRAME_SECONDS, 3),
+                    round((seg.end_frame + 1) * FRAME_SECONDS, 3),
+                    conf,
+                )
+            )
+        return out
+
+    def accept(self, pcm: bytes) -> Hypothesis:
+        """Feed PCM of any length; returns the best hypothesis so far (with word times)."""
+        dec = self._require()
+        data = self._odd + bytes(pcm)
+        cut = len(data) - len(data) % 2
+        data, self._odd = data[:cut], data[cut:]
+        if data:
+            dec.process_raw(data, False, False)
+        return Hypothesis(tuple(self._words(with_times=True)), final=False)
+
+    def finish(self) -> Hypothesis:
+        """End the utterance; the words with start/end times (s) and posteriors."""
+        dec = self._require()
+        dec.end_utt()
+        self._in_utt = False
+        return Hypothesis(tuple(self._words(with_times=True)), final=True)
+
+    def close(self) -> None:
+        """Remove the temporary page files."""
+        self._cleanup()
