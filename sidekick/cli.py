@@ -29,14 +29,22 @@ def _session_args(p: argparse.ArgumentParser) -> None:
         "child reads one page in three, a-lot = up to four pages in a row, take-turns = "
         "alternate pages (default)",
     )  # fmt: skip
-    g.add_argument("--stall", type=float, default=3.0, metavar="SECONDS",
-                   help="wait this long on a word before Sidekick says it (default 3)")
+    g.add_argument(
+        "--stall",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="wait this long on a word before Sidekick says it (default 3)",
+    )
     g.add_argument("--start-page", type=int, default=1, metavar="N")
     g = p.add_argument_group("voice and listening")
     g.add_argument("--voice", default="standard", help="Sidekick's voice (default: standard)")
     g.add_argument("--rate", type=float, default=1.0, help="speaking rate, 0.5-1.5 (default 1)")
-    g.add_argument("--engine", choices=["vosk", "pocketsphinx"],
-                   help="recognizer (default: Vosk if an English model is found)")
+    g.add_argument(
+        "--engine",
+        choices=["vosk", "pocketsphinx"],
+        help="recognizer (default: Vosk if an English model is found)",
+    )
     g.add_argument("--vosk-model", metavar="PATH", help="Vosk model directory")
     g.add_argument("--input-device", metavar="DEVICE", help="microphone (sounddevice name/index)")
 
@@ -70,10 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     app = sub.add_parser("app", help="the terminal app (the default command)")
     app.add_argument("book", nargs="?", help="open this book directly (file or bundled name)")
-    app.add_argument("--child-audio", default="mic", metavar="WAV_OR_DIR",
-                     help="use WAV files instead of the microphone")
-    app.add_argument("--speaker-out", default="speaker", metavar="DIR",
-                     help="write Sidekick's speech to WAV files in DIR instead of the speaker")
+    app.add_argument(
+        "--child-audio",
+        default="mic",
+        metavar="WAV_OR_DIR",
+        help="use WAV files instead of the microphone",
+    )
+    app.add_argument(
+        "--speaker-out",
+        default="speaker",
+        metavar="DIR",
+        help="write Sidekick's speech to WAV files in DIR instead of the speaker",
+    )
     _session_args(app)
 
     read = sub.add_parser(
@@ -85,8 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("--child-audio", required=True, metavar="WAV_OR_DIR")
     read.add_argument("--speaker-out", required=True, metavar="DIR")
     read.add_argument("--json", action="store_true", help="one JSON object per event and line")
-    read.add_argument("--realtime", action="store_true",
-                      help="feed child audio at real-time pace (default: as fast as possible)")
+    read.add_argument(
+        "--realtime",
+        action="store_true",
+        help="feed child audio at real-time pace (default: as fast as possible)",
+    )
     _session_args(read)
 
     say = sub.add_parser("say", help="speak text into a WAV file")
@@ -100,9 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     books.set_defaults(command="books")
 
     models = sub.add_parser("models", help="speech recognition models")
-    models.add_argument("action", choices=["install", "status"],
-                        help="install: download the small English Vosk model (checksum-verified)"
-                        "; status: which model would be used")
+    models.add_argument(
+        "action",
+        choices=["install", "status"],
+        help="install: download the small English Vosk model (checksum-verified)"
+        "; status: which model would be used",
+    )
     models.add_argument("--vosk-model", metavar="PATH")
 
     sub.add_parser("setup", help="install missing system packages (libportaudio2)")
@@ -149,8 +171,11 @@ def _cmd_models(args: argparse.Namespace) -> int:
         print(models.install_vosk_model())
         return 0
     found = models.find_vosk_model(args.vosk_model)
-    print(f"Vosk English model: {found}" if found else
-          "No English Vosk model: pocketsphinx is used. Run `sidekick models install`.")
+    print(
+        f"Vosk English model: {found}"
+        if found
+        else "No English Vosk model: pocketsphinx is used. Run `sidekick models install`."
+    )
     return 0
 
 
@@ -172,8 +197,9 @@ def run(argv: list[str]) -> int:
         from sidekick.headless import run_headless
 
         book = find_book(args.book)
-        settings = _settings(args, child_audio=args.child_audio, speech_out=args.speaker_out,
-                             realtime=args.realtime)
+        settings = _settings(
+            args, child_audio=args.child_audio, speech_out=args.speaker_out, realtime=args.realtime
+        )
         run_headless(book, settings, as_json=args.json, start_page=args.start_page)
         return 0
     from sidekick.ui.app import run_app

@@ -45,6 +45,4 @@ def run_headless(
             out.write(line + "\n")
         out.flush()
 
-    ReadingSession(
-        book, settings, on_event, start_page=start_page, manual_fallback=False
-    ).run()
+    ReadingSession(book, settings, on_event, start_page=start_page, manual_fallback=False).run()

@@ -42,8 +42,9 @@ def test_help_teaches():
 
 
 def test_missing_book(tmp_path):
-    proc = run_cli("read", str(tmp_path / "nope.md"), "--child-audio", "x.wav",
-                   "--speaker-out", str(tmp_path))
+    proc = run_cli(
+        "read", str(tmp_path / "nope.md"), "--child-audio", "x.wav", "--speaker-out", str(tmp_path)
+    )
     assert_one_line_error(proc, "nope")
 
 
@@ -65,13 +66,23 @@ def test_unknown_bundled_book():
 
 def test_no_microphone_in_headless_mode(tmp_path):
     # These machines have no audio devices: asking for the microphone is a clear error.
-    proc = run_cli("read", "sam-and-the-red-hat", "--child-audio", "mic", "--speaker-out", str(tmp_path))
+    proc = run_cli(
+        "read", "sam-and-the-red-hat", "--child-audio", "mic", "--speaker-out", str(tmp_path)
+    )
     assert_one_line_error(proc, "microphone")
 
 
 def test_no_english_vosk_model(tmp_path, child_wav):
-    proc = run_cli("read", str(_a_book(tmp_path)), "--child-audio", str(child_wav),
-                   "--speaker-out", str(tmp_path / "out"), "--engine", "vosk")
+    proc = run_cli(
+        "read",
+        str(_a_book(tmp_path)),
+        "--child-audio",
+        str(child_wav),
+        "--speaker-out",
+        str(tmp_path / "out"),
+        "--engine",
+        "vosk",
+    )
     assert_one_line_error(proc, "vosk", "models install")
 
 
@@ -79,8 +90,16 @@ def test_broken_vosk_model_dir(tmp_path, child_wav):
     broken = tmp_path / "vosk-model-broken"
     (broken / "am").mkdir(parents=True)
     (broken / "am" / "final.mdl").write_bytes(b"not a model")
-    proc = run_cli("read", str(_a_book(tmp_path)), "--child-audio", str(child_wav),
-                   "--speaker-out", str(tmp_path / "out"), "--vosk-model", str(broken))
+    proc = run_cli(
+        "read",
+        str(_a_book(tmp_path)),
+        "--child-audio",
+        str(child_wav),
+        "--speaker-out",
+        str(tmp_path / "out"),
+        "--vosk-model",
+        str(broken),
+    )
     assert_one_line_error(proc, str(broken.name))
 
 
@@ -99,8 +118,21 @@ def test_say_to_an_unwritable_place(tmp_path, capsys):
 
 
 def test_bad_rate(tmp_path, capsys):
-    assert main(["read", str(_a_book(tmp_path)), "--child-audio", "x", "--speaker-out", "y",
-                 "--rate", "3"]) == 2
+    assert (
+        main(
+            [
+                "read",
+                str(_a_book(tmp_path)),
+                "--child-audio",
+                "x",
+                "--speaker-out",
+                "y",
+                "--rate",
+                "3",
+            ]
+        )
+        == 2
+    )
     assert "--rate" in capsys.readouterr().err
 
 

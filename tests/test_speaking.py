@@ -40,12 +40,19 @@ def test_unknown_voice_and_style_are_clear_errors(voice):
 
 
 def test_split_sentences_keeps_quotes():
-    assert split_sentences('"Run!" said Mia. Then she ran.') == ['"Run!"', "said Mia.", "Then she ran."]
+    assert split_sentences('"Run!" said Mia. Then she ran.') == [
+        '"Run!"',
+        "said Mia.",
+        "Then she ran.",
+    ]
 
 
 @pytest.mark.slow
 def test_whisper_understands_the_standard_voice(voice, tmp_path, transcribe):
-    text = "Once upon a time, a little fox lived under a big green hill. Every morning she ran down to the river."
+    text = (
+        "Once upon a time, a little fox lived under a big green hill. "
+        "Every morning she ran down to the river."
+    )
     audio = np.concatenate([s.audio for s in voice.speak(text)])
     sf.write(tmp_path / "fox.wav", audio, voice.sample_rate)
     assert word_error_rate(text, transcribe(tmp_path / "fox.wav")) <= 0.15

@@ -84,8 +84,7 @@ def speak_with_word_ends(text: str, path: Path) -> list[float | None]:
         for al in chunk.phoneme_alignments:
             t += al.num_samples / sr
             if al.phoneme == " " or al.phoneme in ".,!?;:":
-                if not groups or groups[-1] is not None:
-                    groups.append(t - al.num_samples / sr)
+                groups.append(t - al.num_samples / sr)
         n = len(sentence.words)
         if len(groups) >= n:  # one group per word: exact ends
             ends += groups[:n]
@@ -113,18 +112,26 @@ def bench_highlight(book_names: list[str], engine: str | None) -> dict:
             ends = speak_with_word_ends(book.pages[0].text, wav)
             got: dict[int, float] = {}
             t0 = [0.0]
-            settings = Settings(share=Share.TAKE_TURNS, child_audio=str(wav), speech_out=tmp,
-                                engine=engine, realtime=True)
+            settings = Settings(
+                share=Share.TAKE_TURNS,
+                child_audio=str(wav),
+                speech_out=tmp,
+                engine=engine,
+                realtime=True,
+            )
 
-            def on_event(e: ev.Event, got=got, t0=t0) -> None:
+            sessions: list[ReadingSession] = []
+
+            def on_event(e: ev.Event, got=got, t0=t0, sessions=sessions) -> None:
                 if isinstance(e, ev.TurnStart):
                     t0[0] = time.monotonic()
                 elif isinstance(e, ev.WordRead):
                     got[e.index] = time.monotonic() - t0[0]
                 elif isinstance(e, ev.TurnEnd):
-                    session.stop()
+                    sessions[0].stop()
 
             session = ReadingSession(book, settings, on_event)
+            sessions.append(session)
             session.run()
             engine_name = session.engine_name
             delays += [got[i] - end for i, end in enumerate(ends) if end is not None and i in got]
@@ -173,14 +180,18 @@ def bench_first_audio(book_names: list[str]) -> dict:
             sink = _TimingSink()
             start = [0.0]
 
-            def on_event(e: ev.Event, start=start, sink=sink) -> None:
+            def on_event(e: ev.Event, start=start) -> None:
                 if isinstance(e, ev.TurnStart):
                     start[0] = time.monotonic()
-                elif isinstance(e, ev.CurrentWord) and sink.first is not None:
-                    session.stop()
 
-            session = ReadingSession(book, Settings(share=Share.SIDEKICK), on_event,
-                                     start_page=page, voice=voice, sink=sink)
+            session = ReadingSession(
+                book,
+                Settings(share=Share.SIDEKICK),
+                on_event,
+                start_page=page,
+                voice=voice,
+                sink=sink,
+            )
             threading.Thread(target=session.run).start()
             while sink.first is None:
                 time.sleep(0.005)
@@ -197,8 +208,22 @@ def bench_headless_memory(book: str) -> dict:
 
         speak_with_word_ends(find_book(book).pages[0].text, wav)
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        subprocess.run([sys.executable, "-m", "sidekick", "read", book, "--child-audio", str(wav),
-                        "--speaker-out", tmp, "--json"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sidekick",
+                "read",
+                book,
+                "--child-audio",
+                str(wav),
+                "--speaker-out",
+                tmp,
+                "--json",
+            ],
+            check=True,
+            capture_output=True,
+        )
         after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {"headless_read_peak_rss_mb": round(max(before, after) / 1024, 1)}
 
