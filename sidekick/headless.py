@@ -17,6 +17,8 @@ def describe(event: ev.Event, book: Book) -> str | None:
     match event:
         case ev.Notice(text=text):
             return f"note: {text}"
+        case ev.SessionStart(title=title, engine=engine, voice=voice):
+            return f"Reading '{title}' (listening: {engine}, voice: {voice})"
         case ev.TurnStart(reader=reader, page=page):
             who = "Child reads" if reader == "child" else "Sidekick reads"
             return f"\n{who} page {page} of {len(book.pages)}"

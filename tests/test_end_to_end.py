@@ -42,8 +42,9 @@ def test_child_turn_then_sidekick_turn(tmp_path, transcribe):
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     events = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
-    kinds = [e["event"] for e in events]
-    assert kinds[0] == "notice"
+    start = next(e for e in events if e["event"] == "session_start")
+    assert start["engine"] == "pocketsphinx" and start["voice"] == "standard"
+    assert start["plan"][:2] == ["child", "sidekick"]
 
     starts = [e for e in events if e["event"] == "turn_start"]
     assert [(e["reader"], e["page"]) for e in starts] == [("child", 1), ("sidekick", 2)]

@@ -23,7 +23,7 @@ def load_sounddevice() -> ModuleType:
         import sounddevice
     except OSError as exc:  # libportaudio2 (Debian/Ubuntu) or portaudio is not installed
         raise AudioDeviceError(
-            f"PortAudio is not installed ({one_line(exc)}); install libportaudio2"
+            "PortAudio is not installed (run `sidekick setup` or install libportaudio2)"
         ) from exc
     return sounddevice
 

@@ -23,6 +23,16 @@ class Notice(Event):
 
 
 @dataclass(frozen=True)
+class SessionStart(Event):
+    """The session is ready: what it reads with, and who reads which page."""
+
+    title: str
+    engine: str  # the recognizer in use ("none" when no page is the child's)
+    voice: str
+    plan: list[Reader]  # who reads each page, from the start page on
+
+
+@dataclass(frozen=True)
 class TurnStart(Event):
     turn: int
     reader: Reader
@@ -92,6 +102,7 @@ class BookDone(Event):
 
 EVENT_NAMES: dict[type, str] = {
     Notice: "notice",
+    SessionStart: "session_start",
     TurnStart: "turn_start",
     WordRead: "word_read",
     CurrentWord: "current_word",

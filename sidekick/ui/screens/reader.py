@@ -26,6 +26,7 @@ from sidekick.turns.events import (
     PageDone,
     Praise,
     Reader,
+    SessionStart,
     SpeechWritten,
     StuckWordHelped,
     TurnEnd,
@@ -260,6 +261,8 @@ class ReaderScreen(Screen[None]):
                 self._set_turn_banner("done", f"The end of “{title}”! Press Esc for the library.")
             case Notice(text=text):
                 self._add_notice(text)
+            case SessionStart():
+                self._update_engine_line()
             case SpeechWritten(path=path):
                 self._last_speech = path
                 self._update_engine_line()
