@@ -115,6 +115,24 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("--style", help="voice style, e.g. storytelling or neutral")
     say.add_argument("--rate", type=float, default=1.0)
 
+    assess = sub.add_parser(
+        "assess", help="score a recorded reading: miscues, WCPM, accuracy",
+        description="Check a recorded reading word by word, the way a teacher scores oral "
+        "reading: each word correct, self-corrected, omitted, substituted or assisted (a "
+        "hesitation longer than --stall), insertions and repetitions logged (not errors), and "
+        "words correct per minute, accuracy and the band (independent >= 95%%, instructional "
+        "90-94%%, frustration < 90%%).",
+    )  # fmt: skip
+    what = assess.add_mutually_exclusive_group(required=True)
+    what.add_argument("--book", help="book file or bundled book name (with --page)")
+    what.add_argument("--text", help="the passage that was read")
+    assess.add_argument("--page", type=int, default=1, help="page of --book (default 1)")
+    assess.add_argument("--audio", required=True, metavar="CLIP.wav")
+    assess.add_argument("--engine", choices=["vosk", "pocketsphinx"])
+    assess.add_argument("--vosk-model", metavar="PATH")
+    assess.add_argument("--stall", type=float, default=3.0, metavar="SECONDS")
+    assess.add_argument("--json", action="store_true", help="print one JSON object")
+
     books = sub.add_parser("books", help="list the books in the library")
     books.set_defaults(command="books")
 
@@ -152,6 +170,48 @@ def _cmd_say(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_assess(args: argparse.Namespace) -> int:
+    import json
+
+    from sidekick.books.library import find_book
+    from sidekick.reading.assess import Assessor
+
+    if args.text is not None:
+        from sidekick.books.parse import parse_book_text
+
+        words = [w.text for p in parse_book_text(args.text, name="--text").pages for w in p.words]
+    else:
+        book = find_book(args.book)
+        if not 1 <= args.page <= len(book.pages):
+            raise SidekickError(f"'{book.title}' has pages 1 to {len(book.pages)}.")
+        words = [w.text for w in book.pages[args.page - 1].words]
+    audio = Path(args.audio)
+    from sidekick.audio.sources import WavFileSource
+
+    pcm = b"".join(WavFileSource(audio, realtime=False).chunks())
+    assessor = Assessor(args.engine, args.vosk_model, stall_s=args.stall)
+    if assessor.notice and not args.json:
+        print(f"note: {assessor.notice}", file=sys.stderr)
+    result = assessor.assess_pcm(words, pcm)
+    if args.json:
+        print(json.dumps({"engine": assessor.engine_name, **result.to_json()}))
+        return 0
+    for w in result.words:
+        mark = "" if w.status == "correct" else f"  <- {w.status}"
+        heard = f" (heard '{w.heard}')" if w.heard else ""
+        print(f"{w.index:4}  {w.word:16}{heard}{mark}")
+    for kind in ("insertions", "repetitions"):
+        if items := getattr(result, kind):
+            print(f"{kind}: {', '.join(i['word'] for i in items)}")
+    s = result.summary()
+    print(
+        f"\n{s['words_correct']}/{len(words)} correct, {s['errors']} errors, "
+        f"accuracy {s['accuracy']:.0%} ({s['band']}), {s['wcpm']} WCPM "
+        f"over {s['duration_s']} s  [{assessor.engine_name}]"
+    )
+    return 0
+
+
 def _cmd_books() -> int:
     from sidekick.books.library import list_books
 
@@ -185,6 +245,8 @@ def run(argv: list[str]) -> int:
         return _cmd_say(args)
     if args.command == "books":
         return _cmd_books()
+    if args.command == "assess":
+        return _cmd_assess(args)
     if args.command == "models":
         return _cmd_models(args)
     if args.command == "setup":

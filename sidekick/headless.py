@@ -28,6 +28,12 @@ def describe(event: ev.Event, book: Book) -> str | None:
             return f"  {t:6.2f}s  helped {word}"
         case ev.SpeechWritten(path=path):
             return f"  speech -> {path}"
+        case ev.ReadingChecked(summary=s, words=words):
+            misses = [f"{w['word']} ({w['status']})" for w in words if w["status"] in
+                      ("omitted", "substituted", "assisted")]  # fmt: skip
+            return (f"  check: {s['words_correct']}/{len(words)} correct, accuracy "
+                    f"{s['accuracy']:.0%} ({s['band']}), {s['wcpm']} WCPM"
+                    + (f"; to practise: {', '.join(misses)}" if misses else ""))  # fmt: skip
         case ev.Praise(text=text):
             return f"  Sidekick: {text}"
         case ev.TurnEnd(reader="child", words_read=n, words_total=total, assisted=a):

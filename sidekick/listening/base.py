@@ -5,6 +5,7 @@ Engines (Vosk, pocketsphinx) implement :class:`Listener`. Nothing here imports T
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -35,11 +36,19 @@ class Listener(Protocol):
     #: Shown to the user, e.g. "Vosk (vosk-model-small-en-us-0.15)" or "pocketsphinx".
     name: str
 
-    def start(self, expected_words: list[str]) -> None:
-        """Begin an utterance, restricting recognition to this page's words (plus unknowns)."""
+    def start(self, expected_words: list[str], extra_words: Sequence[str] = ()) -> None:
+        """Begin an utterance, restricting recognition to this page's words (plus unknowns).
+
+        ``extra_words``: likely misreadings of the page's words ("house" for "horse"), so a
+        miscue can be heard as what it is instead of being forced onto a page word.
+        """
 
     def accept(self, pcm: bytes) -> Hypothesis:
         """Feed a chunk of 16 kHz int16 PCM; return the current (partial) hypothesis."""
 
     def finish(self) -> Hypothesis:
         """End the utterance; return the final hypothesis with word times where available."""
+
+    def second_look(self, pcm: bytes, written: str, heard: str | None) -> bool:
+        """Re-decide a short stretch of audio between the written word and what was heard
+        (``None``: nothing was heard there). True if the written word explains it better."""

@@ -14,6 +14,7 @@ import tempfile
 import threading
 import unicodedata
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +158,7 @@ class SphinxListener:
         load_cmudict()
         self._load([])  # a small decoder now, so the first page starts quickly
 
-    def _write_page(self, words: list[str]) -> tuple[Path, Path]:
+    def _write_page(self, words: list[str], likely: Sequence[str] = ()) -> tuple[Path, Path]:
         cmu = load_cmudict()
         prons: dict[str, list[str]] = {}
         unknown = set()
@@ -167,7 +168,8 @@ class SphinxListener:
                 prons[w] = guess
             else:
                 unknown.add(w)
-        extra = [w for w in DISTRACTORS if w not in prons] if self.distractors else []
+        extra = unique([*likely, *DISTRACTORS]) if self.distractors else []
+        extra = [w for w in extra if w not in prons and w in cmu]
         if not prons and not extra:
             extra = list(DISTRACTORS)  # nothing recognizable on the page: keep a valid model
         for w in extra:
@@ -196,8 +198,9 @@ class SphinxListener:
             raise ModelError(f"Cannot write the page language model to {self._tmp}.")
         return dict_path, lm_path
 
-    def _load(self, words: list[str]) -> None:
-        dict_path, lm_path = self._write_page(words)
+    def _load(self, words: list[str], likely: Sequence[str] = ()) -> None:
+        dict_path, lm_path = self._write_page(words, likely)
+        self._dict_path = dict_path
         try:
             if self._decoder is None:
                 self._decoder = self._ps.Decoder(
@@ -211,12 +214,12 @@ class SphinxListener:
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"pocketsphinx could not load the page model: {exc}.") from exc
 
-    def start(self, expected_words: list[str]) -> None:
+    def start(self, expected_words: list[str], extra_words: Sequence[str] = ()) -> None:
         """Begin an utterance for a page (swaps in the page's dictionary and LM)."""
         if self._in_utt:
             self._decoder.end_utt()
             self._in_utt = False
-        self._load(page_words(expected_words))
+        self._load(page_words(expected_words), page_words(list(extra_words)))
         self._decoder.start_utt()
         self._in_utt = True
         self._odd = b""
@@ -263,6 +266,43 @@ class SphinxListener:
         dec.end_utt()
         self._in_utt = False
         return Hypothesis(tuple(self._words(with_times=True)), final=True)
+
+    def second_look(self, pcm: bytes, written: str, heard: str | None) -> bool:
+        """Decode just this audio with a grammar allowing only the written word or the heard
+        one (or, for a word not heard at all, the written word or nothing)."""
+        written, heard = _ALT.sub("", written.lower()), heard and _ALT.sub("", heard.lower())
+        vocab = set(self.vocabulary)
+        if written not in vocab or (heard is not None and heard not in vocab):
+            return True  # cannot check: give the reader the benefit of the doubt
+        if heard is None:
+            rule = f"[ {written} ]"
+        elif heard == written:
+            return True
+        else:
+            rule = f"{written} | {heard}"
+        checker = self._checker_for_page()
+        checker.set_jsgf_string("check", f"#JSGF V1.0;\ngrammar check;\npublic <s> = {rule};\n")
+        checker.activate_search("check")
+        checker.start_utt()
+        checker.process_raw(bytes(pcm[: len(pcm) - len(pcm) % 2]), False, True)
+        checker.end_utt()
+        hyp = checker.hyp()
+        said = [_ALT.sub("", w) for w in (hyp.hypstr.split() if hyp else [])]
+        return written in said
+
+    def _checker_for_page(self) -> Any:
+        """A second decoder on the current page's dictionary, for :meth:`second_look`."""
+        if getattr(self, "_checker_dict", None) != self._dict_path:
+            if getattr(self, "_checker", None) is None:
+                self._checker = self._ps.Decoder(
+                    hmm=str(self._hmm), dict=str(self._dict_path), lm=None, loglevel="FATAL"
+                )
+            else:
+                config = self._checker.config
+                config["dict"] = str(self._dict_path)
+                self._checker.reinit(config)
+            self._checker_dict = self._dict_path
+        return self._checker
 
     def close(self) -> None:
         """Remove the temporary page files."""

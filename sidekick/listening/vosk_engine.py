@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +115,9 @@ class VoskListener:
         """True if the model's vocabulary has this word."""
         return self.model.vosk_model_find_word(word) >= 0
 
-    def build_grammar(self, expected_words: list[str]) -> tuple[list[str], frozenset[str]]:
+    def build_grammar(
+        self, expected_words: list[str], extra_words: Sequence[str] = ()
+    ) -> tuple[list[str], frozenset[str]]:
         """The grammar phrases for a page and the page words the model cannot recognize."""
         words = page_words(expected_words)
         known = {w: self.knows(w) for w in unique(words)}
@@ -129,17 +131,18 @@ class VoskListener:
                 run = []
         phrases += [w for w, ok in known.items() if ok]
         if self.distractors:
-            phrases += [w for w in DISTRACTORS if w not in known and self.knows(w)]
+            likely = [*page_words(list(extra_words)), *DISTRACTORS]
+            phrases += [w for w in likely if w not in known and self.knows(w)]
         if phrases and self.knows(UNK):
             phrases.append(UNK)
         return unique(phrases), frozenset(w for w, ok in known.items() if not ok)
 
-    def start(self, expected_words: list[str]) -> None:
+    def start(self, expected_words: list[str], extra_words: Sequence[str] = ()) -> None:
         """Begin an utterance for a page (a fresh recognizer each time)."""
         vosk = self._vosk
         self.grammar, self.unknown_words = None, frozenset()
         if self.uses_grammar:
-            phrases, self.unknown_words = self.build_grammar(expected_words)
+            phrases, self.unknown_words = self.build_grammar(expected_words, extra_words)
             self.grammar = phrases or None
         if self.grammar:
             grammar = json.dumps(self.grammar, ensure_ascii=False)
@@ -176,3 +179,16 @@ class VoskListener:
         self._done += _words(json.loads(rec.FinalResult()).get("result"))
         self._rec = None
         return Hypothesis(tuple(self._done), final=True)
+
+    def second_look(self, pcm: bytes, written: str, heard: str | None) -> bool:
+        """Re-recognize this audio with a grammar of only the written word, the heard one
+        and ``[unk]``; True if the written word comes out."""
+        if not self.uses_grammar or not self.knows(written):
+            return True  # cannot check: give the reader the benefit of the doubt
+        options = [written] + ([heard] if heard and heard != written and self.knows(heard) else [])
+        if self.knows(UNK):
+            options.append(UNK)
+        rec = self._vosk.KaldiRecognizer(self.model, SAMPLE_RATE, json.dumps(options))
+        rec.AcceptWaveform(bytes(pcm[: len(pcm) - len(pcm) % 2]))
+        said = json.loads(rec.FinalResult()).get("text", "").split()
+        return written in said

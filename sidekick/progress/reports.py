@@ -218,8 +218,7 @@ def trend_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{_e(label)}">',
         f"<title>{_e(label)}</title>",
-        f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#fafbfd" '
-        'stroke="#e4e7ee"/>',
+        f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#fafbfd" stroke="#e4e7ee"/>',
     ]
     for i in range(5):
         v = ymax * i / 4
@@ -237,19 +236,20 @@ def trend_svg(
             f'<text x="{left + pw - 4}" y="{y - 5}" font-size="11" text-anchor="end" '
             f'fill="#9a6700">{_e(reference[0])}</text>'
         )
-    coords = [xy(d, v) for d, (_, v) in zip(days, points)]
+    coords = [xy(d, v) for d, (_, v) in zip(days, points, strict=True)]
     if len(coords) > 1:
         pts = " ".join(f"{x},{y}" for x, y in coords)
         parts.append(f'<polyline points="{pts}" fill="none" stroke="#2f5bd3" stroke-width="2"/>')
-    for (x, y), (day, v) in zip(coords, points):
+    for (x, y), (day, v) in zip(coords, points, strict=True):
         parts.append(
             f'<circle cx="{x}" cy="{y}" r="3" fill="#2f5bd3"><title>{_e(day)}: {v:g} WCPM'
             "</title></circle>"
         )
-    for (x, _), (day, _) in zip((coords[0], coords[-1]), (points[0], points[-1])):
-        anchor = "start" if x == coords[0][0] and len(coords) > 1 else "end"
-        if len(coords) == 1:
-            anchor = "middle"
+    if len(coords) == 1:
+        ticks = [(coords[0][0], points[0][0], "middle")]
+    else:
+        ticks = [(coords[0][0], points[0][0], "start"), (coords[-1][0], points[-1][0], "end")]
+    for x, day, anchor in ticks:
         parts.append(
             f'<text x="{x}" y="{height - 8}" font-size="11" text-anchor="{anchor}" '
             f'fill="#5b6478">{_e(day)}</text>'
@@ -308,7 +308,7 @@ def _html(out: TextIO, rows: list[Row], store: ProgressStore, reader: str | None
             g = reader_obj.grade
             ref = (f"grade {g} spring median {SPRING_MEDIAN_WCPM[g]}", SPRING_MEDIAN_WCPM[g])
         w(trend_svg(trend, reference=ref))
-        w(f'\n<table>\n<thead><tr>{header}</tr></thead>\n<tbody>\n')
+        w(f"\n<table>\n<thead><tr>{header}</tr></thead>\n<tbody>\n")
         for r in mine:
             cells = []
             for c in COLUMNS[1:]:

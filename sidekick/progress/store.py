@@ -703,17 +703,23 @@ class ProgressStore:
                      t.words_correct, t.substituted, t.omitted, t.assisted, t.self_corrections,
                      t.insertions, float(t.wcpm), float(t.accuracy), float(t.duration_s)),
                 )  # fmt: skip
-                words = [
-                    (cur.lastrowid, who.id, w.index, normalize_word(w.word), w.kind, w.heard)
+                words = tuple(
+                    replace(w, word=normalize_word(w.word))
                     for w in t.challenge_words
                     if normalize_word(w.word)
-                ]
+                )
                 conn.executemany(
                     "INSERT INTO turn_words (turn_id, reader_id, position, word, kind, heard)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    words,
+                    [(cur.lastrowid, who.id, w.index, w.word, w.kind, w.heard) for w in words],
                 )
-                stored.append(replace(t, id=cur.lastrowid, reader=who.name, started_at=started))
+                stored.append(
+                    replace(
+                        t, id=cur.lastrowid, reader=who.name, started_at=started,
+                        wcpm=float(t.wcpm), accuracy=float(t.accuracy),
+                        duration_s=float(t.duration_s), challenge_words=words,
+                    )  # fmt: skip
+                )
         return stored
 
     def turns(
@@ -842,7 +848,8 @@ class ProgressStore:
                 (who.id,),
             ).fetchone()
             (pages,) = conn.execute(
-                "SELECT COUNT(*) FROM (SELECT DISTINCT book_id, page FROM turns WHERE reader_id = ?)",
+                "SELECT COUNT(*) FROM (SELECT DISTINCT book_id, page FROM turns"
+                " WHERE reader_id = ?)",
                 (who.id,),
             ).fetchone()
             books = [

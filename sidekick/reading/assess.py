@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Literal
 
+from sidekick.listening.base import HeardWord, Listener
 from sidekick.reading.matching import key, same_word
 
 Status = Literal["correct", "self_corrected", "omitted", "substituted", "assisted"]
@@ -256,3 +258,80 @@ def assess(
         if w.index in assisted or (w.hesitation_s > stall_s and w.status != "self_corrected"):
             w.status = "assisted"
     return Assessment(words, insertions, repetitions)
+
+
+def listen_words(expected: Sequence[str]) -> tuple[list[str], list[str]]:
+    """What to tell the recognizer for a page: the words as spoken, and likely misreadings."""
+    from sidekick.reading.matching import spoken_form
+    from sidekick.reading.pronounce import likely_miscues
+
+    spoken = [spoken_form(w) for w in expected]
+    return spoken, likely_miscues([key(w) for w in spoken])
+
+
+def check_reading(
+    listener: Listener,
+    expected: Sequence[str],
+    heard: Sequence[HeardWord],
+    pcm: bytes,
+    *,
+    stall_s: float = 3.0,
+    assisted: set[int] | frozenset[int] = frozenset(),
+) -> Assessment:
+    """Score what ``listener`` heard in ``pcm`` (16 kHz int16, kept in memory only) as a
+    reading of ``expected``, looking twice at would-be errors. Used by live turns and by
+    :class:`Assessor` alike."""
+    from sidekick.listening.base import SAMPLE_RATE
+    from sidekick.reading.matching import spoken_form
+
+    def second_look(written: str, said: str | None, start: float, end: float) -> bool:
+        margin = 0.15
+        a = max(0, int((start - margin) * SAMPLE_RATE)) * 2
+        b = min(len(pcm), int((end + margin) * SAMPLE_RATE) * 2)
+        return b - a >= 3200 and listener.second_look(pcm[a:b], spoken_form(written), said)
+
+    tokens = [Token(w.word, w.start or 0.0, w.end or 0.0) for w in heard]
+    return assess(
+        list(expected), tokens, stall_s=stall_s, assisted=assisted,
+        second_look=second_look, audio_end=len(pcm) / (2 * SAMPLE_RATE),
+    )  # fmt: skip
+
+
+class Assessor:
+    """Assess recorded readings with a real recognizer (loaded once, reused per clip).
+
+    The recognizer hears the page's words plus likely misreadings of them, decodes the
+    whole clip, and every word it would call an error gets a second look on its own stretch
+    of audio before it is scored.
+    """
+
+    def __init__(
+        self, engine: str | None = None, vosk_model: str | None = None, stall_s: float = 3.0
+    ) -> None:
+        from sidekick.listening import create_listener
+
+        self.listener, self.notice = create_listener(engine, vosk_model)
+        self.stall_s = stall_s
+
+    @property
+    def engine_name(self) -> str:
+        return self.listener.name
+
+    def assess_pcm(
+        self, expected: Sequence[str], pcm: bytes, chunk_bytes: int = 3200
+    ) -> Assessment:
+        """Score 16 kHz mono int16 ``pcm`` as a reading of ``expected``."""
+        self.listener.start(*listen_words(expected))
+        for i in range(0, len(pcm), chunk_bytes):
+            self.listener.accept(pcm[i : i + chunk_bytes])
+        heard = self.listener.finish().words
+        return check_reading(self.listener, expected, heard, pcm, stall_s=self.stall_s)
+
+    def assess_wav(self, text: str, wav: Path) -> dict:
+        """The JSON result for a WAV reading of ``text`` (any rate; resampled to 16 kHz)."""
+        from sidekick.audio.sources import WavFileSource
+        from sidekick.books.parse import parse_book_text
+
+        words = [w.text for p in parse_book_text(text, name="text").pages for w in p.words]
+        pcm = b"".join(WavFileSource(Path(wav), realtime=False).chunks())
+        return self.assess_pcm(words, pcm).to_json()

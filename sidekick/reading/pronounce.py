@@ -112,11 +112,40 @@ def lexicon() -> Lexicon:
         return _lexicon()
 
 
+@lru_cache(maxsize=1)
+def _unigram_lm():
+    """pocketsphinx's general English LM: its unigram log-probabilities rank word frequency."""
+    from pocketsphinx import Decoder
+
+    return Decoder(loglevel="FATAL").get_lm()
+
+
+def word_frequency(word: str) -> float:
+    """Log-probability (pocketsphinx log base) of the word in general English text."""
+    with _LOCK:
+        return float(_unigram_lm().prob([word]))
+
+
+COMMON = -120_000  # words at least as frequent as "dig" or "horse"
+
+
 def distractors(
-    word: str, frequency: Callable[[str], float], limit: int = 3, min_freq: float = -120_000
+    word: str,
+    frequency: Callable[[str], float] = word_frequency,
+    limit: int = 4,
+    min_freq: float = COMMON,
 ) -> list[str]:
     """The most common real words a child might say instead of ``word``."""
     if len(word) < 3:
         return []
     cands = [(frequency(w), w) for w in lexicon().neighbours(word)]
     return [w for f, w in sorted(cands, reverse=True) if f > min_freq][:limit]
+
+
+def likely_miscues(words: list[str], per_word: int = 4) -> list[str]:
+    """Distractors for a page: likely misreadings of each of its words."""
+    page = set(words)
+    out: list[str] = []
+    for w in dict.fromkeys(words):
+        out += [d for d in distractors(w, limit=per_word) if d not in page and d not in out]
+    return out

@@ -75,6 +75,18 @@ class SpeechWritten(Event):
 
 
 @dataclass(frozen=True)
+class ReadingChecked(Event):
+    """The reading check of a child's turn (the same scoring as ``sidekick assess``)."""
+
+    turn: int
+    page: int
+    summary: dict  # wcpm, accuracy, words_correct, errors, duration_s, band
+    words: list[dict]  # one per page word: index, word, status, heard, start, end, hesitation_s
+    insertions: list[dict]
+    repetitions: list[dict]
+
+
+@dataclass(frozen=True)
 class Praise(Event):
     text: str
 
@@ -108,6 +120,7 @@ EVENT_NAMES: dict[type, str] = {
     CurrentWord: "current_word",
     StuckWordHelped: "stuck_word_helped",
     SpeechWritten: "speech_written",
+    ReadingChecked: "reading_checked",
     Praise: "praise",
     TurnEnd: "turn_end",
     PageDone: "page_done",

@@ -19,7 +19,7 @@ from sidekick.audio.base import AudioSink, AudioSource
 from sidekick.books.model import Book, Page
 from sidekick.errors import AudioDeviceError, SidekickError
 from sidekick.listening.base import SAMPLE_RATE, Hypothesis, Listener
-from sidekick.reading.matching import spoken_form
+from sidekick.reading.assess import check_reading, listen_words
 from sidekick.reading.tracker import ReadingTracker
 from sidekick.settings import Settings
 from sidekick.speaking.base import SpokenSentence, Voice
@@ -196,6 +196,8 @@ class ReadingSession:
             thread.join()
 
     def _child_turn(self, page: Page) -> tuple[set[int], set[int], float]:
+        """One child turn; returns the words read (correct or self-corrected), the words
+        Sidekick helped with, and the seconds of audio heard."""
         words = page.words
         tracker = ReadingTracker([w.norm for w in words], stall_s=self.settings.stall_s)
         source = self._next_source() if self.listener else None
@@ -207,11 +209,14 @@ class ReadingSession:
                     self._say_word(page, tracker.help_current(0.0), 0.0)
             return set(), tracker.assisted, 0.0
         assert self.listener is not None
-        self.listener.start([spoken_form(w.text) for w in words])
+        written = [w.text for w in words]
+        self.listener.start(*listen_words(written))
+        audio = bytearray()  # the turn's audio, in memory only, for the second look
         t = 0.0
         try:
             for chunk in source.chunks():
                 self._resume.wait()
+                audio += chunk
                 t += len(chunk) / (2 * SAMPLE_RATE)
                 self._apply(page, tracker, self.listener.accept(chunk), t)
                 if self._help.is_set():
@@ -221,8 +226,21 @@ class ReadingSession:
                     break
         finally:
             source.close()
-        self._apply(page, tracker, self.listener.finish(), t, final=True)
-        return tracker.read, tracker.assisted, t
+        final = self.listener.finish()
+        self._apply(page, tracker, final, t, final=True)
+        check = check_reading(
+            self.listener, written, final.words, bytes(audio),
+            stall_s=self.settings.stall_s, assisted=tracker.assisted,
+        )  # fmt: skip
+        del audio
+        result = check.to_json()
+        self.emit(ev.ReadingChecked(
+            self._turn, page.number, result["summary"], result["words"],
+            result["insertions"], result["repetitions"],
+        ))  # fmt: skip
+        read = {w.index for w in check.words if w.status in ("correct", "self_corrected")}
+        helped = {w.index for w in check.words if w.status == "assisted"}
+        return read, helped, t
 
     def _apply(
         self, page: Page, tracker: ReadingTracker, hyp: Hypothesis, t: float, final: bool = False
