@@ -281,7 +281,7 @@ class SphinxListener:
         else:
             rule = f"{written} | {heard}"
         checker = self._checker_for_page()
-        checker.set_jsgf_string("check", f"#JSGF V1.0;\ngrammar check;\npublic <s> = {rule};\n")
+        checker.add_jsgf_string("check", f"#JSGF V1.0;\ngrammar check;\npublic <s> = {rule};\n")
         checker.activate_search("check")
         checker.start_utt()
         checker.process_raw(bytes(pcm[: len(pcm) - len(pcm) % 2]), False, True)
