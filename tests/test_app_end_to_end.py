@@ -40,8 +40,10 @@ async def test_library_to_reader_to_turns_with_real_session(tmp_path, speak_to_w
         assert reader.page_view.page.number == 1
         await wait_for(
             pilot,
-            lambda: len(reader.page_view.words("read")) >= 0.9 * len(page1.words)
-            or reader.plan_bar.current == 2,
+            lambda: (
+                len(reader.page_view.words("read")) >= 0.9 * len(page1.words)
+                or reader.plan_bar.current == 2
+            ),
             timeout=60,
         )
         assert len(reader.page_view.words("read")) >= 0.9 * len(page1.words)

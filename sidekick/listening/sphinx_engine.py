@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-import threading
 import unicodedata
 import weakref
 from collections.abc import Sequence
@@ -25,9 +24,6 @@ from sidekick.listening.models import DISTRACTORS, page_words, unique
 FRAME_SECONDS = 0.01  # pocketsphinx frames are 10 ms
 _ALT = re.compile(r"\(\d+\)$")  # "to(3)": third pronunciation of "to"
 
-_dict_lock = threading.Lock()
-_cmudict: dict[str, list[str]] = {}
-
 
 def _model_dir() -> Path:
     import pocketsphinx
@@ -35,18 +31,14 @@ def _model_dir() -> Path:
     return Path(pocketsphinx.get_model_path("en-us"))
 
 
-def load_cmudict(path: Path | None = None) -> dict[str, list[str]]:
-    """word -> pronunciations (ARPABET) from the bundled CMU dictionary (read once, ~0.1 s)."""
-    with _dict_lock:
-        if not _cmudict:
-            path = path or _model_dir() / "cmudict-en-us.dict"
-            with open(path, encoding="utf-8") as f:
-                for line in f:
-                    word, _, phones = line.partition(" ")
-                    phones = phones.split("#")[0].strip()
-                    if phones:
-                        _cmudict.setdefault(_ALT.sub("", word), []).append(phones)
-        return _cmudict
+def pronunciations(word: str) -> list[str]:
+    """The CMU dictionary's pronunciations of a word (ARPAbet strings; [] if unknown).
+
+    The dictionary is loaded once and shared with the reading check (one copy in memory).
+    """
+    from sidekick.reading.pronounce import lexicon
+
+    return [" ".join(p) for p in lexicon().prons.get(word, ())]
 
 
 # espeak-ng (bundled with piper-tts) IPA -> ARPABET, for words the CMU dictionary lacks.
@@ -62,7 +54,6 @@ _IPA_TO_ARPA: dict[str, str] = {
     "ɜ": "ER", "ᵻ": "IH", "y": "UW",
 }  # fmt: skip
 _IPA_KEYS = sorted(_IPA_TO_ARPA, key=len, reverse=True)
-_espeak_ready = False
 
 
 def ipa_to_arpabet(ipa: str) -> str:
@@ -86,12 +77,12 @@ _SIBILANT = {"S", "Z", "SH", "ZH", "CH", "JH"}
 _VOICELESS = {"P", "T", "K", "F", "TH"}
 
 
-def _known(word: str, cmu: dict[str, list[str]]) -> str | None:
-    if word in cmu:
-        return cmu[word][0]
+def _known(word: str) -> str | None:
+    if alts := pronunciations(word):
+        return alts[0]
     parts = [p for p in word.split("-") if p]
-    if len(parts) > 1 and all(p in cmu for p in parts):
-        return " ".join(cmu[p][0] for p in parts)
+    if len(parts) > 1 and all(pronunciations(p) for p in parts):
+        return " ".join(pronunciations(p)[0] for p in parts)
     return None
 
 
@@ -101,27 +92,19 @@ def guess_pronunciation(word: str) -> str | None:
     Tries the parts of a compound ("ice-cream", "fox's") from the dictionary, then
     espeak-ng's letter-to-sound rules (bundled with piper-tts).
     """
-    global _espeak_ready
-    cmu = load_cmudict()
-    if word.endswith("'s") and (base := _known(word[:-2], cmu)):
+    if word.endswith("'s") and (base := _known(word[:-2])):
         last = base.split()[-1]
         suffix = "IH Z" if last in _SIBILANT else "S" if last in _VOICELESS else "Z"
         return f"{base} {suffix}"
-    if base := _known(word, cmu):
+    if base := _known(word):
         return base
     try:
-        from piper import espeakbridge
-        from piper.phonemize_espeak import ESPEAK_DATA_DIR
+        from sidekick.speaking.piper_voice import phonemize
 
-        with _dict_lock:
-            if not _espeak_ready:
-                espeakbridge.initialize(str(ESPEAK_DATA_DIR))
-                _espeak_ready = True
-            espeakbridge.set_voice("en-us")
-            clauses = espeakbridge.get_phonemes(word.replace("-", " "))
+        ipa = "".join(phonemize(word.replace("-", " ")))
     except Exception:  # no espeak: the word is left out of the page's vocabulary
         return None
-    phones = ipa_to_arpabet(" ".join(c[0] for c in clauses))
+    phones = ipa_to_arpabet(ipa)
     return phones or None
 
 
@@ -155,25 +138,24 @@ class SphinxListener:
         self._decoder: Any = None
         self._in_utt = False
         self._odd = b""
-        load_cmudict()
+        pronunciations("a")  # load the dictionary now, not on the first page
         self._load([])  # a small decoder now, so the first page starts quickly
 
     def _write_page(self, words: list[str], likely: Sequence[str] = ()) -> tuple[Path, Path]:
-        cmu = load_cmudict()
         prons: dict[str, list[str]] = {}
         unknown = set()
         for w in unique(words):
-            guess = cmu.get(w) or ([g] if (g := guess_pronunciation(w)) else None)
+            guess = pronunciations(w) or ([g] if (g := guess_pronunciation(w)) else None)
             if guess:
                 prons[w] = guess
             else:
                 unknown.add(w)
         extra = unique([*likely, *DISTRACTORS]) if self.distractors else []
-        extra = [w for w in extra if w not in prons and w in cmu]
+        extra = [w for w in extra if w not in prons and pronunciations(w)]
         if not prons and not extra:
             extra = list(DISTRACTORS)  # nothing recognizable on the page: keep a valid model
         for w in extra:
-            prons[w] = cmu[w]
+            prons[w] = pronunciations(w)
         self.unknown_words = frozenset(unknown)
         self.vocabulary = list(prons)
 

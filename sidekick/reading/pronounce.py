@@ -112,21 +112,45 @@ def lexicon() -> Lexicon:
         return _lexicon()
 
 
+COMMON = -120_000  # log-probability of words at least as frequent as "dig" or "horse"
+_FREQ_CACHE = "common-words-v1.tsv"
+
+
 @lru_cache(maxsize=1)
-def _unigram_lm():
-    """pocketsphinx's general English LM: its unigram log-probabilities rank word frequency."""
+def _frequencies() -> dict[str, int]:
+    """Common words -> unigram log-probability in pocketsphinx's general English LM.
+
+    Read once from the LM (about 1 s and 80 MB, freed right after) and cached in the user
+    data directory as a small table, so later runs load only the common words.
+    """
+    from sidekick.paths import data_dir
+
+    cache = data_dir() / "cache" / _FREQ_CACHE
+    try:
+        rows = (line.split("\t") for line in cache.read_text(encoding="utf-8").splitlines())
+        return {w: int(p) for w, p in rows}
+    except (OSError, ValueError):
+        pass
     from pocketsphinx import Decoder
 
-    return Decoder(loglevel="FATAL").get_lm()
+    decoder = Decoder(loglevel="FATAL")
+    lm = decoder.get_lm()
+    freqs = {w: int(p) for w in lexicon().prons if (p := lm.prob([w])) > COMMON}
+    del lm, decoder
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text("".join(f"{w}\t{p}\n" for w, p in freqs.items()), encoding="utf-8")
+        tmp.replace(cache)
+    except OSError:
+        pass  # a read-only or full disk only costs the rebuild next time
+    return freqs
 
 
 def word_frequency(word: str) -> float:
-    """Log-probability (pocketsphinx log base) of the word in general English text."""
+    """Log-probability of the word in general English (-inf for rare or unknown words)."""
     with _LOCK:
-        return float(_unigram_lm().prob([word]))
-
-
-COMMON = -120_000  # words at least as frequent as "dig" or "horse"
+        return float(_frequencies().get(word, float("-inf")))
 
 
 def distractors(

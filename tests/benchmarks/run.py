@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -238,7 +239,7 @@ def main() -> None:
     from sidekick.books.library import list_books
 
     names = [b.path.stem for b in list_books()[0] if b.bundled][: args.books]
-    results = {"machine": f"{__import__('os').cpu_count()} cores"}
+    results: dict[str, object] = {"machine": f"{os.cpu_count()} cores"}
     for label, fn in [
         ("startup", bench_startup),
         ("highlight", lambda: bench_highlight(names, args.engine)),
