@@ -37,6 +37,9 @@ def _session_args(p: argparse.ArgumentParser) -> None:
         help="wait this long on a word before Sidekick says it (default 3)",
     )
     g.add_argument("--start-page", type=int, default=1, metavar="N")
+    g.add_argument("--reader", metavar="NAME",
+                   help="store this reader's turns in their progress history "
+                   "(see `sidekick readers`)")
     g = p.add_argument_group("voice and listening")
     g.add_argument("--voice", default="standard", help="Sidekick's voice (default: standard)")
     g.add_argument("--rate", type=float, default=1.0, help="speaking rate, 0.5-1.5 (default 1)")
@@ -60,6 +63,7 @@ def _settings(args: argparse.Namespace, **over: object) -> Settings:
     s = Settings(
         share=Share(args.share), stall_s=args.stall, voice=args.voice, rate=args.rate,
         engine=args.engine, vosk_model=args.vosk_model, input_device=device,
+        reader=args.reader,
     )  # fmt: skip
     for k, v in over.items():
         setattr(s, k, v)
@@ -132,6 +136,32 @@ def build_parser() -> argparse.ArgumentParser:
     assess.add_argument("--vosk-model", metavar="PATH")
     assess.add_argument("--stall", type=float, default=3.0, metavar="SECONDS")
     assess.add_argument("--json", action="store_true", help="print one JSON object")
+
+    readers = sub.add_parser(
+        "readers", help="reader profiles: list, add, remove",
+        description="Reader profiles. Each child turn of a reader is stored on this computer "
+        "(scores and words only, never audio) for progress reports.",
+    )  # fmt: skip
+    rsub = readers.add_subparsers(dest="action", metavar="ACTION")
+    rsub.add_parser("list", help="list readers (the default)")
+    add = rsub.add_parser("add", help="add a reader")
+    add.add_argument("name")
+    add.add_argument("--grade", help="school grade: K or 1-12")
+    add.add_argument("--share", choices=[s.value for s in Share], default=Share.TAKE_TURNS.value)
+    add.add_argument("--stall", type=float, default=3.0, metavar="SECONDS")
+    rm = rsub.add_parser("remove", help="remove a reader and their history")
+    rm.add_argument("name")
+    rm.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    report = sub.add_parser(
+        "report", help="progress report: one row per turn (CSV, JSON or HTML)",
+        description="Write a progress report, one row per child turn: words correct per "
+        "minute, accuracy and band, errors by type. Without --reader: all readers (a class "
+        "export).",
+    )  # fmt: skip
+    report.add_argument("--reader", metavar="NAME")
+    report.add_argument("--format", choices=["csv", "json", "html"], default="csv")
+    report.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
 
     books = sub.add_parser("books", help="list the books in the library")
     books.set_defaults(command="books")
@@ -212,6 +242,53 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_readers(args: argparse.Namespace) -> int:
+    from sidekick.progress.store import ProgressStore
+
+    with ProgressStore() as store:
+        if store.recovered is not None:
+            print(f"note: {store.recovered}", file=sys.stderr)
+        if args.action == "add":
+            grade: int | str | None = args.grade
+            if isinstance(grade, str) and grade.isdigit():
+                grade = int(grade)
+            r = store.add_reader(args.name, grade=grade, share=args.share, stall_s=args.stall)
+            print(f"Added {r.name}.")
+        elif args.action == "remove":
+            if not args.yes:
+                if not sys.stdin.isatty():
+                    raise SidekickError("Add --yes to remove a reader without a prompt.")
+                answer = input(f"Remove {args.name} and all their reading history? [y/N] ")
+                if answer.strip().lower() not in ("y", "yes"):
+                    print("Nothing removed.")
+                    return 0
+            n = store.remove_reader(args.name)
+            print(f"Removed {args.name} ({n} turns).")
+        else:
+            readers = store.list_readers()
+            if not readers:
+                print("No readers yet. Add one: sidekick readers add NAME --grade 2")
+            for r in readers:
+                turns = store.turn_count(r.name)
+                print(f"{r.name:24} grade {r.grade_label or '-':3} {r.share:11} {turns:5} turns")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from sidekick.progress.reports import write_report
+    from sidekick.progress.store import ProgressStore
+
+    with ProgressStore() as store:
+        if store.recovered is not None:
+            print(f"note: {store.recovered}", file=sys.stderr)
+        if args.reader:
+            store.get_reader(args.reader)  # a clear error for an unknown name
+        n = write_report(store, args.format, args.output or sys.stdout, reader=args.reader)
+    if args.output:
+        print(f"{n} turns -> {args.output}", file=sys.stderr)
+    return 0
+
+
 def _cmd_books() -> int:
     from sidekick.books.library import list_books
 
@@ -247,6 +324,10 @@ def run(argv: list[str]) -> int:
         return _cmd_books()
     if args.command == "assess":
         return _cmd_assess(args)
+    if args.command == "readers":
+        return _cmd_readers(args)
+    if args.command == "report":
+        return _cmd_report(args)
     if args.command == "models":
         return _cmd_models(args)
     if args.command == "setup":

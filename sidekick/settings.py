@@ -37,4 +37,6 @@ class Settings:
     input_device: int | str | None = None  # sounddevice device; None = system default
     vosk_model: str | None = None  # explicit Vosk model directory
     engine: str | None = None  # "vosk" or "pocketsphinx"; None = best available
-    realtime: bool = True  # feed WAV child audio at real-time pace (False: as fast as possible)
+    realtime: bool = True
+    #: The reader (profile) whose turns are stored in the progress history; None: not stored.
+    reader: str | None = None  # feed WAV child audio at real-time pace (False: as fast as possible)

@@ -1,5 +1,7 @@
 """Read hand-written book files (.txt and .md) into the :mod:`sidekick.books.model`.
 
+(``.epub`` files are read by :mod:`sidekick.books.epub`; :func:`load_book` dispatches.)
+
 The format is described for parents and teachers in ``books/README.md``. In short:
 
 * optional front matter: ``---`` on the first line, ``key: value`` lines, ``---``;
@@ -24,7 +26,8 @@ from sidekick.errors import BookError
 from .model import Book, Page
 from .tokenize import build_sentences, word_spans
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown")
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".epub")
 MAX_WORDS_PER_PAGE = 80
 MAX_BYTES = 5_000_000
 
@@ -224,7 +227,8 @@ def parse_book_text(text: str, *, name: str) -> Book:
 
 
 def load_book(path: Path | str) -> Book:
-    """Load a ``.txt`` or ``.md`` book file; any problem is a one-line :class:`BookError`."""
+    """Load a ``.txt``, ``.md`` or ``.epub`` book file; any problem is a one-line
+    :class:`BookError`."""
     path = Path(path).expanduser()
     try:
         info = path.stat()
@@ -233,15 +237,17 @@ def load_book(path: Path | str) -> Book:
     except OSError as exc:
         raise BookError(f"Cannot open book {path}: {exc.strerror or exc}") from None
     if stat.S_ISDIR(info.st_mode):
-        raise BookError(f"{path} is a directory, not a book file (.txt or .md)")
+        raise BookError(f"{path} is a directory, not a book file (.txt, .md or .epub)")
     suffix = path.suffix.lower()
-    if suffix == ".epub":
-        raise BookError(f"{path}: EPUB import is not supported yet (use a .txt or .md file)")
     if suffix not in SUPPORTED_SUFFIXES:
         kind = f"'{suffix}' files" if suffix else "files without an extension"
-        raise BookError(f"{path}: {kind} are not supported (use a .txt or .md file)")
+        raise BookError(f"{path}: {kind} are not supported (use a .txt, .md or .epub file)")
     if not stat.S_ISREG(info.st_mode):
         raise BookError(f"{path} is not a regular file")
+    if suffix == ".epub":
+        from .epub import load_epub
+
+        return load_epub(path)
     if info.st_size > MAX_BYTES:
         raise BookError(
             f"{path} is too large for a book ({info.st_size / 1e6:.1f} MB; "

@@ -240,28 +240,44 @@ class TurnRecord:
         started_at: datetime | str | None = None,
     ) -> TurnRecord:
         """Build a record from a :class:`sidekick.reading.assess.Assessment`."""
-        summary = assessment.summary()
-        by_type = assessment.errors_by_type()
-        words = tuple(
-            MissedWord(w.word, w.status, w.heard, w.index)
-            for w in assessment.words
-            if w.status in MISS_KINDS
-        )
+        return cls.from_result(
+            assessment.to_json(), book_title=book_title, book_id=book_id, page=page,
+            started_at=started_at,
+        )  # fmt: skip
+
+    @classmethod
+    def from_result(
+        cls,
+        result: dict[str, Any],
+        *,
+        book_title: str,
+        book_id: str,
+        page: int,
+        started_at: datetime | str | None = None,
+    ) -> TurnRecord:
+        """Build a record from a reading check's JSON form (``sidekick assess --json``, or the
+        session's ``reading_checked`` event): summary, per-word statuses, insertions."""
+        summary, words = result["summary"], result["words"]
+        count = {k: sum(w["status"] == k for w in words) for k in (*MISS_KINDS, "self_corrected")}
         return cls(
             book_title=book_title,
             book_id=book_id,
             page=page,
-            words_total=len(assessment.words),
+            words_total=len(words),
             words_correct=summary["words_correct"],
-            substituted=by_type.get("substituted", 0),
-            omitted=by_type.get("omitted", 0),
-            assisted=by_type.get("assisted", 0),
-            self_corrections=sum(w.status == "self_corrected" for w in assessment.words),
-            insertions=len(assessment.insertions),
+            substituted=count["substituted"],
+            omitted=count["omitted"],
+            assisted=count["assisted"],
+            self_corrections=count["self_corrected"],
+            insertions=len(result.get("insertions", ())),
             wcpm=summary["wcpm"],
             accuracy=summary["accuracy"],
             duration_s=summary["duration_s"],
-            challenge_words=words,
+            challenge_words=tuple(
+                MissedWord(w["word"], w["status"], w.get("heard"), w["index"])
+                for w in words
+                if w["status"] in MISS_KINDS
+            ),
             started_at=to_utc_iso(started_at) if started_at is not None else utc_now(),
         )
 
@@ -614,7 +630,10 @@ class ProgressStore:
     def _reader_row(self, conn: sqlite3.Connection, name: str) -> Reader:
         reader = self._reader_or_none(conn, name)
         if reader is None:
-            raise SidekickError(f"No reader named {' '.join(str(name).split())!r}.")
+            shown = " ".join(str(name).split())
+            raise SidekickError(
+                f"No reader named {shown!r} (add one: sidekick readers add {shown!r})."
+            )
         return reader
 
     def add_reader(

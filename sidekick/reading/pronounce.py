@@ -99,7 +99,7 @@ def _one_phone_edits(pron: tuple[str, ...], phones: list[str]) -> set[tuple[str,
     return out
 
 
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # word_frequency -> _frequencies -> lexicon nest
 
 
 @lru_cache(maxsize=1)

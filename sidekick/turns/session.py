@@ -118,6 +118,8 @@ class ReadingSession:
         from sidekick.speaking.registry import load_voice
 
         s = self.settings
+        if s.reader:
+            self._open_history(s.reader)
         if self.voice is None:
             self.voice = load_voice(s.voice)
         self.voice_name = self.voice.name
@@ -146,6 +148,23 @@ class ReadingSession:
         else:
             self._sink = sinks.SpeakerSink()
         self.emit(ev.SessionStart(self.book.title, self.engine_name, self.voice_name, self.plan()))
+
+    def _open_history(self, reader: str) -> None:
+        """Record every checked child turn of ``reader`` in the progress database."""
+        from sidekick.progress.recorder import TurnRecorder
+        from sidekick.progress.store import ProgressStore
+
+        store = ProgressStore()
+        if store.recovered is not None:
+            self.emit(ev.Notice(str(store.recovered)))
+        recorder = TurnRecorder(store, reader, self.book)
+        show = self.emit
+
+        def emit(event: ev.Event) -> None:
+            recorder(event)  # stored before anyone hears of it
+            show(event)
+
+        self.emit = emit
 
     def _next_source(self) -> AudioSource | None:
         """Audio for the next child turn, or None for manual advance."""

@@ -33,12 +33,16 @@ class SessionEnded(Message, bubble=False):
 
 
 class BooksLoaded(Message, bubble=False):
-    """The library finished loading: the books, plus one-line problems for broken files."""
+    """The library finished loading: the books, one-line problems for broken files, and each
+    book's reading-level estimate (a label such as "grade 2")."""
 
-    def __init__(self, books: list[Book], problems: list[str]) -> None:
+    def __init__(
+        self, books: list[Book], problems: list[str], levels: list[str] | None = None
+    ) -> None:
         super().__init__()
         self.books = books
         self.problems = problems
+        self.levels = levels
 
 
 class OpenBook(Message):
@@ -51,3 +55,70 @@ class OpenBook(Message):
 
 class OpenSettings(Message):
     """A screen asks the app to open the settings screen."""
+
+
+class OpenProgress(Message):
+    """A screen asks the app to open the progress screen (of the current reader)."""
+
+
+class OpenPractice(Message):
+    """A screen asks the app to practise ``words`` with ``reader``."""
+
+    def __init__(self, reader: str, words: list[str]) -> None:
+        super().__init__()
+        self.reader = reader
+        self.words = words
+
+
+class ProgressLoaded(Message, bubble=False):
+    """The progress screen's data for one reader, read from the store in a worker.
+
+    ``summary`` is a :class:`sidekick.progress.store.ProgressSummary`, ``words`` a list of
+    :class:`sidekick.progress.store.ChallengeWord` (typed loosely to keep this module light).
+    """
+
+    def __init__(self, readers: list[str], reader: str | None, summary: object,
+                 words: list) -> None:  # fmt: skip
+        super().__init__()
+        self.readers = readers
+        self.reader = reader
+        self.summary = summary
+        self.words = words
+
+
+class ProgressFailed(Message, bubble=False):
+    """The progress data could not be read; ``error`` is one line."""
+
+    def __init__(self, error: str, readers: list[str] | None = None) -> None:
+        super().__init__()
+        self.error = error
+        self.readers = readers or []
+
+
+class PracticeStep(Message, bubble=False):
+    """Practice mode moved on: ``state`` is "speaking", "listening", "checking" or "done"."""
+
+    def __init__(self, state: str, index: int) -> None:
+        super().__init__()
+        self.state = state
+        self.index = index
+
+
+class PracticeResult(Message, bubble=False):
+    """The child read practice word ``index``: ``correct`` and what was ``heard``."""
+
+    def __init__(self, index: int, word: str, correct: bool, heard: str) -> None:
+        super().__init__()
+        self.index = index
+        self.word = word
+        self.correct = correct
+        self.heard = heard
+
+
+class PracticeNotice(Message, bubble=False):
+    """Something the grown-up should know in practice mode (device, engine, files)."""
+
+    def __init__(self, text: str, *, error: bool = False) -> None:
+        super().__init__()
+        self.text = text
+        self.error = error

@@ -1,8 +1,19 @@
-"""The library: pick a book (bundled stories and the family's own book files)."""
+"""The library: pick a book (bundled stories and the family's own book files).
+
+Next to the author's level (from the book's metadata) the table shows a reading-level
+estimate of the book's text (:func:`sidekick.progress.levels.estimate_level`), computed in the
+loading worker and cached per file path and modification time in ``levels.json`` in the
+data directory, so a later start does not estimate unchanged books again.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,7 +23,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from sidekick.books.model import Book
 from sidekick.errors import SidekickError
 from sidekick.settings import Settings
-from sidekick.ui.messages import BooksLoaded, OpenBook, OpenSettings
+from sidekick.ui.messages import BooksLoaded, OpenBook, OpenProgress, OpenSettings
 
 #: ``list_books() -> (books, problems)``, e.g. ``sidekick.books.library.list_books``.
 BookLister = Callable[[], tuple[list[Book], list[str]]]
@@ -28,10 +39,84 @@ def default_list_books() -> tuple[list[Book], list[str]]:
 def describe_settings(settings: Settings) -> str:
     """One line about the current settings, for the library and the settings screen."""
     listening = "microphone" if settings.child_audio == "mic" else "file audio"
-    return (
+    line = (
         f"Reading share: {settings.share.label}  ·  Voice: {settings.voice}  ·  "
         f"Listening: {listening}"
     )
+    reader = getattr(settings, "reader", None)
+    return f"Reader: {reader}  ·  {line}" if reader else line
+
+
+LEVELS_FILE = "levels.json"
+_levels_lock = threading.Lock()
+_levels_memory: dict[str, dict[str, object]] = {}
+
+
+def _levels_path() -> Path:
+    from sidekick.paths import data_dir
+
+    return data_dir() / LEVELS_FILE
+
+
+def _load_level_cache() -> dict[str, dict[str, object]]:
+    try:
+        data = json.loads(_levels_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _save_level_cache(cache: dict[str, dict[str, object]]) -> None:
+    """Write the cache atomically; a read-only or full disk only costs a later estimate."""
+    path = _levels_path()
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(cache, indent=0, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    with contextlib.suppress(OSError):
+        tmp.unlink(missing_ok=True)
+
+
+def _estimate(book: Book) -> str:
+    from sidekick.progress.levels import estimate_level
+
+    return estimate_level("\n\n".join(page.text for page in book.pages)).label
+
+
+def reading_levels(books: list[Book]) -> list[str]:
+    """The reading-level estimate's label ("K–1", "grade 2", ...) of each book.
+
+    Cached per book file (path + modification time + size), in memory and in ``levels.json``
+    in the data directory; books without a file are estimated every time.
+    """
+    with _levels_lock:
+        if not _levels_memory:
+            _levels_memory.update(_load_level_cache())
+        cache = _levels_memory
+        labels: list[str] = []
+        changed = False
+        for book in books:
+            stamp: str | None = None
+            if book.path is not None:
+                try:
+                    info = book.path.stat()
+                    stamp = f"{info.st_mtime_ns}:{info.st_size}"
+                except OSError:
+                    stamp = None
+            key = str(book.path)
+            entry = cache.get(key) if stamp else None
+            if entry and entry.get("stamp") == stamp and isinstance(entry.get("label"), str):
+                labels.append(str(entry["label"]))
+                continue
+            label = _estimate(book)
+            labels.append(label)
+            if stamp:
+                cache[key] = {"stamp": stamp, "label": label}
+                changed = True
+        if changed:
+            _save_level_cache(cache)
+    return labels
 
 
 class LibraryScreen(Screen[None]):
@@ -39,6 +124,7 @@ class LibraryScreen(Screen[None]):
 
     BINDINGS = [
         Binding("enter", "open_book", "Read", priority=True),
+        Binding("p", "progress", "Progress"),
         Binding("s", "settings", "Settings"),
         Binding("q", "quit", "Quit"),
     ]
@@ -48,6 +134,7 @@ class LibraryScreen(Screen[None]):
         self.settings = settings
         self.list_books = list_books or default_list_books
         self.books: list[Book] = []
+        self.levels: list[str] = []
         self.problems: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -64,6 +151,7 @@ class LibraryScreen(Screen[None]):
         table = self.query_one("#books", DataTable)
         table.add_column("Title", key="title")
         table.add_column("Level", key="level")
+        table.add_column("Est. level", key="estimate")
         table.add_column("Pages", key="pages")
         table.add_column("Words", key="words")
         table.add_column("From", key="from")
@@ -79,23 +167,31 @@ class LibraryScreen(Screen[None]):
         summary.update(describe_settings(self.settings))
 
     def _load_books(self) -> None:
-        """Thread worker: read the book files (parsing may take a moment)."""
+        """Thread worker: read the book files (parsing may take a moment) and estimate their
+        reading levels."""
         try:
             books, problems = self.list_books()
         except SidekickError as exc:
             books, problems = [], [str(exc)]
-        self.post_message(BooksLoaded(books, problems))
+        try:
+            levels = reading_levels(books)
+        except Exception as exc:  # an estimate is a nicety: never lose the bookshelf for it
+            levels = ["?"] * len(books)
+            problems = [*problems, f"Reading levels could not be estimated: {exc}"]
+        self.post_message(BooksLoaded(books, problems, levels))
 
     def on_books_loaded(self, message: BooksLoaded) -> None:
         self.books = list(message.books)
         self.problems = list(message.problems)
+        self.levels = list(message.levels or ["—"] * len(self.books))
         table = self.query_one("#books", DataTable)
         table.clear()
-        for i, book in enumerate(self.books):
+        for i, (book, estimate) in enumerate(zip(self.books, self.levels, strict=True)):
             title = f"{book.title} — {book.author}" if book.author else book.title
             table.add_row(
                 title,
                 book.level or "—",
+                estimate,
                 str(len(book.pages)),
                 str(book.word_count),
                 "Sidekick" if book.bundled else "Your books",
@@ -133,3 +229,6 @@ class LibraryScreen(Screen[None]):
 
     def action_settings(self) -> None:
         self.post_message(OpenSettings())
+
+    def action_progress(self) -> None:
+        self.post_message(OpenProgress())

@@ -1,0 +1,248 @@
+"""The reading-check evaluation set: its generator's ground truth and its scorer."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from tests.benchmarks.reading_eval import generate as gen
+from tests.benchmarks.reading_eval.passages import INSERTIONS, MISREADINGS, PASSAGES
+from tests.benchmarks.reading_eval.score import score, table
+
+# ---------------------------------------------------------------- passages and scripts
+
+
+def test_passages_are_short_original_and_in_the_dictionary():
+    lex = gen.cmudict()
+    assert len(PASSAGES) >= 30
+    for text in PASSAGES:
+        words = [w for w, _ in gen.written_words(text)]
+        assert 10 <= len(words) <= 30, text
+        assert all(w.lower() in lex for w in words), text
+    for word, alts in MISREADINGS.items():
+        assert alts and gen.misreadings(word) == list(alts), word  # real words, no homophones
+    assert all(w in lex for w in INSERTIONS)
+
+
+def _spoken_of(script: gen.Script, role: str) -> list[gen.Spoken]:
+    return [x for x in script.items if isinstance(x, gen.Spoken) and x.role == role]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_scripts_say_what_the_truth_says(seed: int):
+    rng = np.random.default_rng(seed)
+    text = PASSAGES[seed % len(PASSAGES)]
+    s = gen.make_script(text, rng, 3)
+    n = len(s.words)
+    assert 1 <= len(s.events) <= 3
+    finals = {
+        x.index: x for x in s.items if isinstance(x, gen.Spoken) and x.role in ("word", "sub")
+    }
+    for i, st in enumerate(s.status):
+        assert st in gen.STATUSES
+        if st in ("omitted", "assisted"):
+            assert i not in finals
+        else:
+            assert finals[i].word == (s.heard[i] if st == "substituted" else s.words[i])
+        if st in ("substituted", "self_corrected"):
+            assert gen._key(s.heard[i]) != gen._key(s.words[i])
+    assert "assisted" not in (s.status[0], s.status[-1])
+    # Spoken "word" tokens read the text in order (repetitions are earlier copies).
+    order = [x.index for x in _spoken_of(s, "word") + _spoken_of(s, "sub")]
+    assert sorted(order) == sorted(set(order)) and len(order) <= n
+    for ev in s.events:
+        if ev["kind"] == "hesitation":
+            k = s.items.index(next(x for x in s.items if isinstance(x, gen.Pause)
+                                   and x.kind == "hesitation"))  # fmt: skip
+            assert s.items[k].seconds > 3.0
+    assert not isinstance(s.items[0], gen.Pause) and not isinstance(s.items[-1], gen.Pause)
+
+
+def test_joined_words_are_split_at_the_phone_where_the_next_word_begins():
+    # espeak-ng says "on the" as one group: "ɔnðə", with no space between the words.
+    phones = [("^", 0.0, 0.05), ("ˈ", 0.05, 0.1), ("ɔ", 0.1, 0.2), ("n", 0.2, 0.3),
+              ("ð", 0.3, 0.35), ("ə", 0.35, 0.45), (" ", 0.45, 0.5), ("m", 0.5, 0.6),
+              ("ˈ", 0.6, 0.65), ("æ", 0.65, 0.8), ("t", 0.8, 0.9), (".", 0.9, 1.0)]  # fmt: skip
+    spans = gen.token_spans(phones, [("ɔ", "n"), ("ð", "ə"), ("m", "æ", "t")])
+    assert spans == [(0.05, 0.3), (0.3, 0.45), (0.45, 0.9)]
+
+
+# ---------------------------------------------------------------- a small generated set
+
+
+@pytest.fixture(scope="module")
+def small_set(tmp_path_factory):
+    pytest.importorskip("parselmouth")
+    out = tmp_path_factory.mktemp("reading_eval")
+    # Seed 12 draws standard adult, held-out child, standard child and a noisy held-out
+    # child clip. ``kal`` is a flite voice the benchmark itself does not use.
+    records = gen.generate(out, clips=4, seed=12, voices=["joe", "kal"], clean_share=0.0,
+                           log=False)  # fmt: skip
+    return out, records
+
+
+def test_generated_truth_is_consistent_with_the_audio(small_set):
+    out, records = small_set
+    assert (out / "truth.jsonl").exists() and gen.load_truth(out) == records
+    assert {r["condition"] for r in records} == {"adult", "child"}
+    if shutil.which("flite"):
+        assert {r["family"] for r in records} == {"standard", "held_out"}
+    assert any(r["noise"] for r in records)
+    for r in records:
+        audio, sr = sf.read(out / "clips" / f"{r['clip']}.wav")
+        assert sr == gen.SR and audio.ndim == 1
+        assert abs(len(audio) / sr - r["audio_s"]) < 0.01
+        from sidekick.books.parse import parse_book_text
+
+        page_words = [w.text for p in parse_book_text(r["text"], name="t").pages for w in p.words]
+        assert [w["word"] for w in r["words"]] == page_words
+        assert [w["index"] for w in r["words"]] == list(range(len(page_words)))
+        assert r["events"] and not r["clean"]
+
+        tokens = []
+        for w in r["words"]:
+            assert w["status"] in gen.STATUSES
+            if w["status"] in ("omitted", "assisted"):
+                assert w["start"] is None and w["end"] is None
+            else:
+                tokens.append((w["start"], w["end"]))
+            if w["status"] == "assisted":
+                assert w["hesitation_s"] > 3.0
+            elif w["status"] != "omitted":
+                assert w["hesitation_s"] < 3.0  # no accidental stall anywhere else
+            if w["status"] == "substituted":
+                assert w["heard"] and gen._key(w["heard"]) != gen._key(w["word"])
+            if w["status"] == "self_corrected":
+                a = w["attempt"]
+                assert a["end"] < w["start"] and w["end"] - a["start"] < 3.0
+                tokens.append((a["start"], a["end"]))
+        tokens += [(x["start"], x["end"]) for x in r["insertions"] + r["repetitions"]]
+        tokens.sort()
+        assert all(0 <= s < e <= r["audio_s"] for s, e in tokens)
+        assert all(e1 <= s2 + 1e-6 for (_, e1), (s2, _) in zip(tokens, tokens[1:], strict=False))
+
+        n_correct = sum(w["status"] in gen.CORRECT for w in r["words"])
+        assert r["words_correct"] == n_correct
+        assert r["errors"] == sum(w["status"] in gen.ERRORS for w in r["words"])
+        duration = tokens[-1][1] - tokens[0][0]
+        assert r["duration_s"] == pytest.approx(duration, abs=2e-3)
+        assert r["wcpm_true"] == pytest.approx(n_correct * 60 / duration, abs=0.2)
+
+        if not r["noise"]:  # words are where the sound is, silences are silent
+            for s, e in tokens:
+                seg = audio[int(s * sr) : int(e * sr)]
+                assert np.sqrt(np.mean(seg**2)) > 0.01
+            for (_, e1), (s2, _) in zip(tokens, tokens[1:], strict=False):
+                if s2 - e1 > 0.6:
+                    mid = audio[int((e1 + 0.2) * sr) : int((s2 - 0.2) * sr)]
+                    assert np.sqrt(np.mean(mid**2)) < 2e-3
+
+
+def test_noise_is_mixed_at_the_requested_snr():
+    rng = np.random.default_rng(0)
+    x = np.zeros(16000, np.float32)
+    x[4000:12000] = 0.3 * np.sin(np.arange(8000) * 0.05)
+    active = x != 0
+    for kind in ("white", "pink"):
+        y = gen.mix_noise(x, active, kind, 15.0, rng, None)
+        noise = y - x
+        snr = 10 * np.log10(np.mean(x[active] ** 2) / np.mean(noise**2))
+        assert snr == pytest.approx(15.0, abs=0.1)
+
+
+# ---------------------------------------------------------------- the scorer
+
+
+def _truth(clip: str, statuses: list[str], condition: str = "adult", family: str = "standard",
+           wcpm: float = 120.0, clean: bool = False) -> dict:  # fmt: skip
+    words = []
+    for i, st in enumerate(statuses):
+        timed = st not in ("omitted", "assisted")
+        words.append({"index": i, "word": f"w{i}", "status": st,
+                      "heard": "x" if st == "substituted" else None,
+                      "start": i * 0.5 if timed else None,
+                      "end": i * 0.5 + 0.3 if timed else None})  # fmt: skip
+    return {"clip": clip, "condition": condition, "family": family, "noise": None,
+            "clean": clean, "words": words, "insertions": [], "repetitions": [],
+            "wcpm_true": wcpm}  # fmt: skip
+
+
+def _perfect(truth: dict) -> dict:
+    words = copy.deepcopy(truth["words"])
+    for w in words:
+        w["hesitation_s"] = 0.0
+    return {"words": words, "insertions": [], "repetitions": [],
+            "summary": {"wcpm": truth["wcpm_true"]}}  # fmt: skip
+
+
+TRUTH = [
+    _truth("a1", ["correct"] * 8 + ["substituted", "omitted"], "adult", "standard"),
+    _truth("a2", ["correct"] * 10, "adult", "held_out", wcpm=100.0, clean=True),
+    _truth(
+        "c1",
+        ["correct", "self_corrected", "assisted"] + ["correct"] * 7,
+        "child",
+        "standard",
+        wcpm=80.0,
+    ),  # fmt: skip
+]
+
+
+def test_a_perfect_prediction_scores_perfectly():
+    result = score(TRUTH, {t["clip"]: _perfect(t) for t in TRUTH})
+    g = result["groups"]["all"]
+    assert g["false_rejection_rate"] == 0.0 and g["miscue_recall"] == 1.0
+    assert g["miscue_precision"] == 1.0 and g["error_type_accuracy"] == 1.0
+    assert g["wcpm_abs_err_pct_mean"] == 0.0 and g["wcpm_abs_err_pct_clean_max"] == 0.0
+    assert g["words"] == 30 and g["true_errors"] == 3 and g["self_corrected_accepted"] == 1.0
+    assert result["groups"]["adult"]["clips"] == 2 and result["groups"]["child"]["clips"] == 1
+    assert result["targets"]["adult"] == {"false_rejection_ok": True, "miscue_recall_ok": True}
+    assert "child/held_out" not in result["groups"]
+    text = table(result, "pocketsphinx")
+    assert "adult ok" in text and "child/standard" in text
+
+
+def test_false_rejections_misses_and_wrong_types_are_counted():
+    preds = {t["clip"]: _perfect(t) for t in TRUTH}
+    # a2: a correct word called substituted; WCPM off by 10%.
+    preds["a2"]["words"][3]["status"] = "substituted"
+    preds["a2"]["summary"]["wcpm"] = 90.0
+    # a1: the omission missed, the substitution called an omission.
+    preds["a1"]["words"][9]["status"] = "correct"
+    preds["a1"]["words"][8]["status"] = "omitted"
+    # c1: the self-correction rejected.
+    preds["c1"]["words"][1]["status"] = "substituted"
+    result = score(TRUTH, preds)
+    g = result["groups"]["all"]
+    assert g["false_rejections"] == 2
+    assert g["false_rejection_rate"] == pytest.approx(2 / 27, abs=1e-4)
+    assert g["miscue_recall"] == pytest.approx(2 / 3, abs=1e-4)
+    assert g["miscue_precision"] == pytest.approx(2 / 4, abs=1e-4)
+    assert g["error_type_accuracy"] == 0.5
+    assert g["recall_by_type"] == {"omitted": 0.0, "substituted": 1.0, "assisted": 1.0}
+    assert g["self_corrected_accepted"] == 0.0
+    assert g["wcpm_abs_err_pct_clean_max"] == 10.0 and g["wcpm_clean_within_5pct"] == 0.0
+    adult = result["groups"]["adult"]
+    assert adult["false_rejection_rate"] == pytest.approx(1 / 18, abs=1e-4)
+    assert result["targets"]["adult"]["false_rejection_ok"] is False
+    assert result["targets"]["all"]["wcpm_clean_ok"] is False
+    clip = next(c for c in result["clips"] if c["clip"] == "a1")
+    assert [m["index"] for m in clip["misses"]] == [9]
+    assert [m["index"] for m in clip["wrong_type"]] == [8]
+    assert "MISS" in table(result)
+
+
+def test_failed_or_misaligned_predictions_are_reported_not_scored():
+    preds = {t["clip"]: _perfect(t) for t in TRUTH}
+    preds["a1"] = None
+    preds["c1"]["words"] = preds["c1"]["words"][:-1]
+    result = score(TRUTH, preds)
+    g = result["groups"]["all"]
+    assert g["clips"] == 3 and g["clips_failed"] == 2 and g["words"] == 10
+    assert "failed" in next(c for c in result["clips"] if c["clip"] == "c1")
+    # Clips without any prediction entry (e.g. --limit) are left out entirely.
+    assert score(TRUTH, {"a2": _perfect(TRUTH[1])})["groups"]["all"]["clips"] == 1
