@@ -53,6 +53,7 @@ def test_self_correction_counts_as_correct():
 def test_long_hesitation_means_the_word_was_supplied():
     a = assess(TEXT, tokens("the big brown ... ran to the red barn"))
     assert a.words[3].status == "assisted" and a.words[3].hesitation_s >= 3.0
+    assert a.words[4].status == "correct"  # the pause was the skipped word's, not this one's
     a = assess(TEXT, tokens("the big brown ... dog ran to the red barn"))
     assert a.words[3].status == "assisted"
     a = assess(TEXT, tokens("the big brown dog ran to the red barn"), assisted={5})
@@ -65,7 +66,7 @@ def test_homophones_and_numbers_are_the_same_word():
 
 
 def test_second_look_clears_a_false_alarm_but_keeps_a_real_miscue():
-    def second_look(word, heard, start, end):  # a recognizer would re-decide the span
+    def second_look(word, heard, start, end, before, after):  # a recognizer re-decides
         return word == "dog"
 
     a = assess(TEXT, tokens("the big brown dug ran to the rod barn"), second_look=second_look)

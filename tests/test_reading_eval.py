@@ -104,7 +104,7 @@ def test_generated_truth_is_consistent_with_the_audio(small_set):
         assert r["events"] and not r["clean"]
 
         tokens = []
-        for w in r["words"]:
+        for w, prev in zip(r["words"], [None, *r["words"]], strict=False):
             assert w["status"] in gen.STATUSES
             if w["status"] in ("omitted", "assisted"):
                 assert w["start"] is None and w["end"] is None
@@ -112,7 +112,7 @@ def test_generated_truth_is_consistent_with_the_audio(small_set):
                 tokens.append((w["start"], w["end"]))
             if w["status"] == "assisted":
                 assert w["hesitation_s"] > 3.0
-            elif w["status"] != "omitted":
+            elif w["status"] != "omitted" and not (prev and prev["status"] == "assisted"):
                 assert w["hesitation_s"] < 3.0  # no accidental stall anywhere else
             if w["status"] == "substituted":
                 assert w["heard"] and gen._key(w["heard"]) != gen._key(w["word"])

@@ -49,6 +49,14 @@ class Listener(Protocol):
     def finish(self) -> Hypothesis:
         """End the utterance; return the final hypothesis with word times where available."""
 
-    def second_look(self, pcm: bytes, written: str, heard: str | None) -> bool:
+    def second_look(
+        self,
+        pcm: bytes,
+        written: str,
+        heard: str | None,
+        before: str | None = None,
+        after: str | None = None,
+    ) -> bool:
         """Re-decide a short stretch of audio between the written word and what was heard
-        (``None``: nothing was heard there). True if the written word explains it better."""
+        (``None``: nothing was heard there), optionally between the neighbouring words
+        ``before`` and ``after``. True if the written word explains it better."""

@@ -183,6 +183,7 @@ class SphinxListener:
     def _load(self, words: list[str], likely: Sequence[str] = ()) -> None:
         dict_path, lm_path = self._write_page(words, likely)
         self._dict_path = dict_path
+        self._page_serial = getattr(self, "_page_serial", 0) + 1
         try:
             if self._decoder is None:
                 self._decoder = self._ps.Decoder(
@@ -249,19 +250,33 @@ class SphinxListener:
         self._in_utt = False
         return Hypothesis(tuple(self._words(with_times=True)), final=True)
 
-    def second_look(self, pcm: bytes, written: str, heard: str | None) -> bool:
-        """Decode just this audio with a grammar allowing only the written word or the heard
-        one (or, for a word not heard at all, the written word or nothing)."""
-        written, heard = _ALT.sub("", written.lower()), heard and _ALT.sub("", heard.lower())
+    def second_look(
+        self,
+        pcm: bytes,
+        written: str,
+        heard: str | None,
+        before: str | None = None,
+        after: str | None = None,
+    ) -> bool:
+        """Decode just this audio with a grammar that allows only the written word or the
+        heard one (for a word not heard at all: the written word or nothing), between the
+        neighbouring words when they are given."""
+        clean = [_ALT.sub("", w.lower()) if w else None for w in (written, heard, before, after)]
+        written, heard, before, after = clean
         vocab = set(self.vocabulary)
         if written not in vocab or (heard is not None and heard not in vocab):
             return True  # cannot check: give the reader the benefit of the doubt
-        if heard is None:
-            rule = f"[ {written} ]"
-        elif heard == written:
+        if heard == written:
             return True
-        else:
-            rule = f"{written} | {heard}"
+        core = f"[ {written} ]" if heard is None else f"( {written} | {heard} )"
+        # Neighbours are optional: the stretch may hold only part of them.
+        rule = " ".join(
+            [
+                f"[ {before} ]" if before in vocab else "",
+                core,
+                f"[ {after} ]" if after in vocab else "",
+            ]
+        )
         checker = self._checker_for_page()
         checker.add_jsgf_string("check", f"#JSGF V1.0;\ngrammar check;\npublic <s> = {rule};\n")
         checker.activate_search("check")
@@ -273,8 +288,11 @@ class SphinxListener:
         return written in said
 
     def _checker_for_page(self) -> Any:
-        """A second decoder on the current page's dictionary, for :meth:`second_look`."""
-        if getattr(self, "_checker_dict", None) != self._dict_path:
+        """A second decoder on the current page's dictionary, for :meth:`second_look`.
+
+        Every page is written to the same file name, so the page number tells whether the
+        checker still holds an older page's dictionary."""
+        if getattr(self, "_checker_page", None) != self._page_serial:
             if getattr(self, "_checker", None) is None:
                 self._checker = self._ps.Decoder(
                     hmm=str(self._hmm), dict=str(self._dict_path), lm=None, loglevel="FATAL"
@@ -283,7 +301,7 @@ class SphinxListener:
                 config = self._checker.config
                 config["dict"] = str(self._dict_path)
                 self._checker.reinit(config)
-            self._checker_dict = self._dict_path
+            self._checker_page = self._page_serial
         return self._checker
 
     def close(self) -> None:

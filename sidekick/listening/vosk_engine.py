@@ -180,12 +180,20 @@ class VoskListener:
         self._rec = None
         return Hypothesis(tuple(self._done), final=True)
 
-    def second_look(self, pcm: bytes, written: str, heard: str | None) -> bool:
-        """Re-recognize this audio with a grammar of only the written word, the heard one
-        and ``[unk]``; True if the written word comes out."""
+    def second_look(
+        self,
+        pcm: bytes,
+        written: str,
+        heard: str | None,
+        before: str | None = None,
+        after: str | None = None,
+    ) -> bool:
+        """Re-recognize this audio with a grammar of only the written word, the heard one,
+        the neighbouring words and ``[unk]``; True if the written word comes out."""
         if not self.uses_grammar or not self.knows(written):
             return True  # cannot check: give the reader the benefit of the doubt
         options = [written] + ([heard] if heard and heard != written and self.knows(heard) else [])
+        options += [w for w in (before, after) if w and w not in options and self.knows(w)]
         if self.knows(UNK):
             options.append(UNK)
         rec = self._vosk.KaldiRecognizer(self.model, SAMPLE_RATE, json.dumps(options))

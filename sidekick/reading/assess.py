@@ -157,9 +157,9 @@ def _close(a: str, b: str) -> bool:
     return d is not None and d <= 2
 
 
-#: second_look(expected_word, heard_word_or_None, start_s, end_s) -> True if the audio
-#: there is better explained by the written word (so it was read after all).
-SecondLook = Callable[[str, str | None, float, float], bool]
+#: second_look(written, heard_or_None, start_s, end_s, word_before, word_after) -> True if
+#: that stretch of audio is better explained by the written word (so it was read after all).
+SecondLook = Callable[[str, str | None, float, float, str | None, str | None], bool]
 
 
 def assess(
@@ -242,16 +242,30 @@ def assess(
             inner = [e for s, e in ends if before <= s and e <= after]
             w.hesitation_s = round(max(0.0, after - max([before, *inner])), 2)
 
+    # A long silence belongs to the first word not read after it: when a skipped word took
+    # the pause, the word read after it was not hesitated on.
+    for k, w in enumerate(words[1:], 1):
+        prev = words[k - 1]
+        if w.start is not None and prev.start is None and prev.hesitation_s >= w.hesitation_s:
+            w.hesitation_s = 0.0
+
     # Look twice before calling anything an error.
     if second_look is not None:
         for k, w in enumerate(words):
-            if w.status == "substituted" and second_look(w.word, w.heard, w.start, w.end):
-                w.status, w.heard = "correct", None
+            before = words[k - 1] if k else None
+            after = words[k + 1] if k + 1 < len(words) else None
+            if w.status == "substituted":
+                if second_look(w.word, w.heard, w.start, w.end, before and before.word,
+                               after and after.word):  # fmt: skip
+                    w.status, w.heard = "correct", None
             elif w.status == "omitted" and w.hesitation_s < stall_s:
-                lo = max((x.end for x in words[:k] if x.end is not None), default=0.0)
-                hi = min((x.start for x in words[k + 1 :] if x.start is not None),
-                         default=audio_end if audio_end is not None else lo)  # fmt: skip
-                if hi > lo and second_look(w.word, None, lo, hi):
+                # The stretch from the word read before to the word read after.
+                prev = next((x for x in reversed(words[:k]) if x.start is not None), None)
+                nxt = next((x for x in words[k + 1 :] if x.start is not None), None)
+                lo = prev.start if prev else 0.0
+                hi = nxt.end if nxt else (audio_end if audio_end is not None else lo)
+                if hi > lo and second_look(w.word, None, lo, hi, prev and prev.word,
+                                           nxt and nxt.word):  # fmt: skip
                     w.status = "correct"
 
     for w in words:
@@ -284,11 +298,17 @@ def check_reading(
     from sidekick.listening.base import SAMPLE_RATE
     from sidekick.reading.matching import spoken_form
 
-    def second_look(written: str, said: str | None, start: float, end: float) -> bool:
+    def second_look(
+        written: str, said: str | None, start: float, end: float,
+        before: str | None, after: str | None,
+    ) -> bool:  # fmt: skip
         margin = 0.15
         a = max(0, int((start - margin) * SAMPLE_RATE)) * 2
         b = min(len(pcm), int((end + margin) * SAMPLE_RATE) * 2)
-        return b - a >= 3200 and listener.second_look(pcm[a:b], spoken_form(written), said)
+        spoken = [spoken_form(w) if w else None for w in (written, before, after)]
+        return b - a >= 3200 and listener.second_look(
+            pcm[a:b], spoken[0], said, before=spoken[1], after=spoken[2]
+        )
 
     tokens = [Token(w.word, w.start or 0.0, w.end or 0.0) for w in heard]
     return assess(

@@ -1,0 +1,1 @@
+"""The reading-check evaluation set: generator (``generate``), scorer (``score``), passages."""

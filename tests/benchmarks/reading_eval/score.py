@@ -290,12 +290,12 @@ def run_assessor(
     """Assess every clip; return predictions and run info (engine, time per clip, failures)."""
     work = [(r["clip"], r["text"], str(data / "clips" / f"{r['clip']}.wav")) for r in records]
     t0 = time.perf_counter()
+    _init(engine, vosk_model, stall_s)  # here first: a missing model fails once, clearly
     if jobs > 1:
         with ProcessPoolExecutor(jobs, initializer=_init,
                                  initargs=(engine, vosk_model, stall_s)) as pool:  # fmt: skip
             results: Iterable = list(pool.map(_assess, work, chunksize=4))
     else:
-        _init(engine, vosk_model, stall_s)
         results = [_assess(w) for w in work]
     preds: dict[str, dict | None] = {}
     secs, failures, names = [], {}, set()
@@ -339,8 +339,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         preds = json.loads(args.from_predictions.read_text(encoding="utf-8"))
         info = {"engine": args.engine, "from": str(args.from_predictions)}
     else:
-        preds, info = run_assessor(records, args.data, args.engine, args.vosk_model,
-                                   args.jobs, args.stall_s)  # fmt: skip
+        try:
+            preds, info = run_assessor(records, args.data, args.engine, args.vosk_model,
+                                       args.jobs, args.stall_s)  # fmt: skip
+        except Exception as e:  # e.g. no English Vosk model: say so, no traceback
+            print(f"error: {e}", file=sys.stderr)
+            return 2
         if args.save_predictions:
             args.save_predictions.write_text(json.dumps(preds), encoding="utf-8")
     result = score(records, preds)
