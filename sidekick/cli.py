@@ -37,9 +37,11 @@ def _session_args(p: argparse.ArgumentParser) -> None:
         help="wait this long on a word before Sidekick says it (default 3)",
     )
     g.add_argument("--start-page", type=int, default=1, metavar="N")
-    g.add_argument("--reader", metavar="NAME",
-                   help="store this reader's turns in their progress history "
-                   "(see `sidekick readers`)")
+    g.add_argument(
+        "--reader",
+        metavar="NAME",
+        help="store this reader's turns in their progress history (see `sidekick readers`)",
+    )
     g = p.add_argument_group("voice and listening")
     g.add_argument("--voice", default="standard", help="Sidekick's voice (default: standard)")
     g.add_argument("--rate", type=float, default=1.0, help="speaking rate, 0.5-1.5 (default 1)")

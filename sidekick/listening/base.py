@@ -5,7 +5,7 @@ Engines (Vosk, pocketsphinx) implement :class:`Listener`. Nothing here imports T
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -36,11 +36,13 @@ class Listener(Protocol):
     #: Shown to the user, e.g. "Vosk (vosk-model-small-en-us-0.15)" or "pocketsphinx".
     name: str
 
-    def start(self, expected_words: list[str], extra_words: Sequence[str] = ()) -> None:
+    def start(
+        self, expected_words: list[str], misreadings: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
         """Begin an utterance, restricting recognition to this page's words (plus unknowns).
 
-        ``extra_words``: likely misreadings of the page's words ("house" for "horse"), so a
-        miscue can be heard as what it is instead of being forced onto a page word.
+        ``misreadings``: page word -> likely misreadings of it ("horse": ["house", ...]), so
+        a miscue can be heard as what it is instead of being forced onto a page word.
         """
 
     def accept(self, pcm: bytes) -> Hypothesis:

@@ -8,12 +8,14 @@ takes over a second).
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import tempfile
 import unicodedata
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,9 @@ from sidekick.listening.base import HeardWord, Hypothesis
 from sidekick.listening.models import DISTRACTORS, page_words, unique
 
 FRAME_SECONDS = 0.01  # pocketsphinx frames are 10 ms
+PAGE_WEIGHT = 3  # the page as written counts this many times against each misreading
+#: Extra pocketsphinx settings for both decoders (measured on the reading evaluation set).
+DECODER_OPTIONS: dict[str, Any] = json.loads(os.environ.get("SIDEKICK_SPHINX_OPTIONS", "{}"))
 _ALT = re.compile(r"\(\d+\)$")  # "to(3)": third pronunciation of "to"
 
 
@@ -141,7 +146,9 @@ class SphinxListener:
         pronunciations("a")  # load the dictionary now, not on the first page
         self._load([])  # a small decoder now, so the first page starts quickly
 
-    def _write_page(self, words: list[str], likely: Sequence[str] = ()) -> tuple[Path, Path]:
+    def _write_page(
+        self, words: list[str], misreadings: Mapping[str, Sequence[str]]
+    ) -> tuple[Path, Path]:
         prons: dict[str, list[str]] = {}
         unknown = set()
         for w in unique(words):
@@ -150,6 +157,7 @@ class SphinxListener:
                 prons[w] = guess
             else:
                 unknown.add(w)
+        likely = [d for ds in misreadings.values() for d in page_words(list(ds))]
         extra = unique([*likely, *DISTRACTORS]) if self.distractors else []
         extra = [w for w in extra if w not in prons and pronunciations(w)]
         if not prons and not extra:
@@ -168,7 +176,14 @@ class SphinxListener:
         from pocketsphinx.lm import ArpaBoLM
 
         sequence = [w for w in words if w in prons]
-        lm = ArpaBoLM(text=" ".join(sequence) + "\n" if sequence else None, add_start=True)
+        lines = [" ".join(sequence)] * PAGE_WEIGHT if sequence else []
+        if self.distractors:  # each likely misreading in the context where it would be said
+            for i, w in enumerate(sequence):
+                for d in misreadings.get(w, ()):
+                    if d in prons:
+                        lines.append(" ".join([*sequence[max(0, i - 1) : i], d,
+                                               *sequence[i + 1 : i + 2]]))  # fmt: skip
+        lm = ArpaBoLM(text="\n".join(lines) + "\n" if lines else None, add_start=True)
         for w in extra:
             lm.grams_1[w] += 1
         if "<s>" not in lm.grams_1:  # no page text: sentence marks for a valid model
@@ -180,14 +195,20 @@ class SphinxListener:
             raise ModelError(f"Cannot write the page language model to {self._tmp}.")
         return dict_path, lm_path
 
-    def _load(self, words: list[str], likely: Sequence[str] = ()) -> None:
-        dict_path, lm_path = self._write_page(words, likely)
+    def _load(
+        self, words: list[str], misreadings: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        dict_path, lm_path = self._write_page(words, misreadings or {})
         self._dict_path = dict_path
         self._page_serial = getattr(self, "_page_serial", 0) + 1
         try:
             if self._decoder is None:
                 self._decoder = self._ps.Decoder(
-                    hmm=str(self._hmm), dict=str(dict_path), lm=str(lm_path), loglevel="FATAL"
+                    hmm=str(self._hmm),
+                    dict=str(dict_path),
+                    lm=str(lm_path),
+                    loglevel="FATAL",
+                    **DECODER_OPTIONS,
                 )
             else:
                 config = self._decoder.config
@@ -197,12 +218,14 @@ class SphinxListener:
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"pocketsphinx could not load the page model: {exc}.") from exc
 
-    def start(self, expected_words: list[str], extra_words: Sequence[str] = ()) -> None:
+    def start(
+        self, expected_words: list[str], misreadings: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
         """Begin an utterance for a page (swaps in the page's dictionary and LM)."""
         if self._in_utt:
             self._decoder.end_utt()
             self._in_utt = False
-        self._load(page_words(expected_words), page_words(list(extra_words)))
+        self._load(page_words(expected_words), misreadings)
         self._decoder.start_utt()
         self._in_utt = True
         self._odd = b""
@@ -295,7 +318,11 @@ class SphinxListener:
         if getattr(self, "_checker_page", None) != self._page_serial:
             if getattr(self, "_checker", None) is None:
                 self._checker = self._ps.Decoder(
-                    hmm=str(self._hmm), dict=str(self._dict_path), lm=None, loglevel="FATAL"
+                    hmm=str(self._hmm),
+                    dict=str(self._dict_path),
+                    lm=None,
+                    loglevel="FATAL",
+                    **DECODER_OPTIONS,
                 )
             else:
                 config = self._checker.config

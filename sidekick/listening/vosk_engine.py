@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +116,7 @@ class VoskListener:
         return self.model.vosk_model_find_word(word) >= 0
 
     def build_grammar(
-        self, expected_words: list[str], extra_words: Sequence[str] = ()
+        self, expected_words: list[str], misreadings: Mapping[str, Sequence[str]] | None = None
     ) -> tuple[list[str], frozenset[str]]:
         """The grammar phrases for a page and the page words the model cannot recognize."""
         words = page_words(expected_words)
@@ -131,18 +131,21 @@ class VoskListener:
                 run = []
         phrases += [w for w, ok in known.items() if ok]
         if self.distractors:
-            likely = [*page_words(list(extra_words)), *DISTRACTORS]
+            extra = [d for ds in (misreadings or {}).values() for d in ds]
+            likely = [*page_words(extra), *DISTRACTORS]
             phrases += [w for w in likely if w not in known and self.knows(w)]
         if phrases and self.knows(UNK):
             phrases.append(UNK)
         return unique(phrases), frozenset(w for w, ok in known.items() if not ok)
 
-    def start(self, expected_words: list[str], extra_words: Sequence[str] = ()) -> None:
+    def start(
+        self, expected_words: list[str], misreadings: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
         """Begin an utterance for a page (a fresh recognizer each time)."""
         vosk = self._vosk
         self.grammar, self.unknown_words = None, frozenset()
         if self.uses_grammar:
-            phrases, self.unknown_words = self.build_grammar(expected_words, extra_words)
+            phrases, self.unknown_words = self.build_grammar(expected_words, misreadings)
             self.grammar = phrases or None
         if self.grammar:
             grammar = json.dumps(self.grammar, ensure_ascii=False)

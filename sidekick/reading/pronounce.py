@@ -55,7 +55,7 @@ class Lexicon:
 
     def neighbours(self, word: str) -> set[str]:
         """Real words a reader might say instead: one sound, one letter or one common suffix
-        away ("dog"/"dig", "horse"/"house", "wanted"/"want"), starting with the same letter."""
+        away ("dog"/"dig", "horse"/"house", "wanted"/"want", "train"/"rain")."""
         out: set[str] = set(_one_letter_edits(word))
         for pron in self.prons.get(word, [])[:2]:
             for variant in _one_phone_edits(pron, self.phones):
@@ -66,7 +66,9 @@ class Lexicon:
             out.add(word + suf)
         out.discard(word)
         return {
-            w for w in out if w in self.prons and w[:1] == word[:1] and not self.same_sound(w, word)
+            w
+            for w in out
+            if w in self.prons and w not in NOT_FOR_CHILDREN and not self.same_sound(w, word)
         }
 
 
@@ -112,8 +114,13 @@ def lexicon() -> Lexicon:
         return _lexicon()
 
 
-COMMON = -120_000  # log-probability of words at least as frequent as "dig" or "horse"
-_FREQ_CACHE = "common-words-v1.tsv"
+COMMON = -137_000  # log-probability of words at least as frequent as "poppy" or "swan"
+_FREQ_CACHE = "common-words-v2.tsv"
+#: Never offered to the recognizer as a misreading, so never shown in a report either.
+NOT_FOR_CHILDREN = frozenset(
+    "bitch bitches damn damned hell shit piss fuck crap dick cock ass arse bastard slut whore"
+    " sex sexy porn nazi kill killed rape gay fag nigger".split()
+)
 
 
 @lru_cache(maxsize=1)
@@ -156,7 +163,7 @@ def word_frequency(word: str) -> float:
 def distractors(
     word: str,
     frequency: Callable[[str], float] = word_frequency,
-    limit: int = 4,
+    limit: int = 6,
     min_freq: float = COMMON,
 ) -> list[str]:
     """The most common real words a child might say instead of ``word``."""
@@ -166,10 +173,8 @@ def distractors(
     return [w for f, w in sorted(cands, reverse=True) if f > min_freq][:limit]
 
 
-def likely_miscues(words: list[str], per_word: int = 4) -> list[str]:
-    """Distractors for a page: likely misreadings of each of its words."""
+def likely_miscues(words: list[str], per_word: int = 6) -> dict[str, list[str]]:
+    """Distractors for a page: each word's likely misreadings (none that are page words)."""
     page = set(words)
-    out: list[str] = []
-    for w in dict.fromkeys(words):
-        out += [d for d in distractors(w, limit=per_word) if d not in page and d not in out]
-    return out
+    return {w: [d for d in distractors(w, limit=per_word) if d not in page]
+            for w in dict.fromkeys(words)}  # fmt: skip

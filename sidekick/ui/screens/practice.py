@@ -129,7 +129,7 @@ class PracticeCoach:
         if parts:
             self.sink.play(np.concatenate(parts), self.voice.sample_rate)
         if path := getattr(self.sink, "last_path", None):
-            self.last_speech = str(path)
+            self.last_speech = Path(path).name
 
     def _next_source(self) -> Any:
         from sidekick.audio import sources
