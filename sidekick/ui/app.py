@@ -11,7 +11,7 @@ from sidekick.books.model import Book
 from sidekick.errors import SidekickError
 from sidekick.settings import Settings
 from sidekick.turns.events import Event
-from sidekick.ui.messages import OpenBook, OpenPractice, OpenProgress, OpenSettings
+from sidekick.ui.messages import OpenBook, OpenPractice, OpenProgress, OpenReaders, OpenSettings
 from sidekick.ui.screens.library import BookLister, LibraryScreen
 from sidekick.ui.screens.reader import ReaderScreen, Session, SessionFactory
 from sidekick.ui.screens.settings import SettingsScreen
@@ -112,6 +112,17 @@ class SidekickApp(App[None]):
             return
         self.push_screen(ProgressScreen(store, reader or getattr(self.settings, "reader", None)))
 
+    def open_readers(self) -> None:
+        """The reader picker: whose turns are saved (``settings.reader``)."""
+        from sidekick.ui.screens.readers import ReadersScreen
+
+        try:
+            store = self.store
+        except SidekickError as exc:
+            self.notify(str(exc), title="Readers", severity="error", timeout=10)
+            return
+        self.push_screen(ReadersScreen(store, self.settings))
+
     def open_practice(self, reader: str, words: list[str]) -> None:
         """Practice mode for ``reader`` with ``words`` (Sidekick says each, the child reads)."""
         from sidekick.ui.screens.practice import PracticeScreen
@@ -131,6 +142,9 @@ class SidekickApp(App[None]):
 
     def on_open_progress(self, _message: OpenProgress) -> None:
         self.open_progress()
+
+    def on_open_readers(self, _message: OpenReaders) -> None:
+        self.open_readers()
 
     def on_open_practice(self, message: OpenPractice) -> None:
         self.open_practice(message.reader, message.words)

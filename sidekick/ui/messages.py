@@ -61,6 +61,10 @@ class OpenProgress(Message):
     """A screen asks the app to open the progress screen (of the current reader)."""
 
 
+class OpenReaders(Message):
+    """A screen asks the app to open the reader picker ("Who is reading?")."""
+
+
 class OpenPractice(Message):
     """A screen asks the app to practise ``words`` with ``reader``."""
 

@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from sidekick.books.model import Book
 from sidekick.errors import SidekickError
 from sidekick.settings import Settings
-from sidekick.ui.messages import BooksLoaded, OpenBook, OpenProgress, OpenSettings
+from sidekick.ui.messages import BooksLoaded, OpenBook, OpenProgress, OpenReaders, OpenSettings
 
 #: ``list_books() -> (books, problems)``, e.g. ``sidekick.books.library.list_books``.
 BookLister = Callable[[], tuple[list[Book], list[str]]]
@@ -124,6 +124,7 @@ class LibraryScreen(Screen[None]):
 
     BINDINGS = [
         Binding("enter", "open_book", "Read", priority=True),
+        Binding("r", "readers", "Reader"),
         Binding("p", "progress", "Progress"),
         Binding("s", "settings", "Settings"),
         Binding("q", "quit", "Quit"),
@@ -232,3 +233,6 @@ class LibraryScreen(Screen[None]):
 
     def action_progress(self) -> None:
         self.post_message(OpenProgress())
+
+    def action_readers(self) -> None:
+        self.post_message(OpenReaders())

@@ -220,6 +220,7 @@ class PracticeScreen(Screen[None]):
         self.index = 0
         self.state = "starting"  # speaking, listening, result, done, error
         self.results: list[PracticeResult] = []
+        self.practised: set[int] = set()  # words read (checked) or said together
         self.notices: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -296,6 +297,7 @@ class PracticeScreen(Screen[None]):
         if message.index != self.index:
             return
         self.results.append(message)
+        self.practised.add(message.index)
         status = self.query_one("#practice-status", Static)
         if message.correct:
             status.update(f"★ {PRAISE[message.index % len(PRAISE)]} “{message.word}”")
@@ -338,11 +340,12 @@ class PracticeScreen(Screen[None]):
         elif state == "listening":
             status.update("Your turn! Read the word out loud.")
         elif state == "said":
+            self.practised.add(self.index)
             status.update("Say it together! Press Enter for the next word.")
         elif state == "done":
-            n = len({r.index for r in self.results})
-            word = "word" if n == 1 else "words"
-            status.update(f"★ All done! You practised {n} {word}. Great work!  (Esc)")
+            n = len(self.practised)
+            words = f" You practised {n} word{'' if n == 1 else 's'}." if n else ""
+            status.update(f"★ All done!{words} Great work!  (Esc)")
             self.query_one("#practice-count", Static).update("")
             self.query_one("#practice-word", Static).update("★")
         elif state == "error":

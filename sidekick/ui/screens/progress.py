@@ -146,8 +146,8 @@ class ProgressScreen(Screen[None]):
         if message.reader is None or not isinstance(message.summary, ProgressSummary):
             self.summary, self.words = None, []
             title.update(
-                "No readers yet. Add one with  sidekick readers add NAME  and read with"
-                "  sidekick --reader NAME"
+                "No readers yet. Press Esc, then r in the library to add one\n"
+                "(or run  sidekick readers add NAME)."
             )
             self._show_summary(None, [])
             return

@@ -125,7 +125,8 @@ class TrendPlot(Widget):
             return
         values = [v for _, v in self.points]
         high, low = max(values), min(values)
-        axis = [_number(high)] + [""] * (PLOT_HEIGHT - 2) + [_number(low)]
+        bottom = _number(low) if _number(low) != _number(high) else ""
+        axis = [_number(high)] + [""] * (PLOT_HEIGHT - 2) + [bottom]
         self.query_one(".trend--axis", Static).update("\n".join(axis))
         self.query_one(Sparkline).data = values
         first, last = short_date(self.points[0][0]), short_date(self.points[-1][0])

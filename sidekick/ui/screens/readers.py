@@ -1,0 +1,122 @@
+"""Who is reading? Pick the reader whose turns are saved, or add one (keyboard only).
+
+The choice goes into ``settings.reader`` (the session stores that reader's checked turns);
+"Nobody" reads without saving anything. Readers are removed with ``sidekick readers remove``,
+never from here, so a child cannot delete a history by accident.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from sidekick.errors import SidekickError
+from sidekick.progress.store import ProgressStore, Reader
+from sidekick.settings import Settings
+
+NOBODY = "__nobody__"
+
+
+class ReadersScreen(Screen[None]):
+    """A list of readers: Enter chooses, ``a`` adds one."""
+
+    BINDINGS = [
+        Binding("a", "add", "Add a reader"),
+        Binding("escape", "back", "Library"),
+    ]
+
+    def __init__(self, store: ProgressStore, settings: Settings) -> None:
+        super().__init__()
+        self.store = store
+        self.settings = settings
+        self.readers: list[Reader] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="readers-body"):
+            yield Static("Who is reading?", id="readers-title")
+            yield Static("Choose with ↑ ↓ and Enter. Each reader's turns are saved on this "
+                         "computer only.", id="readers-hint")  # fmt: skip
+            yield OptionList(id="reader-list")
+            with Horizontal(id="add-row"):
+                yield Static("New reader's name:", id="add-label")
+                yield Input(placeholder="e.g. Mia", id="new-reader", max_length=40)
+            yield Static("", id="readers-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Readers"
+        self.query_one("#add-row").display = False
+        self.refresh_list()
+        self.query_one("#reader-list").focus()
+
+    def refresh_list(self, select: str | None = None) -> None:
+        """Reload the readers; highlight ``select`` (default: the current reader)."""
+        try:
+            self.readers = self.store.list_readers()
+        except SidekickError as exc:
+            self._error(str(exc))
+            self.readers = []
+        current = select or self.settings.reader
+        options = [
+            Option(
+                f"{'✓ ' if r.name == self.settings.reader else '  '}{r.name}"
+                + (f"  (grade {r.grade_label})" if r.grade_label else ""),
+                id=f"reader-{i}",
+            )
+            for i, r in enumerate(self.readers)
+        ]
+        mark = "  " if self.settings.reader else "✓ "
+        options.append(Option(f"{mark}Nobody: read without saving", id=NOBODY))
+        picker = self.query_one("#reader-list", OptionList)
+        picker.clear_options()
+        picker.add_options(options)
+        names = [r.name for r in self.readers]
+        picker.highlighted = names.index(current) if current in names else len(names)
+
+    def _error(self, text: str) -> None:
+        self.query_one("#readers-error", Static).update(text)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        option_id = event.option.id or ""
+        if option_id == NOBODY:
+            self.settings.reader = None
+            self.notify("Reading without saving.", title="Readers")
+        else:
+            reader = self.readers[int(option_id.rpartition("-")[2])]
+            self.settings.reader = reader.name
+            self.notify(f"{reader.name} is reading. Their turns are saved.", title="Readers")
+        self.dismiss()
+
+    def action_add(self) -> None:
+        self.query_one("#add-row").display = True
+        self.query_one("#new-reader", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        name = event.value.strip()
+        try:
+            reader = self.store.add_reader(name)
+        except SidekickError as exc:
+            self._error(str(exc))
+            return
+        self._error("")
+        event.input.value = ""
+        self.query_one("#add-row").display = False
+        self.refresh_list(select=reader.name)
+        self.query_one("#reader-list").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While a name is typed, "a" is a letter, not "Add a reader".
+        return not (action == "add" and isinstance(self.focused, Input))
+
+    def action_back(self) -> None:
+        if self.query_one("#add-row").display:
+            self.query_one("#add-row").display = False
+            self._error("")
+            self.query_one("#reader-list").focus()
+            return
+        self.dismiss()
