@@ -241,7 +241,7 @@ def test_bad_contents(tmp_path: Path, data: bytes, expected: str) -> None:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("story.epub", "EPUB import is not supported yet"),
+        ("story.epub", "not a valid EPUB file (not a zip archive)"),
         ("story.pdf", "'.pdf' files are not supported"),
         ("story", "files without an extension are not supported"),
     ],

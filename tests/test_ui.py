@@ -256,7 +256,7 @@ async def test_library_lists_books_and_problems() -> None:
         await wait_for(pilot, lambda: table.row_count == 2)
         first = table.get_row_at(0)
         assert first[0] == "The Fox and the Kite — Sidekick Team"
-        assert first[1:4] == ["early reader", "4", str(FOX.word_count)]
+        assert first[1:5] == ["early reader", "K–1", "4", str(FOX.word_count)]
         assert table.get_row_at(1)[0] == "Moon Soup"
         assert "broken.epub: not a valid EPUB file" in text_of(app, "#problems")
 

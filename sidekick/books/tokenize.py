@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+if TYPE_CHECKING:
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 from .model import Sentence, Word
 
@@ -36,6 +38,8 @@ _APOSTROPHE_TABLE = str.maketrans({c: "'" for c in _APOSTROPHES})
 
 @lru_cache(maxsize=1)
 def _punkt() -> PunktSentenceTokenizer:
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer  # slow: lazily
+
     params = PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS)
     return PunktSentenceTokenizer(params)
