@@ -46,9 +46,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sidekick.errors import SidekickError
+from sidekick.reading.assess import band as reading_band
 from sidekick.settings import Share
 
 MissKind = Literal["substituted", "omitted", "assisted"]
@@ -133,12 +134,8 @@ class CorruptDatabaseError(SidekickError):
 
 
 def band(accuracy: float) -> Band:
-    """DIBELS accuracy band: independent >= 95 %, instructional 90-94 %, frustration < 90 %."""
-    if accuracy >= 0.95:
-        return "independent"
-    if accuracy >= 0.90:
-        return "instructional"
-    return "frustration"
+    """DIBELS accuracy band (the reading check's own rule)."""
+    return cast(Band, reading_band(accuracy))
 
 
 def grade_label(grade: int | None) -> str:
