@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from sidekick.speaking.base import SpokenSentence, Voice
 from sidekick.turns import events as ev
 from sidekick.turns.plan import reading_plan
 from sidekick.turns.praise import PraiseMaker
+
+if TYPE_CHECKING:
+    from sidekick.progress.store import ProgressStore
 
 SENTENCE_GAP_S = 0.35  # pause between sentences when Sidekick reads
 
@@ -79,6 +83,7 @@ class ReadingSession:
         self._sink: AudioSink | None = sink
         self._turn = 0
         self._speech_threads: list[threading.Thread] = []
+        self._store: ProgressStore | None = None
 
     # -- controls (thread-safe) -------------------------------------------------------------
     def stop(self) -> None:
@@ -154,7 +159,7 @@ class ReadingSession:
         from sidekick.progress.recorder import TurnRecorder
         from sidekick.progress.store import ProgressStore
 
-        store = ProgressStore()
+        self._store = store = ProgressStore()
         if store.recovered is not None:
             self.emit(ev.Notice(str(store.recovered)))
         recorder = TurnRecorder(store, reader, self.book)
@@ -181,6 +186,13 @@ class ReadingSession:
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            if self._store is not None:
+                self._store.close()
+
+    def _run(self) -> None:
         self._setup()
         pages = self.book.pages[self.start_page - 1 :]
         for page, reader in zip(pages, self.plan(), strict=True):
