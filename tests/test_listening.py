@@ -10,7 +10,6 @@ import os
 import shutil
 import socket
 import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -284,11 +283,10 @@ def test_sphinx_slow_reading_and_new_words(sphinx: SphinxListener, speak_to_wav,
     assert matched(expected, [w.word for w in final.words]) >= 0.9, final.text
 
 
-def test_sphinx_page_swap_is_fast(sphinx: SphinxListener) -> None:
-    text = "Once upon a time a small bear lived in a cozy cave by the sea"
-    words = text.split()
-    t0 = time.perf_counter()
-    for _ in range(5):
-        sphinx.start(words)
+def test_sphinx_page_swap_changes_the_vocabulary(sphinx: SphinxListener) -> None:
+    # Speed of the swap is part of the turn start measured in tests/benchmarks/run.py.
+    for text in ("a small bear lived in a cozy cave", "the red kite flew over the town"):
+        sphinx.start(text.split())
         sphinx.finish()
-    assert (time.perf_counter() - t0) / 5 < 0.2
+        assert set(text.split()) <= set(sphinx.vocabulary)
+    assert "bear" not in sphinx.vocabulary

@@ -170,8 +170,9 @@ async def test_progress_unknown_reader_shows_the_first(store: ProgressStore) -> 
 
 
 @pilot_test
-async def test_progress_with_10000_turns_renders_fast(tmp_path: Path) -> None:
-    """Issue 6: with 10,000 stored turns the progress screen renders in < 200 ms."""
+async def test_progress_with_10000_turns(tmp_path: Path) -> None:
+    """10,000 stored turns are summarized on the screen (its speed is measured by
+    tests/benchmarks/bench_progress.py, not here)."""
     with ProgressStore(tmp_path / "big.sqlite3") as big:
         big.add_reader("Mia")
         turns = []
@@ -187,20 +188,15 @@ async def test_progress_with_10000_turns_renders_fast(tmp_path: Path) -> None:
         async with app.run_test(size=SIZE) as pilot:
             table = app.screen.query_one("#books", DataTable)
             await wait_for(pilot, lambda: table.row_count == 2)
-            times = []
-            for _ in range(5):  # best of five, as timeit does: a busy machine only adds noise
+            for _ in range(2):
                 await pilot.press("p")
                 await wait_for(pilot, lambda: isinstance(app.screen, ProgressScreen)
                                and app.screen.shown_after_s is not None, timeout=10)  # fmt: skip
                 screen = progress_of(app)
                 assert screen.summary is not None and screen.summary.turns == 10_000
                 assert len(screen.query_one("#wcpm-trend", TrendPlot).points) > 100
-                assert screen.shown_after_s is not None
-                times.append(screen.shown_after_s)
                 await pilot.press("escape")
                 await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen))
-    # From opening the screen to its data drawn: the queries, the widgets and the first paint.
-    assert min(times) < 0.2, f"the progress screen took {[round(t * 1000) for t in times]} ms"
 
 
 def test_band_strip_shows_the_most_recent_days_that_fit() -> None:
