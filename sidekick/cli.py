@@ -12,8 +12,11 @@ from sidekick.settings import Settings, Share
 EXAMPLES = """\
 examples:
   sidekick                                  open the library and read with a child
-  sidekick app pip-and-the-puddle           open a book directly
+  sidekick app sam-and-the-red-hat          open a book directly
+  sidekick readers add Mia --grade 1        a reader profile; then: sidekick --reader Mia
   sidekick read BOOK --child-audio kid.wav --speaker-out out/ --json
+  sidekick assess --book BOOK --page 1 --audio kid.wav    score a recorded reading
+  sidekick report --format html -o class.html             progress of all readers
   sidekick say "Once upon a time." -o hello.wav
   sidekick models install                   get the English Vosk model (40 MB)
 
@@ -104,8 +107,19 @@ def build_parser() -> argparse.ArgumentParser:
         "(in name order, one per child turn); Sidekick's speech is written as WAV files.",
     )  # fmt: skip
     read.add_argument("book", help="book file or bundled book name")
-    read.add_argument("--child-audio", required=True, metavar="WAV_OR_DIR")
-    read.add_argument("--speaker-out", required=True, metavar="DIR")
+    read.add_argument(
+        "--child-audio",
+        required=True,
+        metavar="WAV_OR_DIR",
+        help="the child's reading: a WAV file, or a folder of WAV files (one per "
+        "child turn, in name order); 'mic' for the microphone",
+    )
+    read.add_argument(
+        "--speaker-out",
+        required=True,
+        metavar="DIR",
+        help="folder for Sidekick's speech (one WAV file per turn)",
+    )
     read.add_argument("--json", action="store_true", help="one JSON object per event and line")
     read.add_argument(
         "--realtime",
@@ -177,7 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     models.add_argument("--vosk-model", metavar="PATH")
 
-    sub.add_parser("setup", help="install missing system packages (libportaudio2)")
+    sub.add_parser(
+        "setup",
+        help="install missing system packages (libportaudio2; flite for "
+        "the tests' held-out voices)",
+    )
     return p
 
 
@@ -319,7 +337,9 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def run(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv or ["app"])
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["app", *argv]  # `sidekick --reader Mia` is `sidekick app --reader Mia`
+    args = build_parser().parse_args(argv)
     if args.command == "say":
         return _cmd_say(args)
     if args.command == "books":
