@@ -358,6 +358,11 @@ def run(argv: list[str]) -> int:
         return install_system_packages()
     from sidekick.books.library import find_book
 
+    if args.reader:  # an unknown name is a clear error now, not in the middle of a book
+        from sidekick.progress.store import ProgressStore
+
+        with ProgressStore() as store:
+            store.get_reader(args.reader)
     if args.command == "read":
         from sidekick.headless import run_headless
 
