@@ -1,0 +1,1 @@
+"""Voice data and voice training for Sidekick (the ``train`` extra)."""

@@ -1,0 +1,146 @@
+"""``sidekick-train``: build, check and curate voice data, and train voices.
+
+Subcommands here: ``validate``, ``teacher-corpus``, ``curate``, ``measure-curation``; each is
+a small function taking parsed arguments, and errors in the data come out as one clear
+message and exit status 2. The training commands live in their own modules, each with a
+``main(argv)``, and are handed the rest of the command line (see :data:`DELEGATED`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+Command = Callable[[argparse.Namespace], int]
+
+# subcommand -> module with ``main(argv) -> int`` (used when the module is present)
+DELEGATED = {
+    "fit": "train.fit",
+    "export": "train.export",
+    "export-vocoder": "train.vocoder",
+    "evaluate": "train.evaluate",
+}
+
+
+def _delegated() -> dict[str, str]:
+    from importlib.util import find_spec
+
+    return {cmd: mod for cmd, mod in DELEGATED.items() if find_spec(mod) is not None}
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from train.corpus import Limits, validate
+
+    report = validate(Path(args.corpus), Limits(min_s=args.min_s, max_s=args.max_s), True)
+    print(report.summary(max_lines=args.show))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.to_dict(), indent=1), encoding="utf-8")
+    return 0 if report.valid else 2
+
+
+def _teacher_corpus(args: argparse.Namespace) -> int:
+    from train.config import TeacherConfig
+    from train.teacher_corpus import build
+
+    cfg = TeacherConfig(
+        utterances=args.utterances,
+        defects=args.defects,
+        seed=args.seed,
+        storytelling_share=args.storytelling_share,
+        workers=args.workers,
+    )
+    summary = build(Path(args.out), cfg, progress=not args.quiet)
+    print(json.dumps({k: v for k, v in summary.items() if k != "settings"}, indent=1))
+    return 0
+
+
+def _curate(args: argparse.Namespace) -> int:
+    from train.config import CurationConfig
+    from train.curate import curate
+
+    cfg = CurationConfig(mad_k=args.mad_k, workers=args.workers)
+    report = curate(Path(args.corpus), Path(args.out), cfg, progress=not args.quiet)
+    print(json.dumps(report["summary"], indent=1))
+    print(f"Report page: {Path(args.out) / 'report.html'}")
+    return 0
+
+
+def _measure(args: argparse.Namespace) -> int:
+    from train.measure import measure_curation
+
+    result = measure_curation(Path(args.corpus), Path(args.curated))
+    print(json.dumps(result, indent=1))
+    return 0 if result["passed"] else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from train.progress import default_workers
+
+    workers = min(2, default_workers())
+    more = ", ".join(_delegated())
+    parser = argparse.ArgumentParser(
+        prog="sidekick-train",
+        description=__doc__.split("\n")[0],
+        epilog=f"Training commands (each with its own --help): {more}." if more else None,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check a corpus folder and summarise its problems")
+    p.add_argument("corpus")
+    p.add_argument("--min-s", type=float, default=0.5, help="shortest usable utterance")
+    p.add_argument("--max-s", type=float, default=20.0, help="longest usable utterance")
+    p.add_argument("--show", type=int, default=30, help="problems listed (all in --json)")
+    p.add_argument("--json", help="write the full report to this file")
+    p.set_defaults(func=_validate)
+
+    p = sub.add_parser("teacher-corpus", help="a two-style corpus from the standard voice")
+    p.add_argument("--out", required=True)
+    p.add_argument("--utterances", type=int, required=True)
+    p.add_argument("--defects", type=float, default=0.0, help="fraction with injected defects")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--storytelling-share", type=float, default=0.61)
+    p.add_argument("--workers", type=int, default=workers)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_teacher_corpus)
+
+    p = sub.add_parser("curate", help="drop prosodic outliers, cut dead air")
+    p.add_argument("corpus")
+    p.add_argument("--out", required=True)
+    p.add_argument("--mad-k", type=float, default=6.0, help="threshold: median + k * MAD")
+    p.add_argument("--workers", type=int, default=workers)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_curate)
+
+    p = sub.add_parser("measure-curation", help="score a curation against defects.json")
+    p.add_argument("corpus")
+    p.add_argument("curated")
+    p.set_defaults(func=_measure)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from train.align import AlignError
+    from train.corpus import CorpusError
+    from train.teacher import TeacherError
+
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in _delegated():
+        from importlib import import_module
+
+        return int(import_module(DELEGATED[argv[0]]).main(argv[1:]))
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (CorpusError, TeacherError, AlignError, FileNotFoundError) as exc:
+        print(f"sidekick-train {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Interrupted; run the same command again to continue.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

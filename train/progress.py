@@ -1,0 +1,80 @@
+"""Progress bars (rich) and a process pool that reports progress as results arrive."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _progress():  # -> rich.progress.Progress
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        transient=False,
+    )
+
+
+def track(items: Sequence[T], description: str, enabled: bool = True) -> Iterator[T]:
+    """Iterate with a progress bar (or silently)."""
+    if not enabled:
+        yield from items
+        return
+    with _progress() as progress:
+        task = progress.add_task(description, total=len(items))
+        for item in items:
+            yield item
+            progress.advance(task)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def parallel_map(
+    func: Callable[[Any], R],
+    items: Sequence[Any],
+    description: str,
+    workers: int = 2,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple = (),
+    progress: bool = True,
+) -> Iterable[R]:
+    """``func`` over ``items`` in ``workers`` processes, results in completion order.
+
+    With one worker everything runs in this process (easier to debug, no pickling).
+    """
+    if not items:
+        return
+    if workers <= 1:
+        if initializer:
+            initializer(*initargs)
+        yield from (func(x) for x in track(items, description, progress))
+        return
+    ctx = mp.get_context("spawn")  # no forked onnxruntime/torch state
+    with ctx.Pool(workers, initializer=initializer, initargs=initargs) as pool:
+        results = pool.imap_unordered(func, items, chunksize=1)
+        if not progress:
+            yield from results
+            return
+        with _progress() as bar:
+            task = bar.add_task(description, total=len(items))
+            for result in results:
+                yield result
+                bar.advance(task)
