@@ -1,0 +1,197 @@
+"""A Sidekick voice bundle (``voices/NAME/``) run with onnxruntime alone: text -> phonemes ->
+acoustic model (style, rate, expressivity) -> universal vocoder -> audio, sentence by sentence.
+
+The bundle is written by ``sidekick-train export``: ``voice.json`` (phoneme map, styles,
+audio settings, where the vocoder is), ``acoustic.onnx`` and a vocoder ONNX file, usually
+shared by all bundles (``voices/hifigan-universal.onnx``). Phonemes come from the same
+espeak-ng phonemizer as the standard voice (:func:`sidekick.speaking.piper_voice.phonemize`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from sidekick.errors import ModelError
+from sidekick.speaking.base import SpokenSentence
+from sidekick.speaking.piper_voice import phonemize, split_sentences
+
+FADE_S = 0.005  # a few milliseconds of fade at each end against clicks
+CHUNK_FRAMES = 48  # streaming: frames (of 256 samples) per vocoded piece, ~0.56 s
+CONTEXT_FRAMES = 16  # streaming: mel frames of context on each side of a piece
+
+
+class BundleVoice:
+    """An expressive multi-style voice from a bundle folder.
+
+    ``expressivity`` scales the predicted pitch movements around each sentence's mean
+    (1 = as trained, 0 = monotone); ``rate`` in :meth:`speak` divides every duration. The
+    default style is the bundle's ``default_style`` (storytelling for the storyteller);
+    :attr:`narration_style` and :attr:`instruction_style` say what the app should use.
+    """
+
+    def __init__(
+        self,
+        bundle_dir: Path,
+        name: str = "",
+        expressivity: float | None = None,
+        threads: int | None = None,
+    ) -> None:
+        bundle_dir = Path(bundle_dir)
+        config_path = bundle_dir / "voice.json"
+        if not config_path.is_file():
+            raise ModelError(f"Voice bundle {bundle_dir} has no voice.json.")
+        try:
+            self.config = json.loads(config_path.read_text(encoding="utf-8"))
+            acoustic = bundle_dir / self.config.get("acoustic", "acoustic.onnx")
+            vocoder = (bundle_dir / self.config.get("vocoder", "vocoder.onnx")).resolve()
+            self.id_map: dict[str, list[int]] = self.config["phoneme_id_map"]
+            self.styles: tuple[str, ...] = tuple(self.config["styles"])
+            self.sample_rate = int(self.config["audio"]["sample_rate"])
+            self.hop = int(self.config["audio"].get("hop_length", 256))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelError(f"Voice bundle {bundle_dir} has a broken voice.json: {exc}") from exc
+        for path, what in ((acoustic, "acoustic model"), (vocoder, "vocoder")):
+            if not path.is_file():
+                raise ModelError(
+                    f"Voice bundle {bundle_dir}: the {what} {path} is missing "
+                    "(export it with sidekick-train export)."
+                )
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        opts.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        try:
+            self.acoustic = ort.InferenceSession(
+                str(acoustic), sess_options=opts, providers=["CPUExecutionProvider"]
+            )
+            self.vocoder = ort.InferenceSession(
+                str(vocoder), sess_options=opts, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise ModelError(f"Voice bundle {bundle_dir} could not be loaded: {exc}") from exc
+        self.name = name or self.config.get("name") or bundle_dir.name
+        self.espeak_voice = self.config.get("espeak", {}).get("voice", "en-us")
+        self.default_style = self.config.get("default_style", self.styles[0])
+        uses = self.config.get("style_for", {})
+        self.narration_style: str = uses.get("narration", self.default_style)
+        self.instruction_style: str = uses.get("instructions", self.default_style)
+        inference = self.config.get("inference", {})
+        self.expressivity = float(
+            inference.get("expressivity", 1.0) if expressivity is None else expressivity
+        )
+        self.base_rate = float(inference.get("rate", 1.0))
+        self.timings: dict[str, float] = {"phonemize": 0.0, "acoustic": 0.0, "vocoder": 0.0}
+
+    def phoneme_ids(self, text: str) -> list[int]:
+        from piper.phoneme_ids import phonemes_to_ids
+
+        return phonemes_to_ids(phonemize(text, self.espeak_voice), self.id_map)
+
+    def style_id(self, style: str | None) -> int:
+        style = style or self.default_style
+        if style not in self.styles:
+            raise ModelError(
+                f"Voice '{self.name}' has no style '{style}' (it has: {', '.join(self.styles)})."
+            )
+        return self.styles.index(style)
+
+    def mel(
+        self,
+        text: str,
+        *,
+        style: str | None = None,
+        rate: float = 1.0,
+        expressivity: float | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Log-mel [80, T] and frames per phoneme id for one utterance."""
+        started = time.perf_counter()
+        ids = self.phoneme_ids(text)
+        style_id = self.style_id(style)
+        mid = time.perf_counter()
+        mel, durations = self.acoustic.run(
+            None,
+            {
+                "phoneme_ids": np.array([ids], dtype=np.int64),
+                "style": np.array([style_id], dtype=np.int64),
+                "rate": np.array([max(rate * self.base_rate, 0.1)], dtype=np.float32),
+                "expressivity": np.array(
+                    [self.expressivity if expressivity is None else expressivity], np.float32
+                ),
+            },
+        )
+        self.timings["phonemize"] += mid - started
+        self.timings["acoustic"] += time.perf_counter() - mid
+        return mel[0], durations[0]
+
+    def _vocode(self, mel: np.ndarray) -> np.ndarray:
+        started = time.perf_counter()
+        audio = self.vocoder.run(None, {"mel": mel[None].astype(np.float32)})[0].reshape(-1)
+        self.timings["vocoder"] += time.perf_counter() - started
+        return np.clip(audio, -1.0, 1.0).astype(np.float32)
+
+    def _fade(self, audio: np.ndarray, start: bool = True, end: bool = True) -> np.ndarray:
+        fade = min(int(FADE_S * self.sample_rate), len(audio) // 2)
+        if fade:
+            ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
+            if start:
+                audio[:fade] *= ramp
+            if end:
+                audio[-fade:] *= ramp[::-1]
+        return audio
+
+    def vocode(self, mel: np.ndarray) -> np.ndarray:
+        """Float32 audio for a log-mel [80, T] (T * hop samples)."""
+        return self._fade(self._vocode(mel))
+
+    def vocode_chunks(
+        self, mel: np.ndarray, chunk: int = CHUNK_FRAMES, context: int = CONTEXT_FRAMES
+    ) -> Iterator[np.ndarray]:
+        """The same audio as :meth:`vocode`, in pieces of ``chunk`` frames (the first one
+        half as long), each vocoded with ``context`` frames on both sides (the vocoder is
+        convolutional: with 16 frames the pieces join to within 1e-4 of the whole)."""
+        frames = mel.shape[1]
+        a = 0
+        while a < frames:
+            b = min(a + (chunk if a else max(1, chunk // 2)), frames)
+            lo, hi = max(0, a - context), min(frames, b + context)
+            audio = self._vocode(mel[:, lo:hi])
+            piece = audio[(a - lo) * self.hop : (b - lo) * self.hop]
+            yield self._fade(piece, start=a == 0, end=b == frames)
+            a = b
+
+    def stream(
+        self, text: str, *, style: str | None = None, rate: float = 1.0
+    ) -> Iterator[tuple[str, np.ndarray]]:
+        """(sentence, audio piece) pairs as soon as each piece is ready: low latency playback."""
+        self.style_id(style)
+        for sentence in split_sentences(text):
+            mel, _ = self.mel(sentence, style=style, rate=rate)
+            for piece in self.vocode_chunks(mel):
+                yield sentence, piece
+
+    def synthesize(
+        self,
+        text: str,
+        *,
+        style: str | None = None,
+        rate: float = 1.0,
+        expressivity: float | None = None,
+    ) -> np.ndarray:
+        """One utterance, as float32 audio."""
+        mel, _ = self.mel(text, style=style, rate=rate, expressivity=expressivity)
+        return self.vocode(mel)
+
+    def speak(
+        self, text: str, *, style: str | None = None, rate: float = 1.0
+    ) -> Iterator[SpokenSentence]:
+        """Synthesize ``text`` sentence by sentence (the first plays while the rest is made)."""
+        self.style_id(style)  # a bad style fails before any audio
+        for sentence in split_sentences(text):
+            audio = self.synthesize(sentence, style=style, rate=rate)
+            yield SpokenSentence(sentence, audio, self.sample_rate)

