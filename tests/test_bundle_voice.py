@@ -164,8 +164,15 @@ def test_evaluate_side_by_side(bundle: Path) -> None:
     sentences = held_out_sentences(2, exclude={"nothing"})
     result = evaluate(bundle, sentences, whisper=False)
     voices = result["voices"]
-    assert set(voices) == {"standard", "tiny/neutral", "tiny/storytelling", "tiny/rtf"}
+    assert set(voices) == {
+        "standard",
+        "standard/vocoded",
+        "tiny/neutral",
+        "tiny/storytelling",
+        "tiny/rtf",
+    }
     for name in ("standard", "tiny/storytelling"):
         assert voices[name]["words_per_second"] > 0 and voices[name]["rtf"] > 0
     assert set(voices["tiny/rtf"]["breakdown_rtf"]) == {"phonemize", "acoustic", "vocoder"}
     assert result["storytelling_vs_standard"]["words_per_second_ratio"] > 0
+    assert result["neutral_vs_standard"]["pitch_spread_ratio_vs_vocoded_standard"] > 0

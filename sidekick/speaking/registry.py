@@ -39,4 +39,6 @@ def load_voice(name: str) -> Voice:
 
 
 def _load_bundle(bundle: Path) -> Voice:
-    raise ModelError(f"Voice bundle {bundle} needs the storyteller runtime, not installed yet.")
+    from sidekick.speaking.bundle_voice import BundleVoice
+
+    return BundleVoice(bundle, name=bundle.name)
