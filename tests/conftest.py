@@ -61,13 +61,8 @@ def transcribe():
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
     """WER after normalizing case, punctuation and number spelling."""
-    from sidekick.reading.matching import key
+    from sidekick.reading.matching import edit_distance, key
 
     ref = [key(w) for w in reference.split() if key(w)]
     hyp = [key(w) for w in hypothesis.replace("-", " ").split() if key(w)]
-    d = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, d[0] = d[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (r != h))
-    return d[len(hyp)] / max(len(ref), 1)
+    return edit_distance(ref, hyp) / max(len(ref), 1)

@@ -22,18 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from sidekick.reading.matching import edit_distance
+
 SR = 22_050
 TEN_WORDS = "The little fox ran all the way home before the rain."
 Synth = Callable[[str], np.ndarray]
-
-
-def edit_distance(ref: list[str], hyp: list[str]) -> int:
-    d = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, d[0] = d[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (r != h))
-    return d[len(hyp)]
 
 
 def words(text: str) -> list[str]:

@@ -7,6 +7,7 @@ Recognizers spell numbers and contractions their own way ("3" / "three", "dont" 
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable, Sequence
 
 _NUMBERS = {
     "0": "zero", "1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "6": "six",
@@ -33,6 +34,16 @@ def key(word: str) -> str:
 def spoken_form(word: str) -> str:
     """How a recognizer vocabulary spells a written word ("3" -> "three")."""
     return normalize(word)
+
+
+def edit_distance(a: Sequence[Hashable], b: Sequence[Hashable]) -> int:
+    """Levenshtein distance between two sequences (words of a transcript, phones, ...)."""
+    d = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, d[0] = d[0], i
+        for j, y in enumerate(b, 1):
+            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (x != y))
+    return d[len(b)]
 
 
 def same_word(heard: str, written: str) -> bool:

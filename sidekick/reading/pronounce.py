@@ -14,6 +14,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+from sidekick.reading.matching import edit_distance
+
 _ALT = re.compile(r"\(\d+\)$")
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "ly", "y")
 
@@ -51,7 +53,7 @@ class Lexicon:
         pa, pb = self.prons.get(a), self.prons.get(b)
         if not pa or not pb:
             return None
-        return min(_edit(x, y) for x in pa for y in pb)
+        return min(edit_distance(x, y) for x in pa for y in pb)
 
     def neighbours(self, word: str) -> set[str]:
         """Real words a reader might say instead: one sound, one letter or one common suffix
@@ -70,15 +72,6 @@ class Lexicon:
             for w in out
             if w in self.prons and w not in NOT_FOR_CHILDREN and not self.same_sound(w, word)
         }
-
-
-def _edit(a: tuple[str, ...], b: tuple[str, ...]) -> int:
-    d = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        prev, d[0] = d[0], i
-        for j, y in enumerate(b, 1):
-            prev, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, prev + (x != y))
-    return d[len(b)]
 
 
 def _one_letter_edits(word: str) -> set[str]:
