@@ -37,11 +37,17 @@ def piper_voice():
 
 @pytest.fixture(scope="session")
 def speak_to_wav(piper_voice):
-    """speak_to_wav(text, path, length_scale=1.0, pause_s=0.3) -> Path: real speech in a WAV."""
+    """speak_to_wav(text, path, length_scale=1.0, pause_s=0.3, varied=True) -> Path: real
+    speech in a WAV. ``varied=False`` turns off the voice's sampled variation, for tests on
+    single words whose outcome must not hang on a CPU's rounding."""
     from piper import SynthesisConfig
 
-    def _speak(text: str, path: Path, length_scale: float = 1.0, pause_s: float = 0.3) -> Path:
+    def _speak(
+        text: str, path: Path, length_scale: float = 1.0, pause_s: float = 0.3, varied: bool = True
+    ) -> Path:
         cfg = SynthesisConfig(length_scale=length_scale)
+        if not varied:
+            cfg.noise_scale = cfg.noise_w_scale = 0.0
         sr = piper_voice.config.sample_rate
         parts = []
         for chunk in piper_voice.synthesize(text, syn_config=cfg):

@@ -228,7 +228,7 @@ def child_words(tmp_path: Path, speak_to_wav) -> Path:
     folder = tmp_path / "child"
     folder.mkdir()
     for name, word in [("001", "string"), ("002", "strong"), ("003", "kite")]:
-        speak_to_wav(word, folder / f"{name}.wav")
+        speak_to_wav(word, folder / f"{name}.wav", varied=False)
     return folder
 
 
@@ -294,7 +294,7 @@ async def test_practice_ends_when_the_child_audio_runs_out(
 ) -> None:
     child = tmp_path / "one"
     child.mkdir()
-    speak_to_wav("strong", child / "001.wav")
+    speak_to_wav("strong", child / "001.wav", varied=False)
     app = make_app(store, **practice_settings(child, tmp_path / "speech"))
     async with app.run_test(size=SIZE) as pilot:
         app.open_practice("Mia", ["strong", "kite"])
