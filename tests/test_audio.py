@@ -127,6 +127,18 @@ def test_silent_sink_waits_and_stops() -> None:
     assert time.monotonic() - t0 < 1.0
 
 
+def test_streamed_pieces_play_as_one(tmp_path: Path) -> None:
+    sink = WavDirSink(tmp_path)
+    sink.play_stream((_sine(220, 0.1, 22_050) for _ in range(3)), 22_050)
+    assert sink.paths == [tmp_path / "sidekick-001.wav"]
+    assert sf.info(sink.last_path).frames == 3 * int(0.1 * 22_050)
+    silent = SilentSink()
+    threading.Timer(0.1, silent.stop).start()
+    t0 = time.monotonic()
+    silent.play_stream((np.zeros(16_000, dtype=np.float32) for _ in range(10)), 16_000)
+    assert time.monotonic() - t0 < 1.0
+
+
 def test_probes_never_raise() -> None:
     for reason in (probe_input(), probe_output(), probe_input("no such device 42")):
         assert reason is None or (isinstance(reason, str) and "\n" not in reason)

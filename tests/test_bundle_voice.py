@@ -67,11 +67,14 @@ def test_speaks_sentence_by_sentence(voice) -> None:
     assert voice.name == "tiny" and voice.sample_rate == 22050
     assert voice.styles == ("neutral", "storytelling") and voice.narration_style == "storytelling"
     spoken = list(voice.speak("The fox ran home. Was it raining? Yes, it was!"))
-    assert [s.text for s in spoken] == ["The fox ran home.", "Was it raining?", "Yes, it was!"]
-    for s in spoken:
-        assert s.sample_rate == 22050 and s.audio.dtype == np.float32
-        assert 0.3 < len(s.audio) / s.sample_rate < 4.0
-        assert np.isfinite(s.audio).all() and np.abs(s.audio).max() <= 1.0
+    sentences = [s.text for s in spoken if s.final]
+    assert sentences == ["The fox ran home.", "Was it raining?", "Yes, it was!"]
+    for sentence in sentences:
+        pieces = [s for s in spoken if s.text == sentence]
+        assert all(s.sample_rate == 22050 and s.audio.dtype == np.float32 for s in pieces)
+        audio = np.concatenate([s.audio for s in pieces])
+        assert 0.3 < len(audio) / 22050 < 4.0
+        assert np.isfinite(audio).all() and np.abs(audio).max() <= 1.0
 
 
 def test_audio_follows_the_durations(voice) -> None:
@@ -87,8 +90,11 @@ def test_streamed_pieces_join_into_the_sentence(voice) -> None:
     pieces = list(voice.vocode_chunks(mel, chunk=32))
     assert len(pieces) > 2 and len(pieces[0]) == 16 * 256
     assert np.abs(np.concatenate(pieces) - whole).max() < 1e-3
-    streamed = list(voice.stream("One. Two, three."))
-    assert [t for t, _ in streamed][0] == "One." and streamed[-1][0] == "Two, three."
+    spoken = list(voice.speak("One. Two, three. The moon was round and bright over the town."))
+    assert [s.text for s in spoken if s.final] == [
+        "One.", "Two, three.", "The moon was round and bright over the town."
+    ]  # fmt: skip
+    assert len(spoken) > 3 and len(spoken[-2].audio) < 0.6 * voice.sample_rate
 
 
 def test_rate_and_expressivity_knobs(voice) -> None:
@@ -102,6 +108,18 @@ def test_rate_and_expressivity_knobs(voice) -> None:
     neutral, _ = voice.mel(text, style="neutral")
     story, _ = voice.mel(text, style="storytelling")
     assert neutral.shape != story.shape or not np.allclose(neutral, story)
+    # Per-style settings in voice.json multiply the voice-wide ones.
+    voice.style_settings = {"storytelling": {"rate": 0.5, "expressivity": 0.0}}
+    try:
+        flat_story, d_story = voice.mel(text, style="storytelling")
+        _, d_neutral = voice.mel(text, style="neutral")
+    finally:
+        voice.style_settings = {}
+    _, d_plain = voice.mel(text, style="storytelling")
+    assert d_story.sum() / d_plain.sum() == pytest.approx(2.0, rel=0.15)
+    assert np.allclose(flat_story, voice.mel(text, style="storytelling", rate=0.5,
+                                             expressivity=0.0)[0])  # fmt: skip
+    assert d_neutral.sum() == voice.mel(text, style="neutral")[1].sum()
 
 
 def test_bad_style_and_broken_bundles(voice, bundle: Path, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -32,24 +33,32 @@ class SpeakerSink:
 
     def play(self, audio: np.ndarray, sample_rate: int) -> None:
         """Play mono audio; returns when it has finished or :meth:`stop` was called."""
+        self.play_stream([audio], sample_rate)
+
+    def play_stream(self, pieces: Iterable[np.ndarray], sample_rate: int) -> None:
+        """Play pieces back to back on one open stream (no gap between them) as they come;
+        returns when the last has finished or :meth:`stop` was called."""
         sd = self._sd
         self._stop.clear()
-        audio = to_mono(audio)
         rate = sample_rate
         try:
             sd.check_output_settings(self.device, channels=1, dtype="float32", samplerate=rate)
         except (sd.PortAudioError, ValueError):
-            audio, rate = resample(audio, sample_rate, self.default_rate), self.default_rate
+            rate = self.default_rate
         block = max(1, int(rate * BLOCK_SECONDS))
         try:
             with sd.OutputStream(
                 samplerate=rate, device=self.device, channels=1, dtype="float32"
             ) as stream:
-                for i in range(0, len(audio), block):
-                    if self._stop.is_set():
-                        stream.abort()
-                        return
-                    stream.write(np.ascontiguousarray(audio[i : i + block]).reshape(-1, 1))
+                for piece in pieces:
+                    audio = to_mono(piece)
+                    if rate != sample_rate:
+                        audio = resample(audio, sample_rate, rate)
+                    for i in range(0, len(audio), block):
+                        if self._stop.is_set():
+                            stream.abort()
+                            return
+                        stream.write(np.ascontiguousarray(audio[i : i + block]).reshape(-1, 1))
         except sd.PortAudioError as exc:
             raise AudioDeviceError(f"Speaker stopped working: {one_line(exc)}") from exc
 
@@ -92,6 +101,12 @@ class WavDirSink:
         self.last_path = path
         self.paths.append(path)
 
+    def play_stream(self, pieces: Iterable[np.ndarray], sample_rate: int) -> None:
+        """All the pieces as one WAV file."""
+        audio = [to_mono(p) for p in pieces]
+        if audio:
+            self.play(np.concatenate(audio), sample_rate)
+
     def stop(self) -> None:
         """Nothing to interrupt: writing is immediate."""
 
@@ -108,5 +123,20 @@ class SilentSink:
         self._stop.clear()
         self._stop.wait(len(audio) / float(sample_rate))
 
+    def play_stream(self, pieces: Iterable[np.ndarray], sample_rate: int) -> None:
+        self._stop.clear()
+        for piece in pieces:
+            if self._stop.wait(len(piece) / float(sample_rate)):
+                return
+
     def stop(self) -> None:
         self._stop.set()
+
+
+def play_stream(sink: object, pieces: Iterable[np.ndarray], sample_rate: int) -> None:
+    """``sink.play_stream`` where the sink has it, else one :meth:`play` call per piece."""
+    if hasattr(sink, "play_stream"):
+        sink.play_stream(pieces, sample_rate)
+    else:
+        for piece in pieces:
+            sink.play(piece, sample_rate)  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ class SpokenSentence:
     text: str
     audio: np.ndarray  # float32 mono in [-1, 1]
     sample_rate: int
+    final: bool = True  # the sentence's last piece (a streaming voice yields several)
 
 
 class Voice(Protocol):
@@ -24,7 +25,13 @@ class Voice(Protocol):
     def speak(
         self, text: str, *, style: str | None = None, rate: float = 1.0
     ) -> Iterator[SpokenSentence]:
-        """Synthesize ``text``, yielding each sentence as soon as it is ready.
+        """Synthesize ``text``, yielding each sentence (or, for a streaming voice, each piece
+        of a sentence, the last with ``final`` set) as soon as it is ready.
 
         ``rate`` > 1 speaks faster, < 1 slower. ``style`` None means the voice's default.
         """
+
+
+def style_for(voice: Voice, purpose: str) -> str | None:
+    """The voice's style for ``purpose`` ("narration" or "instruction"); None: its default."""
+    return getattr(voice, f"{purpose}_style", None)

@@ -86,6 +86,10 @@ class BundleVoice:
             inference.get("expressivity", 1.0) if expressivity is None else expressivity
         )
         self.base_rate = float(inference.get("rate", 1.0))
+        # Per-style settings ({"storytelling": {"rate": 0.95, "expressivity": 1.2}}) multiply
+        # the voice-wide ones; an expressivity given to the constructor overrides them.
+        self.style_settings: dict[str, dict[str, float]] = inference.get("styles", {})
+        self._fixed_expressivity = expressivity is not None
         self.timings: dict[str, float] = {"phonemize": 0.0, "acoustic": 0.0, "vocoder": 0.0}
 
     def phoneme_ids(self, text: str) -> list[int]:
@@ -113,16 +117,20 @@ class BundleVoice:
         started = time.perf_counter()
         ids = self.phoneme_ids(text)
         style_id = self.style_id(style)
+        own = self.style_settings.get(self.styles[style_id], {})
+        rate *= self.base_rate * float(own.get("rate", 1.0))
+        if expressivity is None:
+            expressivity = self.expressivity
+            if not self._fixed_expressivity:
+                expressivity *= float(own.get("expressivity", 1.0))
         mid = time.perf_counter()
         mel, durations = self.acoustic.run(
             None,
             {
                 "phoneme_ids": np.array([ids], dtype=np.int64),
                 "style": np.array([style_id], dtype=np.int64),
-                "rate": np.array([max(rate * self.base_rate, 0.1)], dtype=np.float32),
-                "expressivity": np.array(
-                    [self.expressivity if expressivity is None else expressivity], np.float32
-                ),
+                "rate": np.array([max(rate, 0.1)], dtype=np.float32),
+                "expressivity": np.array([expressivity], np.float32),
             },
         )
         self.timings["phonemize"] += mid - started
@@ -165,16 +173,6 @@ class BundleVoice:
             yield self._fade(piece, start=a == 0, end=b == frames)
             a = b
 
-    def stream(
-        self, text: str, *, style: str | None = None, rate: float = 1.0
-    ) -> Iterator[tuple[str, np.ndarray]]:
-        """(sentence, audio piece) pairs as soon as each piece is ready: low latency playback."""
-        self.style_id(style)
-        for sentence in split_sentences(text):
-            mel, _ = self.mel(sentence, style=style, rate=rate)
-            for piece in self.vocode_chunks(mel):
-                yield sentence, piece
-
     def synthesize(
         self,
         text: str,
@@ -190,8 +188,14 @@ class BundleVoice:
     def speak(
         self, text: str, *, style: str | None = None, rate: float = 1.0
     ) -> Iterator[SpokenSentence]:
-        """Synthesize ``text`` sentence by sentence (the first plays while the rest is made)."""
+        """Synthesize ``text`` in pieces of about half a second, so playback starts while the
+        rest of the sentence is still being made; each sentence's last piece is ``final``."""
         self.style_id(style)  # a bad style fails before any audio
         for sentence in split_sentences(text):
-            audio = self.synthesize(sentence, style=style, rate=rate)
-            yield SpokenSentence(sentence, audio, self.sample_rate)
+            mel, _ = self.mel(sentence, style=style, rate=rate)
+            pieces = self.vocode_chunks(mel)
+            piece = next(pieces)
+            for following in pieces:
+                yield SpokenSentence(sentence, piece, self.sample_rate, final=False)
+                piece = following
+            yield SpokenSentence(sentence, piece, self.sample_rate)

@@ -23,7 +23,7 @@ from sidekick.listening.base import SAMPLE_RATE, Hypothesis, Listener
 from sidekick.reading.assess import check_reading, listen_words
 from sidekick.reading.tracker import ReadingTracker
 from sidekick.settings import Settings
-from sidekick.speaking.base import SpokenSentence, Voice
+from sidekick.speaking.base import SpokenSentence, Voice, style_for
 from sidekick.turns import events as ev
 from sidekick.turns.plan import reading_plan
 from sidekick.turns.praise import PraiseMaker
@@ -290,7 +290,8 @@ class ReadingSession:
         word = page.words[index]
         self.emit(ev.StuckWordHelped(page.number, index, word.text, round(t, 2)))
         assert self.voice is not None
-        audio = np.concatenate([s.audio for s in self.voice.speak(word.text, rate=0.9)])
+        spoken = self.voice.speak(word.text, style=style_for(self.voice, "instruction"), rate=0.9)
+        audio = np.concatenate([s.audio for s in spoken])
         # Played beside the listening loop, so the child's audio keeps flowing meanwhile.
         thread = threading.Thread(target=self._play, args=(audio, self.voice.sample_rate))
         thread.start()
@@ -312,7 +313,10 @@ class ReadingSession:
                 for sentence in page.sentences:
                     if self._stop.is_set() or self._end_turn.is_set():
                         break
-                    for spoken in self.voice.speak(sentence.text, rate=self.settings.rate):
+                    for spoken in self.voice.speak(
+                        sentence.text, style=style_for(self.voice, "narration"),
+                        rate=self.settings.rate,
+                    ):  # fmt: skip
                         out.put((sentence.words[0].index if sentence.words else 0, spoken))
             finally:
                 out.put(None)
@@ -323,22 +327,30 @@ class ReadingSession:
 
     def _sidekick_turn(self, page: Page) -> None:
         assert self._sink is not None and self.voice is not None
+        from sidekick.audio.sinks import play_stream
+
         while True:
             self._repeat.clear()
-            writes_files = hasattr(self._sink, "last_path")
-            parts: list[np.ndarray] = []
             rate = self.voice.sample_rate
             gap = np.zeros(int(SENTENCE_GAP_S * rate), dtype=np.float32)
-            for first_word, spoken in self._sentences(page):
-                self._resume.wait()
-                if self._end_turn.is_set() or self._repeat.is_set():
-                    break
-                self.emit(ev.CurrentWord(page.number, first_word))
-                if writes_files:  # one WAV per turn
-                    parts += [spoken.audio, gap]
-                else:
-                    self._sink.play(np.concatenate([spoken.audio, gap]), rate)
-            if parts:
-                self._play(np.concatenate(parts), rate)
+
+            def pieces(rate: int = rate, gap: np.ndarray = gap) -> Iterator[np.ndarray]:
+                """The turn's audio as it is made; a WAV sink gets it as one file."""
+                new_sentence = True
+                for first_word, spoken in self._sentences(page):
+                    self._resume.wait()
+                    if self._end_turn.is_set() or self._repeat.is_set():
+                        return
+                    if new_sentence:
+                        self.emit(ev.CurrentWord(page.number, first_word))
+                    yield spoken.audio
+                    if spoken.final:
+                        yield gap
+                    new_sentence = spoken.final
+
+            before = getattr(self._sink, "last_path", None)
+            play_stream(self._sink, pieces(), rate)
+            if (path := getattr(self._sink, "last_path", None)) and path != before:
+                self.emit(ev.SpeechWritten(str(path)))
             if not self._repeat.is_set() or self._stop.is_set():
                 return

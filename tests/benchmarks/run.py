@@ -173,7 +173,7 @@ def bench_first_audio(book_names: list[str]) -> dict:
     from sidekick.turns import events as ev
     from sidekick.turns.session import ReadingSession
 
-    voice = load_voice("standard")
+    voice = load_voice(Settings().voice)  # the app's default narrator
     firsts = []
     for name in book_names:
         book = find_book(name)
@@ -198,7 +198,8 @@ def bench_first_audio(book_names: list[str]) -> dict:
                 time.sleep(0.005)
             session.stop()
             firsts.append(sink.first - start[0])
-    return {"sidekick_first_audio_median_s": round(statistics.median(firsts), 3),
+    return {"voice": voice.name,
+            "sidekick_first_audio_median_s": round(statistics.median(firsts), 3),
             "sidekick_first_audio_max_s": round(max(firsts), 3)}  # fmt: skip
 
 
