@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
+
+from sidekick.speaking.registry import default_voice
 
 
 class Share(str, Enum):
@@ -28,7 +30,7 @@ class Share(str, Enum):
 class Settings:
     share: Share = Share.TAKE_TURNS
     stall_s: float = 3.0  # seconds without progress before Sidekick says the stuck word
-    voice: str = "standard"
+    voice: str = field(default_factory=default_voice)  # the storyteller when installed
     rate: float = 1.0  # speaking rate multiplier for Sidekick's voice
     #: "mic" for the microphone, or a WAV file / folder of WAV files (one per child turn).
     child_audio: str = "mic"

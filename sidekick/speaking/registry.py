@@ -9,6 +9,7 @@ from sidekick.paths import BUNDLED_VOICES
 from sidekick.speaking.base import Voice
 
 STANDARD = "standard"
+STORYTELLER = "storyteller"  # the app's narrator when its bundle is installed
 
 
 def available_voices() -> list[str]:
@@ -16,6 +17,11 @@ def available_voices() -> list[str]:
     if BUNDLED_VOICES.is_dir():
         names += sorted(p.name for p in BUNDLED_VOICES.iterdir() if (p / "voice.json").is_file())
     return names
+
+
+def default_voice() -> str:
+    """The storyteller when its bundle is here, else the standard voice."""
+    return STORYTELLER if (BUNDLED_VOICES / STORYTELLER / "voice.json").is_file() else STANDARD
 
 
 def load_voice(name: str) -> Voice:
