@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sidekick.errors import SidekickError
 from sidekick.settings import Settings, Share
+from sidekick.speaking.registry import default_voice
 
 EXAMPLES = """\
 examples:
@@ -19,6 +20,7 @@ examples:
   sidekick report --format html -o class.html             progress of all readers
   sidekick say "Once upon a time." -o hello.wav
   sidekick models install                   get the English Vosk model (40 MB)
+  sidekick listen-test --a voices/NAME      blind A/B test: which voice tells a story better?
 
 Nothing is sent anywhere, and the child's voice is never written to disk.
 """
@@ -46,7 +48,9 @@ def _session_args(p: argparse.ArgumentParser) -> None:
         help="store this reader's turns in their progress history (see `sidekick readers`)",
     )
     g = p.add_argument_group("voice and listening")
-    g.add_argument("--voice", default="standard", help="Sidekick's voice (default: standard)")
+    g.add_argument(
+        "--voice", help="Sidekick's voice: storyteller (default when installed) or standard"
+    )
     g.add_argument("--rate", type=float, default=1.0, help="speaking rate, 0.5-1.5 (default 1)")
     g.add_argument(
         "--engine",
@@ -66,7 +70,8 @@ def _settings(args: argparse.Namespace, **over: object) -> Settings:
     if isinstance(device, str) and device.isdigit():
         device = int(device)
     s = Settings(
-        share=Share(args.share), stall_s=args.stall, voice=args.voice, rate=args.rate,
+        share=Share(args.share), stall_s=args.stall, voice=args.voice or default_voice(),
+        rate=args.rate,
         engine=args.engine, vosk_model=args.vosk_model, input_device=device,
         reader=args.reader,
     )  # fmt: skip
@@ -131,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     say = sub.add_parser("say", help="speak text into a WAV file")
     say.add_argument("text")
     say.add_argument("-o", "--output", required=True, metavar="WAV")
-    say.add_argument("--voice", default="standard")
+    say.add_argument("--voice", help="storyteller (default when installed) or standard")
     say.add_argument("--style", help="voice style, e.g. storytelling or neutral")
     say.add_argument("--rate", type=float, default=1.0)
 
@@ -191,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     models.add_argument("--vosk-model", metavar="PATH")
 
+    _listen_test_args(sub)
+
     sub.add_parser(
         "setup",
         help="install missing system packages (libportaudio2; flite for "
@@ -199,13 +206,87 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _listen_test_args(sub: argparse._SubParsersAction) -> None:
+    from sidekick.paths import data_dir
+
+    results = data_dir() / "voice-preference"
+    lt = sub.add_parser(
+        "listen-test", help="blind A/B test: which voice would you rather hear read a story?",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+A blind listening test of two voices. Each of N short passages (from the bundled books, or
+--sentences FILE) is read in both voices, in a random order, as "Voice 1" then "Voice 2";
+which voice is which is shown only at the end. For each passage, answer:
+  Which voice would you rather hear read a story to a child?""",
+        epilog=f"""\
+keys:
+  1  prefer Voice 1      2  prefer Voice 2      0 or n  no preference
+  r  hear both again     Esc  stop (the answers so far are saved and shown)
+
+results:
+  The preferences per voice, the no-preference count and an exact two-sided sign test
+  (binomial, p = 0.5, over the passages with a preference) are shown at the end and saved
+  as JSON (answers and passages, never audio) in
+  {results}/
+  Both versions of a passage are played at the same loudness. With --speech-out, or with
+  no speaker, each version is written as a WAV file instead (numbered in play order).
+
+examples:
+  sidekick listen-test                          storyteller vs standard, 10 passages
+  sidekick listen-test --a voices/tiny --trials 20 --seed 7
+  sidekick listen-test --sentences lines.txt --speech-out ab/
+""",
+    )  # fmt: skip
+    lt.add_argument("--a", metavar="VOICE", help="voice A: a name or a bundle folder "
+                    "(default: storyteller)")  # fmt: skip
+    lt.add_argument("--b", metavar="VOICE", default="standard",
+                    help="voice B: a name or a bundle folder (default: standard)")  # fmt: skip
+    lt.add_argument("--trials", type=int, default=10, metavar="N",
+                    help="passages to judge (default 10)")  # fmt: skip
+    lt.add_argument("--seed", type=int, metavar="S",
+                    help="seed for the passages and orders (default: random, saved)")  # fmt: skip
+    lt.add_argument("--sentences", metavar="FILE", help="passages to use, one per line")
+    lt.add_argument("--speech-out", metavar="DIR",
+                    help="write each version as a WAV file in DIR, not to the speaker")  # fmt: skip
+
+
+def _cmd_listen_test(args: argparse.Namespace) -> int:
+    from sidekick.speaking import preference
+    from sidekick.speaking.registry import available_voices
+
+    installed = available_voices()
+    a = args.a
+    if a is None:
+        if "storyteller" not in installed:
+            raise SidekickError(
+                "The storyteller voice is not installed: choose voice A with --a NAME or "
+                f"--a BUNDLE_FOLDER (installed: {', '.join(installed)})."
+            )
+        a = "storyteller"
+    for spec in (a, args.b):
+        preference.check_voice(spec, installed)
+    if preference.voice_label(a) == preference.voice_label(args.b):
+        raise SidekickError(f"--a and --b are both '{preference.voice_label(a)}'.")
+    passages = preference.read_passages(args.sentences) if args.sentences else None
+    test = preference.plan_test(a, args.b, trials=args.trials, seed=args.seed, passages=passages)
+    from sidekick.ui.screens.listen_test import run_listen_test
+
+    result = run_listen_test(test, args.speech_out or "speaker")
+    if result is not None:
+        print(result.headline())
+        print(result.reading())
+        if result.path is not None:
+            print(f"Saved: {result.path}")
+    return 0
+
+
 def _cmd_say(args: argparse.Namespace) -> int:
     import numpy as np
     import soundfile as sf
 
     from sidekick.speaking.registry import load_voice
 
-    voice = load_voice(args.voice)
+    voice = load_voice(args.voice or default_voice())
     parts = []
     for spoken in voice.speak(args.text, style=args.style, rate=args.rate):
         parts += [spoken.audio, np.zeros(int(0.3 * voice.sample_rate), dtype=np.float32)]
@@ -352,6 +433,8 @@ def run(argv: list[str]) -> int:
         return _cmd_report(args)
     if args.command == "models":
         return _cmd_models(args)
+    if args.command == "listen-test":
+        return _cmd_listen_test(args)
     if args.command == "setup":
         from sidekick.setup_system import install_system_packages
 

@@ -126,3 +126,25 @@ class PracticeNotice(Message, bubble=False):
         super().__init__()
         self.text = text
         self.error = error
+
+
+class ListenTestStep(Message, bubble=False):
+    """The listening test moved on: ``state`` is "preparing", "playing" (``version`` 1 or 2),
+    "answer" (both versions heard; ``files`` lists their WAV files, if written) or "error"."""
+
+    def __init__(self, state: str, number: int, version: int = 0,
+                 files: list[str] | None = None) -> None:  # fmt: skip
+        super().__init__()
+        self.state = state
+        self.number = number
+        self.version = version
+        self.files = files or []
+
+
+class ListenTestNotice(Message, bubble=False):
+    """Something the listener should know in the listening test (no speaker, files, errors)."""
+
+    def __init__(self, text: str, *, error: bool = False) -> None:
+        super().__init__()
+        self.text = text
+        self.error = error
