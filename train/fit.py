@@ -11,7 +11,7 @@ One readable loop. What the method asks for is explicit here:
 * **Style IDs**: each utterance's style is an input of the model.
 
 Features (log-mel, per-phoneme pitch and energy) are computed once into ``RUN/features/``.
-``RUN/ckpt.pt`` is written every ``ckpt_every`` steps (and on Ctrl-C); running the same
+``RUN/ckpt.pt`` is written every ``ckpt_every`` steps (and on Ctrl-C or SIGTERM); running the same
 command again resumes from it. ``RUN/log.jsonl`` has one line per logged step and per
 validation, ``RUN/loss.svg`` the curves, ``RUN/run.json`` the corpus, hardware and timings
 (the model card is made from it). Device ``auto`` picks CUDA when present; with
@@ -26,6 +26,7 @@ import math
 import os
 import platform
 import random
+import signal
 import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -716,6 +717,10 @@ def _curation_summary(root: Path) -> dict | None:
     return {"summary": data.get("summary"), "measured": data.get("measured")}
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """``sidekick-train fit CORPUS --out RUN [--config FILE] [--steps N] [--device D]``."""
     parser = argparse.ArgumentParser(prog="sidekick-train fit", description=__doc__.split("\n")[0])
@@ -726,6 +731,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", help="override the device (auto, cpu, cuda)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` saves the checkpoint like Ctrl-C
     try:
         cfg = FitConfig.load(Path(args.config) if args.config else None)
         if args.steps:
