@@ -22,6 +22,7 @@ ALIGN_RATE = 16_000
 _ALT = re.compile(r"\(\d+\)$")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 
+
 class AlignError(RuntimeError):
     """The recognizer or its model cannot be loaded."""
 

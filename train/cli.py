@@ -1,9 +1,10 @@
 """``sidekick-train``: build, check and curate voice data, and train voices.
 
-Subcommands here: ``validate``, ``teacher-corpus``, ``curate``, ``measure-curation``; each is
-a small function taking parsed arguments, and errors in the data come out as one clear
-message and exit status 2. The training commands live in their own modules, each with a
-``main(argv)``, and are handed the rest of the command line (see :data:`DELEGATED`).
+Subcommands here: ``validate``, ``teacher-corpus``, ``curate``, ``measure-curation``,
+``align-durations``; each is a small function taking parsed arguments, and errors in the data
+come out as one clear message and exit status 2. The training commands live in their own
+modules, each with a ``main(argv)``, and are handed the rest of the command line (see
+:data:`DELEGATED`).
 """
 
 from __future__ import annotations
@@ -76,6 +77,32 @@ def _measure(args: argparse.Namespace) -> int:
     return 0 if result["passed"] else 1
 
 
+def _align_durations(args: argparse.Namespace) -> int:
+    from train.aligner import AlignerConfig, align_durations
+
+    cfg = AlignerConfig(seed=args.seed, device=args.device)
+    if args.steps:
+        cfg.steps = args.steps
+    result = align_durations(
+        Path(args.corpus), Path(args.out) if args.out else None, cfg, progress=not args.quiet
+    )
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+ALIGN_HELP = """\
+Learn per-phoneme durations for recordings that have none, and write durations/<id>.json.
+
+fit needs, for every utterance, how many 256-sample frames each phoneme lasts. Teacher
+corpora come with these files; recordings of people do not. Run this once on such a corpus
+(metadata.csv + wavs/): it trains a small aligner on all its utterances (both stages, a few
+minutes on 2 cores), then writes the missing duration files; existing ones are kept.
+Utterances that cannot be aligned (fewer frames than phonemes) are listed in
+CORPUS/aligner.json and left out of fit. Run it again after an interruption to resume; a
+finished aligner in --out is reused for recordings added later.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     from train.progress import default_workers
 
@@ -113,6 +140,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=workers)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_curate)
+
+    p = sub.add_parser(
+        "align-durations",
+        help="learn phoneme durations for recordings without durations/<id>.json",
+        description=ALIGN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("corpus", help="corpus folder (metadata.csv, wavs/)")
+    p.add_argument("--steps", type=int, help="training steps, both stages (default 2000)")
+    p.add_argument("--out", help="aligner run folder (default CORPUS/.aligner)")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_align_durations)
 
     p = sub.add_parser("measure-curation", help="score a curation against defects.json")
     p.add_argument("corpus")

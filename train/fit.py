@@ -163,8 +163,9 @@ def extract(job: tuple[str, str, str]) -> tuple[str, str]:
         audio, notes = corpus.load_audio(wav)
     except Exception:  # soundfile raises several types
         return uid, "unreadable"
-    if len(ids) != len(durations) or int(durations.sum()) * HOP != len(audio):
+    if len(ids) != len(durations) or int(durations.sum()) != len(audio) // HOP:
         return uid, "bad_durations"
+    audio = audio[: int(durations.sum()) * HOP]  # a last partial frame belongs to no phoneme
     feats = utterance_features(audio, durations)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{uid}.tmp.npz")
@@ -370,7 +371,8 @@ def prepare(
         raise corpus.CorpusError(
             f"No utterance of {root} can be trained on ({', '.join(reasons) or 'empty'}). "
             "fit needs durations/<id>.json with per-phoneme frames (teacher corpora have "
-            "them); a learned aligner for plain recordings is not implemented yet."
+            "them; for recordings the aligner learns them: "
+            f"sidekick-train align-durations {root})."
         )
     return raw, usable, skipped
 
@@ -498,6 +500,15 @@ def fit(
     root, out = Path(corpus_dir), Path(out_dir)
     if not (root / "metadata.csv").is_file():
         raise corpus.CorpusError(f"{root} is not a corpus: metadata.csv is missing.")
+    from train.aligner import missing_durations
+
+    missing = missing_durations(root)
+    if missing:  # recordings without durations: the aligner first (one line, the command)
+        raise corpus.CorpusError(
+            f"{root}: {len(missing)} utterance(s) without durations/<id>.json (such as "
+            f"{missing[0]}); learn them with the aligner first: "
+            f"sidekick-train align-durations {root}"
+        )
     out.mkdir(parents=True, exist_ok=True)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank, local_rank = 0, int(os.environ.get("LOCAL_RANK", "0"))
