@@ -32,7 +32,7 @@ def test_child_turn_then_sidekick_turn(tmp_path, transcribe):
     page1, page2 = book.pages[0], book.pages[1]
     child = tmp_path / "child"
     child.mkdir()
-    said = sidekick("say", page1.text, "-o", str(child / "001.wav"))
+    said = sidekick("say", page1.text, "--voice", "standard", "-o", str(child / "001.wav"))
     assert said.returncode == 0, said.stderr
 
     out = tmp_path / "speech"
@@ -43,7 +43,7 @@ def test_child_turn_then_sidekick_turn(tmp_path, transcribe):
     assert run.returncode == 0, run.stderr
     events = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
     start = next(e for e in events if e["event"] == "session_start")
-    assert start["engine"] == "pocketsphinx" and start["voice"] == "standard"
+    assert start["engine"] == "pocketsphinx" and start["voice"] == "storyteller"
     assert start["plan"][:2] == ["child", "sidekick"]
 
     starts = [e for e in events if e["event"] == "turn_start"]

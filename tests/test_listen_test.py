@@ -279,7 +279,10 @@ def test_cli_help_teaches(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_cli_needs_a_storyteller_or_a_voice(capsys: pytest.CaptureFixture[str],
-                                            tmp_path: Path) -> None:  # fmt: skip
+                                            tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    # A checkout without the storyteller bundle (e.g. a voice developer removed it).
+    monkeypatch.setattr("sidekick.speaking.registry.BUNDLED_VOICES", tmp_path / "no-voices")
     assert main(["listen-test"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
