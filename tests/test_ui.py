@@ -403,7 +403,7 @@ async def test_reader_shows_session_errors() -> None:
 # -- settings --------------------------------------------------------------------------------
 @pilot_test
 async def test_settings_saved_into_settings(tmp_path: Path) -> None:
-    settings = Settings()
+    settings = Settings(voice="standard")
     app, _ = make_app(settings=settings)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
