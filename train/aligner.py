@@ -56,6 +56,7 @@ from torch import Tensor, nn
 
 from train import corpus
 from train.config import HOP, SAMPLE_RATE
+from train.progress import progress_bar
 
 CHECKPOINT = "aligner.pt"
 RECORD = "aligner.json"  # in the corpus: what was aligned, what could not be
@@ -462,27 +463,6 @@ def prior_weight(step: int, cfg: AlignerConfig) -> float:
     return max(0.0, 1.0 - step / fade)
 
 
-def _progress_bar(enabled: bool):
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    return Progress(
-        TextColumn("[bold]aligner"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[info]}"),
-        disable=not enabled,
-    )
-
-
 def build_encoder(n_symbols: int, bins: int, cfg: AlignerConfig, stage: int) -> TextEncoder:
     """Stage 1's local encoder or stage 2's context encoder."""
     if stage == 1:
@@ -611,7 +591,7 @@ def train_aligner(
     total = cfg.steps
     window, window_n, tick = 0.0, 0, time.perf_counter()
     try:
-        with _progress_bar(progress) as bar:
+        with progress_bar(progress, info=True) as bar:
             task = bar.add_task("aligner", total=total, completed=step, info="")
             while step < total:
                 stage = stage_of(step)

@@ -39,6 +39,7 @@ import torch
 from train import corpus
 from train.config import HOP, SAMPLE_RATE, from_dict
 from train.model import AcousticModel, ModelConfig, l2_sum, losses
+from train.progress import progress_bar
 
 FEATURES = "features"
 
@@ -471,27 +472,6 @@ def _total(parts: dict, cfg: FitConfig):
     )
 
 
-def _progress_bar(enabled: bool):
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    return Progress(
-        TextColumn("[bold]fit"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[info]}"),
-        disable=not enabled,
-    )
-
-
 def fit(
     corpus_dir: Path, out_dir: Path, config: FitConfig | None = None, progress: bool = True
 ) -> dict[str, Any]:
@@ -616,7 +596,7 @@ def fit(
     window_n, tick = 0, time.perf_counter()
     last_val: dict[str, float] = {}
     try:
-        with _progress_bar(progress and is_main) as bar:
+        with progress_bar(progress and is_main, info=True) as bar:
             task = bar.add_task("fit", total=cfg.steps, completed=step, info="")
             while step < cfg.steps:
                 for group in optimizer.param_groups:

@@ -11,7 +11,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _progress():  # -> rich.progress.Progress
+def progress_bar(enabled: bool = True, info: bool = False):  # -> rich.progress.Progress
+    """The project's progress bar; ``info``: a last column showing the task's ``info`` field
+    (training losses); ``enabled`` False: a bar that draws nothing."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -21,13 +23,16 @@ def _progress():  # -> rich.progress.Progress
         TimeRemainingColumn,
     )
 
+    extra = [TextColumn("{task.fields[info]}")] if info else []
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
+        *extra,
         transient=False,
+        disable=not enabled,
     )
 
 
@@ -36,7 +41,7 @@ def track(items: Sequence[T], description: str, enabled: bool = True) -> Iterato
     if not enabled:
         yield from items
         return
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task(description, total=len(items))
         for item in items:
             yield item
@@ -73,7 +78,7 @@ def parallel_map(
         if not progress:
             yield from results
             return
-        with _progress() as bar:
+        with progress_bar() as bar:
             task = bar.add_task(description, total=len(items))
             for result in results:
                 yield result
