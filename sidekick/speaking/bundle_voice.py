@@ -193,9 +193,7 @@ class BundleVoice:
         self.style_id(style)  # a bad style fails before any audio
         for sentence in split_sentences(text):
             mel, _ = self.mel(sentence, style=style, rate=rate)
-            pieces = self.vocode_chunks(mel)
-            piece = next(pieces)
-            for following in pieces:
-                yield SpokenSentence(sentence, piece, self.sample_rate, final=False)
-                piece = following
-            yield SpokenSentence(sentence, piece, self.sample_rate)
+            done = 0  # frames yielded: each piece is yielded as soon as it is made
+            for piece in self.vocode_chunks(mel):
+                done += len(piece) // self.hop
+                yield SpokenSentence(sentence, piece, self.sample_rate, final=done >= mel.shape[1])

@@ -304,26 +304,42 @@ class ReadingSession:
             self.emit(ev.SpeechWritten(str(path)))
 
     def _sentences(self, page: Page) -> Iterator[tuple[int, SpokenSentence]]:
-        """Synthesize ahead in a thread: sentence n+1 is made while sentence n plays."""
+        """Synthesize ahead in a thread: piece n+1 is made while piece n plays. When the
+        consumer stops early (the turn ended), the producer notices and exits."""
         assert self.voice is not None
-        out: queue.Queue = queue.Queue(maxsize=2)
+        out: queue.Queue = queue.Queue(maxsize=4)
+        abandoned = threading.Event()
+
+        def put(item: tuple[int, SpokenSentence] | None) -> bool:
+            while not abandoned.is_set():
+                try:
+                    out.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    pass
+            return False
 
         def produce() -> None:
             try:
                 for sentence in page.sentences:
                     if self._stop.is_set() or self._end_turn.is_set():
                         break
+                    first = sentence.words[0].index if sentence.words else 0
                     for spoken in self.voice.speak(
                         sentence.text, style=style_for(self.voice, "narration"),
                         rate=self.settings.rate,
                     ):  # fmt: skip
-                        out.put((sentence.words[0].index if sentence.words else 0, spoken))
+                        if not put((first, spoken)):
+                            return
             finally:
-                out.put(None)
+                put(None)
 
         threading.Thread(target=produce, daemon=True).start()
-        while (item := out.get()) is not None:
-            yield item
+        try:
+            while (item := out.get()) is not None:
+                yield item
+        finally:
+            abandoned.set()
 
     def _sidekick_turn(self, page: Page) -> None:
         assert self._sink is not None and self.voice is not None
