@@ -350,7 +350,7 @@ class ReadingSession:
             rate = self.voice.sample_rate
             gap = np.zeros(int(SENTENCE_GAP_S * rate), dtype=np.float32)
 
-            def pieces(rate: int = rate, gap: np.ndarray = gap) -> Iterator[np.ndarray]:
+            def pieces(gap: np.ndarray = gap) -> Iterator[np.ndarray]:
                 """The turn's audio as it is made; a WAV sink gets it as one file."""
                 new_sentence = True
                 for first_word, spoken in self._sentences(page):

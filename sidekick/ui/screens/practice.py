@@ -123,9 +123,14 @@ class PracticeCoach:
         """Speak ``text`` with Sidekick's voice (returns when it has been played)."""
         import numpy as np
 
+        from sidekick.speaking.base import style_for
+
         if self._stop.is_set():
             return
-        parts = [s.audio for s in self.voice.speak(text, rate=SPEAK_RATE * self.settings.rate)]
+        spoken = self.voice.speak(
+            text, style=style_for(self.voice, "instruction"), rate=SPEAK_RATE * self.settings.rate
+        )
+        parts = [s.audio for s in spoken]
         if parts:
             self.sink.play(np.concatenate(parts), self.voice.sample_rate)
         if path := getattr(self.sink, "last_path", None):
