@@ -36,13 +36,18 @@ def progress_bar(enabled: bool = True, info: bool = False):  # -> rich.progress.
     )
 
 
-def track(items: Sequence[T], description: str, enabled: bool = True) -> Iterator[T]:
-    """Iterate with a progress bar (or silently)."""
+def track(
+    items: Iterable[T], description: str, enabled: bool = True, total: int | None = None
+) -> Iterator[T]:
+    """Iterate with a progress bar (or silently); ``total`` defaults to ``len(items)``."""
     if not enabled:
         yield from items
         return
     with progress_bar() as progress:
-        task = progress.add_task(description, total=len(items))
+        task = progress.add_task(
+            description,
+            total=len(items) if total is None else total,  # type: ignore[arg-type]
+        )
         for item in items:
             yield item
             progress.advance(task)
@@ -75,11 +80,4 @@ def parallel_map(
     ctx = mp.get_context("spawn")  # no forked onnxruntime/torch state
     with ctx.Pool(workers, initializer=initializer, initargs=initargs) as pool:
         results = pool.imap_unordered(func, items, chunksize=1)
-        if not progress:
-            yield from results
-            return
-        with progress_bar() as bar:
-            task = bar.add_task(description, total=len(items))
-            for result in results:
-                yield result
-                bar.advance(task)
+        yield from track(results, description, progress, total=len(items))
