@@ -23,6 +23,7 @@ DELEGATED = {
     "export": "train.export",
     "export-vocoder": "train.vocoder",
     "evaluate": "train.evaluate",
+    "ablate": "train.ablate",
 }
 
 

@@ -169,7 +169,11 @@ def measure_rtf(bundle: Path, sentences: list[str]) -> dict[str, Any]:
 
 
 def evaluate(
-    bundle: Path, sentences: list[str], whisper: bool = True, standard: bool = True
+    bundle: Path,
+    sentences: list[str],
+    whisper: bool = True,
+    standard: bool = True,
+    rtf: bool = True,
 ) -> dict[str, Any]:
     """Figures for each style of the bundle and for the standard voice, and their ratios."""
     from sidekick.speaking.bundle_voice import BundleVoice
@@ -202,7 +206,8 @@ def evaluate(
         results[f"{voice.name}/{style}"] = measure(
             lambda t, s=style: voice.synthesize(t, style=s), sentences, transcribe
         )
-    results[f"{voice.name}/rtf"] = measure_rtf(bundle, sentences[:10])
+    if rtf:
+        results[f"{voice.name}/rtf"] = measure_rtf(bundle, sentences[:10])
     out: dict[str, Any] = {"sentences": len(sentences), "voices": results}
     for style in voice.styles if standard else ():
         own = results[f"{voice.name}/{style}"]

@@ -173,6 +173,7 @@ def model_card(
     evaluation: dict | None,
     style_settings: dict[str, dict[str, float]] | None = None,
     notes: str = "",
+    ablations: dict | None = None,
 ) -> str:
     """``MODEL_CARD.md``: what the voice was trained on, how, and how it measures."""
     cfg = ckpt["fit_config"]
@@ -254,6 +255,11 @@ def model_card(
         lines += ["", "## Figures", "", "```json", json.dumps(evaluation, indent=1), "```"]
     else:
         lines += ["", "## Figures", "", "Not measured yet: run `sidekick-train evaluate`."]
+    if ablations:
+        from train.ablate import table
+
+        lines += ["", "## Ablations at equal budget", "", "`sidekick-train ablate`:", ""]
+        lines += [table(ablations)]
     if notes:
         lines += ["", notes.strip()]
     return "\n".join(lines) + "\n"
@@ -267,6 +273,7 @@ def export(
     evaluation: dict | None = None,
     style_settings: dict[str, dict[str, float]] | None = None,
     notes: str = "",
+    ablations: dict | None = None,
 ) -> Path:
     """Write ``out_dir/NAME/`` (and the shared vocoder if missing); returns the bundle folder."""
     from train.teacher import Teacher
@@ -302,7 +309,7 @@ def export(
         evaluation = json.loads((run_dir / "eval.json").read_text(encoding="utf-8"))
     if (run_dir / "loss.svg").is_file():
         shutil.copyfile(run_dir / "loss.svg", bundle / "loss.svg")
-    card = model_card(name, ckpt, run, check, evaluation, style_settings, notes)
+    card = model_card(name, ckpt, run, check, evaluation, style_settings, notes, ablations)
     (bundle / "MODEL_CARD.md").write_text(card, encoding="utf-8")
     return bundle
 
@@ -348,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
         "(rate < 1 is slower; expressivity > 1 widens pitch movements); repeatable",
     )
     parser.add_argument("--notes", help="a Markdown file appended to the model card")
+    parser.add_argument(
+        "--ablations", help="ablations.json from sidekick-train ablate, shown on the card"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
@@ -355,6 +365,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.evaluation:
             evaluation = json.loads(Path(args.evaluation).read_text(encoding="utf-8"))
         notes = Path(args.notes).read_text(encoding="utf-8") if args.notes else ""
+        ablations = None
+        if args.ablations:
+            ablations = json.loads(Path(args.ablations).read_text(encoding="utf-8"))
         bundle = export(
             Path(args.run),
             args.name,
@@ -363,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
             evaluation,
             parse_style_settings(args.style),
             notes,
+            ablations,
         )
     except (ExportError, FileNotFoundError) as exc:
         print(f"sidekick-train export: {exc}", file=sys.stderr)
