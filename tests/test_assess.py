@@ -81,3 +81,33 @@ def test_align_prefers_the_correction():
 def test_bands():
     assert band(0.95) == "independent" and band(0.93) == "instructional"
     assert band(0.899) == "frustration"
+
+
+def test_noise_heard_in_a_long_silence_is_no_reading_of_the_word():
+    # The reader stalls on "dog"; the recognizer hears "red" (not a misreading of "dog")
+    # in the silence. Taking that token away leaves a silence longer than a stall.
+    def second_look(word, heard, start, end, before, after):  # would clear anything
+        return True
+
+    toks = tokens("the big brown") + [Token("red", 2.5, 2.8)] + tokens("ran to the red barn",
+                                                                        start=5.0)  # fmt: skip
+    a = assess(TEXT, toks, second_look=second_look)
+    dog = a.words[3]
+    assert dog.status == "assisted" and dog.heard is None and dog.start is None
+    assert dog.hesitation_s > 3.0
+    assert a.words[4].status == "correct" and a.words[4].hesitation_s == 0.0
+
+
+def test_noise_heard_for_a_word_gets_a_second_look_for_a_skip():
+    looks = []
+
+    def second_look(word, heard, start, end, before, after):  # a recognizer re-decides
+        looks.append((word, heard, before, after))
+        return word != "brown"  # "brown" was skipped; anything else was read
+
+    # "pen" is neither close to "brown" nor to "dog": recognizer noise either way.
+    a = assess(TEXT, tokens("the big pen dog ran to the rod barn"), second_look=second_look)
+    assert a.words[2].status == "omitted" and a.words[2].start is None
+    assert ("brown", None, "big", "dog") in looks  # the stretch between its neighbours
+    a = assess(TEXT, tokens("the big brown pen ran to the red barn"), second_look=second_look)
+    assert a.words[3].status == "correct" and a.errors == 0

@@ -157,6 +157,17 @@ def _close(a: str, b: str) -> bool:
     return d is not None and d <= 2
 
 
+def _gap_without(
+    spans: Sequence[tuple[float, float]], start: float, end: float, audio_end: float | None
+) -> float:
+    """The silence around a heard token when that token is taken away."""
+    before = max((e for s, e in spans if e <= start + 1e-6 and (s, e) != (start, end)),
+                 default=0.0)  # fmt: skip
+    after = min((s for s, e in spans if s >= end - 1e-6 and (s, e) != (start, end)),
+                default=audio_end if audio_end is not None else end)  # fmt: skip
+    return max(0.0, after - before)
+
+
 #: second_look(written, heard_or_None, start_s, end_s, word_before, word_after) -> True if
 #: that stretch of audio is better explained by the written word (so it was read after all).
 SecondLook = Callable[[str, str | None, float, float, str | None, str | None], bool]
@@ -256,8 +267,28 @@ def assess(
             after = words[k + 1] if k + 1 < len(words) else None
             if w.status == "substituted" and not _close(w.heard or "", w.word):
                 # Not a plausible misreading of this word (children's substitutions share its
-                # start or most of its sounds): recognizer noise, so the benefit of the doubt.
+                # start or most of its sounds): recognizer noise, so the word is judged as if
+                # nothing had been heard there. In a silence longer than a stall it was not
+                # read (the tutor would have supplied it); otherwise it is read unless a
+                # second look at the stretch between its neighbours finds it skipped.
                 w.status, w.heard = "correct", None
+                if w.start is None or w.end is None:
+                    continue
+                gap = _gap_without(ends, w.start, w.end, audio_end)
+                prev = next((x for x in reversed(words[:k]) if x.start is not None), None)
+                nxt = next((x for x in words[k + 1 :] if x.start is not None), None)
+                if gap > stall_s:
+                    w.status, w.start, w.end, w.hesitation_s = "omitted", None, None, round(gap, 2)
+                    if after is not None and after.start is not None:
+                        after.hesitation_s = 0.0  # the pause was this word's
+                elif (
+                    prev is not None
+                    and nxt is not None
+                    and prev.start is not None
+                    and nxt.end is not None
+                    and not second_look(w.word, None, prev.start, nxt.end, prev.word, nxt.word)
+                ):
+                    w.status, w.start, w.end = "omitted", None, None
             elif w.status == "substituted":
                 if second_look(w.word, w.heard, w.start, w.end, before and before.word,
                                after and after.word):  # fmt: skip

@@ -112,7 +112,8 @@ _FREQ_CACHE = "common-words-v2.tsv"
 #: Never offered to the recognizer as a misreading, so never shown in a report either.
 NOT_FOR_CHILDREN = frozenset(
     "bitch bitches damn damned hell shit piss fuck crap dick cock ass arse bastard slut whore"
-    " sex sexy porn nazi kill killed rape gay fag nigger".split()
+    " sex sexy porn nazi kill killed rape gay fag nigger nipple nipples boob boobs butt"
+    " breast breasts drunk".split()
 )
 
 
