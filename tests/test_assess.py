@@ -111,3 +111,60 @@ def test_noise_heard_for_a_word_gets_a_second_look_for_a_skip():
     assert ("brown", None, "big", "dog") in looks  # the stretch between its neighbours
     a = assess(TEXT, tokens("the big brown pen ran to the red barn"), second_look=second_look)
     assert a.words[3].status == "correct" and a.errors == 0
+
+
+def test_unmatched_tokens_outside_the_reading_do_not_lengthen_it():
+    # Noise heard as words before the first written word and after the last one.
+    toks = [Token("yellow", 0.0, 0.4), *tokens(" ".join(TEXT)), Token("hot", 4.5, 5.0)]
+    a = assess(TEXT, toks)
+    assert statuses(a) == ["correct"] * 9 and len(a.insertions) == 2
+    assert a.summary()["duration_s"] == 3.5  # 0.5 .. 4.0, as without the noise
+    # An insertion inside the reading is part of its time.
+    a = assess(TEXT, tokens("the big brown very dog ran to the red barn"))
+    assert a.summary()["duration_s"] == 3.9
+
+
+def _pcm(segments: list[tuple[float, float, float]], total_s: float, noise_db: float) -> bytes:
+    """16 kHz int16: background noise at ``noise_db`` dBFS plus 200 Hz tones (start, end,
+    level dBFS) standing in for spoken words."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n = int(total_s * 16000)
+    x = rng.normal(0.0, 10 ** (noise_db / 20), n)
+    t = np.arange(n) / 16000
+    for s, e, db in segments:
+        on = (t >= s) & (t < e)
+        x[on] += np.sqrt(2) * 10 ** (db / 20) * np.sin(2 * np.pi * 200 * t[on])
+    return (np.clip(x, -1, 1) * 32767).astype("<i2").tobytes()
+
+
+def test_speech_onset_finds_where_the_first_word_begins():
+    from sidekick.reading.timing import speech_onset
+
+    words = [(1.0, 1.4), (1.6, 2.0), (2.2, 2.6)]
+    pcm = _pcm([(s, e, -20.0) for s, e in words], 3.5, noise_db=-45.0)
+    # The recognizer stretched the first word back over the lead-in: moved to its sound.
+    spans = [(0.3, 1.4), *words[1:]]
+    assert abs(speech_onset(pcm, 0.3, 1.4, spans) - 1.0) <= 0.03
+    # A start that is already right stays (it is never moved earlier).
+    assert abs(speech_onset(pcm, 1.0, 1.4, words) - 1.0) <= 0.03
+    assert speech_onset(pcm, 1.05, 1.4, words) == 1.05
+    # Noise taken for the first word, the word itself heard as something else: the reading
+    # starts where speech as loud as the rest begins, before the next word.
+    pcm = _pcm([(0.2, 0.3, -38.0), *[(s, e, -20.0) for s, e in words]], 3.5, noise_db=-50.0)
+    assert abs(speech_onset(pcm, 0.2, 0.3, [(0.2, 0.3), *words[1:]]) - 1.0) <= 0.03
+
+
+def test_refine_start_moves_only_the_first_words_start():
+    from sidekick.reading.assess import refine_start
+
+    words = [(1.0, 1.4), (1.6, 2.0), (2.2, 2.6)]
+    pcm = _pcm([(s, e, -20.0) for s, e in words], 3.5, noise_db=-45.0)
+    a = assess(["a", "b", "c"], [Token("a", 0.3, 1.4), Token("b", 1.6, 2.0), Token("c", 2.2, 2.6)])
+    refine_start(a, pcm)
+    assert abs((a.words[0].start or 0) - 1.0) <= 0.03 and a.words[0].end == 1.4
+    assert abs(a.words[0].hesitation_s - 1.0) <= 0.03  # the lead-in is silence before it
+    assert [(w.start, w.end) for w in a.words[1:]] == words[1:]
+    assert statuses(a) == ["correct"] * 3
+    assert abs(a.summary()["duration_s"] - 1.6) <= 0.03

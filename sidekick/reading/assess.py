@@ -66,9 +66,16 @@ class Assessment:
 
     @property
     def duration_s(self) -> float:
-        """Reading time: from the first word heard to the last."""
-        times = [(w.start, w.end) for w in self.words if w.start is not None]
-        times += [(d["start"], d["end"]) for d in self.insertions + self.repetitions]
+        """Reading time: from the first written word read to the last.
+
+        Heard tokens matched to no written word count only inside that span: before the
+        first word or after the last one they are, in practice, noise the recognizer took
+        for words (children's insertions come before a word that is then read), and they
+        stretched the reading time of noisy clips by up to a second.
+        """
+        times = [(w.start, w.end) for w in self.words if w.start is not None and w.end is not None]
+        if not times:
+            times = [(d["start"], d["end"]) for d in self.insertions + self.repetitions]
         if not times:
             return 0.0
         return max(e for _, e in times) - min(s for s, _ in times)
@@ -346,10 +353,29 @@ def check_reading(
         )
 
     tokens = [Token(w.word, w.start or 0.0, w.end or 0.0) for w in heard]
-    return assess(
+    result = assess(
         list(expected), tokens, stall_s=stall_s, assisted=assisted,
         second_look=second_look, audio_end=len(pcm) / (2 * SAMPLE_RATE),
     )  # fmt: skip
+    refine_start(result, pcm)
+    return result
+
+
+def refine_start(assessment: Assessment, pcm: bytes) -> None:
+    """Move the reading's first word to where its sound begins in ``pcm`` (in noise the
+    recognizer stretches it over the lead-in, or takes noise before it for it, which
+    lowers WCPM). Only its start (and the silence before it) changes; the statuses are
+    already decided."""
+    from sidekick.reading.timing import speech_onset
+
+    timed = [w for w in assessment.words if w.start is not None and w.end is not None]
+    if not timed:
+        return
+    spans = [(w.start or 0.0, w.end or 0.0) for w in timed]
+    first = min(timed, key=lambda w: w.start or 0.0)
+    old = first.start or 0.0
+    first.start = round(speech_onset(pcm, old, first.end or 0.0, spans), 3)
+    first.hesitation_s = round(first.hesitation_s + first.start - old, 2)  # silence it took
 
 
 class Assessor:
