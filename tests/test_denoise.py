@@ -40,6 +40,18 @@ def test_clean_speech_goes_through_unchanged(speech: np.ndarray) -> None:
         assert _stream(Denoiser(), pcm, chunk) == pcm
 
 
+def test_a_single_word_without_lead_in_is_not_noise(speak_to_wav, tmp_path: Path) -> None:
+    """A practice attempt: one word, speech almost from the first sample, then digital
+    silence. A slowly smoothed level once took the fading word for a noise floor, and the
+    second look then waved the misreading "string" for "strong" through."""
+    path = speak_to_wav("string", tmp_path / "word.wav", pause_s=0.3, varied=False)
+    audio, rate = sf.read(path, dtype="float32")
+    pcm = np.round(resample(audio, rate, RATE) * 32767).astype(np.int16).tobytes()
+    d = Denoiser()
+    _stream(d, pcm, 3200)
+    assert not d.noisy and d.level < 1e-9
+
+
 def test_output_is_aligned_and_the_same_in_any_chunking(speech: np.ndarray) -> None:
     noisy = np.clip(speech + _noise(len(speech), -35), -32768, 32767).astype("<i2")
     whole = denoise(noisy.tobytes())

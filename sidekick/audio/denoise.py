@@ -94,7 +94,7 @@ class Denoiser:
         self._level = _Minimum(int(self.detect_s * self.rate / HOP))
         self._prev_clean: np.ndarray | None = None
         self.noise: np.ndarray | None = None  # noise power per frequency bin
-        self.level = 0.0  # the quietest (smoothed) frame power of the last detect_s
+        self.level = 0.0  # the quietest frame power of the last detect_s
         self.noisy = False  # whether the last frame had noise worth removing
 
     def frozen(self) -> Denoiser:
@@ -117,7 +117,9 @@ class Denoiser:
         else:
             self._smooth = self.smoothing * self._smooth + (1 - self.smoothing) * power
         self.noise = noise = self.bias * self._bins.update(self._smooth)
-        self.level = float(self._level.update(np.array([self._smooth.mean()]))[0])
+        # The frame's own power, not the smoothed one: the smoothing decays slowly into a
+        # short pause, so a single word followed by digital silence looked "noisy".
+        self.level = float(self._level.update(np.array([power.mean()]))[0])
         self.noisy = self.level > self._quiet
         if not self.noisy:  # nothing to remove: the frame goes through unchanged
             self._prev_clean = power
