@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             if not (plan.corpus / "metadata.csv").is_file():
                 raise FileNotFoundError(f"{plan.corpus} is not a corpus: metadata.csv is missing")
         train_all(out, runs, max(1, args.parallel))
-        texts = {u.text for p in runs for u in read_metadata(p.corpus)}
+        texts = {u.text for c in {p.corpus for p in runs} for u in read_metadata(c)}
         sentences = held_out_sentences(args.generate, args.seed, texts)
         default_vocoder = Path(__file__).resolve().parent.parent / "voices/hifigan-universal.onnx"
         vocoder = Path(args.vocoder) if args.vocoder else default_vocoder

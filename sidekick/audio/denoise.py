@@ -17,6 +17,8 @@ The output is aligned with the input: ``process`` returns what is ready (all but
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 FRAME = 512  # 32 ms at 16 kHz
@@ -100,8 +102,8 @@ class Denoiser:
     def frozen(self) -> Denoiser:
         """A new denoiser that starts from this one's noise estimate, to re-listen to a
         stretch of the same recording."""
-        other = Denoiser(self.floor, self.window_s, self.bias, self.quiet_dbfs,
-                         self.detect_s, self.smoothing, self.dd, self.rate)  # fmt: skip
+        other = copy.copy(self)  # the same settings ...
+        other.reset()  # ... and a fresh signal state
         if self.noise is not None:
             start = self.noise / self.bias
             other._smooth = start.copy()
