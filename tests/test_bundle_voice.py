@@ -216,6 +216,19 @@ def test_evaluate_side_by_side(bundle: Path) -> None:
     assert set(voices["tiny/rtf"]["breakdown_rtf"]) == {"phonemize", "acoustic", "vocoder"}
     assert result["storytelling_vs_standard"]["words_per_second_ratio"] > 0
     assert result["neutral_vs_standard"]["pitch_spread_ratio_vs_vocoded_standard"] > 0
+    assert voices["standard"]["draws"] == 3  # the sampling standard voice is averaged
+
+
+def test_mean_of_draws_averages_a_sampling_voice() -> None:
+    from train.evaluate import mean_of_draws
+
+    def draw(wer: float, unstable: int) -> dict:
+        return {"wer": wer, "words_per_second": 2.0, "pitch_spread_st": 3.0, "rtf": 0.1,
+                "longest_inner_pause_s": wer, "unstable": unstable}  # fmt: skip
+
+    out = mean_of_draws([draw(0.10, 0), draw(0.14, 1), draw(0.15, 0)])
+    assert out["wer"] == 0.13 and out["wer_draws"] == [0.10, 0.14, 0.15]
+    assert out["unstable"] == 1 and out["longest_inner_pause_s"] == 0.15 and out["draws"] == 3
 
 
 def test_export_style_settings_option() -> None:
