@@ -167,9 +167,9 @@ def measure_all(
             )
             cached.write_text(json.dumps(evaluation, indent=1), encoding="utf-8")
         if plan.name == "baseline":
-            result["standard"] = {
-                k: evaluation["voices"]["standard"][k] for k in ("wer", "unstable")
-            }
+            std = evaluation["voices"]["standard"]
+            keys = ("wer", "unstable", "draws", "wer_draws")
+            result["standard"] = {k: std[k] for k in keys if k in std}
         result["runs"][plan.name] = summarize(plan.name, out / plan.name, evaluation)
     return result
 
@@ -181,9 +181,11 @@ def _pct(value: float | None) -> str:
 def table(result: dict[str, Any]) -> str:
     """The ablation table in Markdown (one row per run and style)."""
     std = result.get("standard", {})
+    draws = std.get("wer_draws")
+    spread = f" (mean of {len(draws)} draws: {', '.join(map(_pct, draws))})" if draws else ""
     lines = [
         f"{result['sentences']} held-out sentences per style, Whisper tiny.en; standard voice "
-        f"WER {_pct(std.get('wer'))}, unstable {std.get('unstable', '-')}.",
+        f"WER {_pct(std.get('wer'))}{spread}, unstable {std.get('unstable', '-')}.",
         "",
         "| run | change | steps | val mel L1 | style | WER | unstable | words/s |",
         "|---|---|---|---|---|---|---|---|",
