@@ -150,6 +150,7 @@ def mean_of_draws(draws: list[dict[str, Any]]) -> dict[str, Any]:
             out[key] = round(float(np.mean([d[key] for d in draws])), 4)
     out["longest_inner_pause_s"] = max(d["longest_inner_pause_s"] for d in draws)
     out["unstable"] = max(d["unstable"] for d in draws)
+    out["unstable_examples"] = [e for d in draws for e in d.get("unstable_examples", [])][:5]
     out["draws"] = len(draws)
     if draws[0]["wer"] is not None:
         out["wer_draws"] = [d["wer"] for d in draws]
