@@ -224,7 +224,8 @@ def test_mean_of_draws_averages_a_sampling_voice() -> None:
 
     def draw(wer: float, unstable: int) -> dict:
         return {"wer": wer, "words_per_second": 2.0, "pitch_spread_st": 3.0, "rtf": 0.1,
-                "longest_inner_pause_s": wer, "unstable": unstable}  # fmt: skip
+                "longest_inner_pause_s": wer, "unstable": unstable,
+                "unstable_examples": []}  # fmt: skip
 
     out = mean_of_draws([draw(0.10, 0), draw(0.14, 1), draw(0.15, 0)])
     assert out["wer"] == 0.13 and out["wer_draws"] == [0.10, 0.14, 0.15]

@@ -150,7 +150,7 @@ def mean_of_draws(draws: list[dict[str, Any]]) -> dict[str, Any]:
             out[key] = round(float(np.mean([d[key] for d in draws])), 4)
     out["longest_inner_pause_s"] = max(d["longest_inner_pause_s"] for d in draws)
     out["unstable"] = max(d["unstable"] for d in draws)
-    out["unstable_examples"] = [e for d in draws for e in d.get("unstable_examples", [])][:5]
+    out["unstable_examples"] = [e for d in draws for e in d["unstable_examples"]][:5]
     out["draws"] = len(draws)
     if draws[0]["wer"] is not None:
         out["wer_draws"] = [d["wer"] for d in draws]
@@ -211,11 +211,13 @@ def evaluate(
         from sidekick.speaking.registry import load_voice
 
         std = load_voice("standard")
-        results["standard"] = mean_of_draws([
-            measure(lambda t: np.concatenate([s.audio for s in std.speak(t)]), sentences,
-                    transcribe)
-            for _ in range(max(1, draws))
-        ])  # fmt: skip
+
+        def spoken(text: str) -> np.ndarray:
+            return np.concatenate([s.audio for s in std.speak(text)])
+
+        results["standard"] = mean_of_draws(
+            [measure(spoken, sentences, transcribe) for _ in range(max(1, draws))]
+        )
         results["standard"]["first_audio_10_words_s"] = first_audio_s(std.speak)
         # The same audio through our mel and the universal vocoder: the vocoder changes what
         # the pitch tracker hears (fewer voiced frames in creaky low notes), so prosody is
@@ -223,9 +225,7 @@ def evaluate(
         from train.vocoder import mel_spectrogram
 
         results["standard/vocoded"] = measure(
-            lambda t: voice.vocode(
-                mel_spectrogram(np.concatenate([s.audio for s in std.speak(t)])).numpy()
-            ),
+            lambda t: voice.vocode(mel_spectrogram(spoken(t)).numpy()),
             sentences,
             transcribe,
         )
