@@ -159,16 +159,17 @@ def distractors(
     frequency: Callable[[str], float] = word_frequency,
     limit: int = 6,
     min_freq: float = COMMON,
+    exclude: frozenset[str] | set[str] = frozenset(),
 ) -> list[str]:
-    """The most common real words a child might say instead of ``word``."""
+    """The most common real words a child might say instead of ``word`` (none of
+    ``exclude``)."""
     if len(word) < 3:
         return []
-    cands = [(frequency(w), w) for w in lexicon().neighbours(word)]
+    cands = [(frequency(w), w) for w in lexicon().neighbours(word) if w not in exclude]
     return [w for f, w in sorted(cands, reverse=True) if f > min_freq][:limit]
 
 
 def likely_miscues(words: list[str], per_word: int = 6) -> dict[str, list[str]]:
     """Distractors for a page: each word's likely misreadings (none that are page words)."""
     page = set(words)
-    return {w: [d for d in distractors(w, limit=per_word) if d not in page]
-            for w in dict.fromkeys(words)}  # fmt: skip
+    return {w: distractors(w, limit=per_word, exclude=page) for w in dict.fromkeys(words)}

@@ -1,0 +1,87 @@
+"""The reader's pitch (sidekick.audio.pitch) and the recognizer's warp that follows it, on
+the real standard voice and a PSOLA-raised copy of it (Praat, as in the evaluation set)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from sidekick.audio.pitch import median_pitch
+from sidekick.audio.resample import float_to_pcm, resample
+from sidekick.listening.models import page_words
+from sidekick.listening.sphinx_engine import WARP_BY_PITCH, SphinxListener, warp_for_pitch
+from tests.test_listening import matched
+
+TEXT = "The little boat sailed across the lake. A duck swam beside it and called to the wind."
+
+
+@pytest.fixture(scope="module")
+def voices(tmp_path_factory: pytest.TempPathFactory, speak_to_wav) -> dict[str, np.ndarray]:
+    """The standard voice at 16 kHz, and the same reading with its pitch median at 240 Hz
+    and formants x1.1 (a child-like voice, above the warp ramp)."""
+    import parselmouth
+    from parselmouth.praat import call
+
+    wav = speak_to_wav(TEXT, tmp_path_factory.mktemp("pitch") / "joe.wav", varied=False)
+    audio, rate = sf.read(wav, dtype="float32")
+    high = call(parselmouth.Sound(audio.astype(np.float64), rate), "Change gender",
+                75, 600, 1.1, 240.0, 1.0, 1.0).values[0]  # fmt: skip
+    return {
+        "standard": resample(audio, rate, 16_000),
+        "high": resample(np.asarray(high, dtype=np.float32), rate, 16_000),
+    }
+
+
+def test_median_pitch_of_a_real_voice_and_a_raised_copy(voices) -> None:
+    low = median_pitch(voices["standard"])
+    high = median_pitch(float_to_pcm(voices["high"]))  # 16-bit PCM bytes as from a microphone
+    assert low is not None and 80 < low < 140, low  # the standard voice is a man's
+    assert high is not None and abs(high - 240) < 15, high
+
+
+def test_median_pitch_needs_voicing() -> None:
+    rng = np.random.default_rng(0)
+    assert median_pitch(np.zeros(16_000, dtype=np.float32)) is None
+    assert median_pitch(rng.standard_normal(32_000) * 0.1) is None  # noise has no period
+    assert median_pitch(np.zeros(100, dtype=np.float32)) is None  # shorter than a frame
+
+
+def test_warp_ramp() -> None:
+    (low, warp_low), (high, warp_high) = WARP_BY_PITCH
+    assert warp_for_pitch(None) == warp_for_pitch(100) == warp_for_pitch(low) == warp_low
+    assert warp_for_pitch(high) == warp_for_pitch(400) == warp_high
+    middle = warp_for_pitch((low * high) ** 0.5)
+    assert warp_low < middle < warp_high
+    pitches = np.geomspace(low, high, 20)
+    assert all(np.diff([warp_for_pitch(p) for p in pitches]) >= 0)
+
+
+def _read(listener: SphinxListener, audio: np.ndarray) -> list[str]:
+    listener.start(TEXT.split())
+    pcm = float_to_pcm(audio)
+    for i in range(0, len(pcm), 3200):
+        listener.accept(pcm[i : i + 3200])
+    return [w.word for w in listener.finish().words]
+
+
+def test_sphinx_warp_follows_the_reader(voices, tmp_path: Path) -> None:
+    """A high voice is decoded again at the high warp, which then stays for the next page;
+    a low voice brings the warp back down. Both readings are recognized."""
+    (_, warp_low), (_, warp_high) = WARP_BY_PITCH
+    expected = page_words(TEXT.split())
+    listener = SphinxListener()
+    fixed = SphinxListener(adapt_warp=False)
+    try:
+        assert listener.warp == warp_low
+        for voice, warp in (("high", warp_high), ("high", warp_high), ("standard", warp_low)):
+            heard = _read(listener, voices[voice])
+            assert listener.warp == warp, voice
+            assert matched(expected, heard) >= 0.85, (voice, heard)
+        _read(fixed, voices["high"])
+        assert fixed.warp == warp_low
+    finally:
+        listener.close()
+        fixed.close()
