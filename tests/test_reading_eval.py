@@ -11,7 +11,7 @@ import soundfile as sf
 
 from tests.benchmarks.reading_eval import generate as gen
 from tests.benchmarks.reading_eval.passages import INSERTIONS, MISREADINGS, PASSAGES
-from tests.benchmarks.reading_eval.score import score, table
+from tests.benchmarks.reading_eval.score import pooled_truth, score, table
 
 # ---------------------------------------------------------------- passages and scripts
 
@@ -204,6 +204,19 @@ def test_a_perfect_prediction_scores_perfectly():
     assert "child/held_out" not in result["groups"]
     text = table(result, "pocketsphinx")
     assert "adult ok" in text and "child/standard" in text
+
+
+def test_sets_are_pooled_under_distinct_names(tmp_path):
+    sets = [tmp_path / "seed7", tmp_path / "seed101"]
+    records = pooled_truth(sets, lambda data: copy.deepcopy(TRUTH))
+    assert len(records) == 2 * len(TRUTH)
+    assert len({r["clip"] for r in records}) == len(records)
+    assert records[-1]["clip"] == f"seed101/{TRUTH[-1]['clip']}"
+    assert records[-1]["wav"] == str(sets[1] / "clips" / f"{TRUTH[-1]['clip']}.wav")
+    pooled = score(records, {r["clip"]: _perfect(r) for r in records})["groups"]["all"]
+    assert pooled["words"] == 2 * score(TRUTH, {t["clip"]: _perfect(t) for t in TRUTH})[
+        "groups"]["all"]["words"]  # fmt: skip
+    assert pooled_truth(sets[:1], lambda data: TRUTH) == TRUTH
 
 
 def test_false_rejections_misses_and_wrong_types_are_counted():

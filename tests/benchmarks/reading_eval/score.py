@@ -1,10 +1,11 @@
 """Score the reading check on the evaluation set against its ground truth.
 
-    .venv/bin/python -m tests.benchmarks.reading_eval.score --data DIR
+    .venv/bin/python -m tests.benchmarks.reading_eval.score --data DIR [--data DIR2 ...]
         --engine pocketsphinx|vosk [--vosk-model PATH] [--json OUT] [--jobs J] [--limit N]
         [--save-predictions FILE] [--from-predictions FILE]
 
-Runs ``sidekick.reading.assess.Assessor`` on every clip of ``DIR/truth.jsonl`` and reports,
+Runs ``sidekick.reading.assess.Assessor`` on every clip of ``DIR/truth.jsonl`` (of several
+sets pooled, when more than one is given) and reports,
 per condition (adult-like / child-like), per voice family (standard / held out) and for the
 noisy clips:
 
@@ -25,7 +26,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -288,7 +289,8 @@ def run_assessor(
     jobs: int = 1, stall_s: float = 3.0,
 ) -> tuple[dict[str, dict | None], dict]:  # fmt: skip
     """Assess every clip; return predictions and run info (engine, time per clip, failures)."""
-    work = [(r["clip"], r["text"], str(data / "clips" / f"{r['clip']}.wav")) for r in records]
+    work = [(r["clip"], r["text"], r.get("wav") or str(data / "clips" / f"{r['clip']}.wav"))
+            for r in records]  # fmt: skip
     t0 = time.perf_counter()
     _init(engine, vosk_model, stall_s)  # here first: a missing model fails once, clearly
     if jobs > 1:
@@ -314,11 +316,27 @@ def run_assessor(
     return preds, info
 
 
+def pooled_truth(sets: Sequence[Path], load: Callable[[Path], list[dict]]) -> list[dict]:
+    """The truth records of one set, or of several pooled: each clip named ``SET/CLIP`` and
+    given the path of its WAV, so that clips of different sets never share a name."""
+    if len(sets) == 1:
+        return load(sets[0])
+    return [{**r, "clip": f"{data.name}/{r['clip']}",
+             "wav": str(data / "clips" / f"{r['clip']}.wav")}
+            for data in sets for r in load(data)]  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from tests.benchmarks.reading_eval.generate import load_truth
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument(
+        "--data",
+        type=Path,
+        required=True,
+        action="append",
+        help="a generated set; give several to pool them (clips are then named SET/CLIP)",
+    )
     ap.add_argument("--engine", choices=("pocketsphinx", "vosk"), default="pocketsphinx")
     ap.add_argument("--vosk-model", default=None)
     ap.add_argument("--json", type=Path, default=None, help="write the full result here")
@@ -334,13 +352,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
 
-    records = load_truth(args.data)[: args.limit]
+    records = pooled_truth(args.data, load_truth)[: args.limit]
     if args.from_predictions:
         preds = json.loads(args.from_predictions.read_text(encoding="utf-8"))
         info = {"engine": args.engine, "from": str(args.from_predictions)}
     else:
         try:
-            preds, info = run_assessor(records, args.data, args.engine, args.vosk_model,
+            preds, info = run_assessor(records, args.data[0], args.engine, args.vosk_model,
                                        args.jobs, args.stall_s)  # fmt: skip
         except Exception as e:  # e.g. no English Vosk model: say so, no traceback
             print(f"error: {e}", file=sys.stderr)
