@@ -17,6 +17,7 @@ from pathlib import Path
 from sidekick.reading.matching import edit_distance
 
 _ALT = re.compile(r"\(\d+\)$")
+VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())  # ARPAbet
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "ly", "y")
 
 
@@ -54,6 +55,17 @@ class Lexicon:
         if not pa or not pb:
             return None
         return min(edit_distance(x, y) for x in pa for y in pb)
+
+    def vowel_change(self, a: str, b: str) -> bool:
+        """True when the two words have the same consonants in the same places and differ
+        only in a vowel ("hat"/"hot", "ran"/"run"): beginning readers' commonest misreading."""
+        return any(
+            len(x) == len(y)
+            and x != y
+            and all(p == q or (p in VOWELS and q in VOWELS) for p, q in zip(x, y, strict=True))
+            for x in self.prons.get(a, ())
+            for y in self.prons.get(b, ())
+        )
 
     def neighbours(self, word: str) -> set[str]:
         """Real words a reader might say instead: one sound, one letter or one common suffix
@@ -161,12 +173,21 @@ def distractors(
     min_freq: float = COMMON,
     exclude: frozenset[str] | set[str] = frozenset(),
 ) -> list[str]:
-    """The most common real words a child might say instead of ``word`` (none of
-    ``exclude``)."""
+    """The real words a child is most likely to say instead of ``word`` (none of
+    ``exclude``): vowel changes first, then the rest, each by frequency."""
     if len(word) < 3:
         return []
-    cands = [(frequency(w), w) for w in lexicon().neighbours(word) if w not in exclude]
-    return [w for f, w in sorted(cands, reverse=True) if f > min_freq][:limit]
+    lex = lexicon()
+    cands = [
+        (lex.vowel_change(word, w), f, w)
+        for w in lex.neighbours(word)
+        if w not in exclude and (f := frequency(w)) > min_freq
+    ]
+    out: list[str] = []
+    for _, _, w in sorted(cands, reverse=True):
+        if not any(lex.same_sound(w, o) for o in out):  # "why" and "y": one is enough
+            out.append(w)
+    return out[:limit]
 
 
 def likely_miscues(words: list[str], per_word: int = 6) -> dict[str, list[str]]:

@@ -1,0 +1,39 @@
+"""Likely misreadings (sidekick.reading.pronounce) on the real CMU dictionary and LM."""
+
+from __future__ import annotations
+
+from sidekick.reading.pronounce import distractors, lexicon, likely_miscues
+
+
+def test_vowel_change_keeps_the_consonants_in_place() -> None:
+    lex = lexicon()
+    assert lex.vowel_change("hat", "hot") and lex.vowel_change("ran", "run")
+    assert lex.vowel_change("cheese", "chose")
+    assert not lex.vowel_change("hat", "hat")  # the same word is no change
+    assert not lex.vowel_change("hat", "cat")  # a consonant changed
+    assert not lex.vowel_change("hat", "hate_not_a_word")
+    assert not lex.vowel_change("bus", "buy")  # a sound lost, not a vowel changed
+
+
+def test_distractors_put_vowel_changes_first_and_never_repeat_a_sound() -> None:
+    lex = lexicon()
+    for word in ("hat", "ran", "not", "way", "duck", "boat", "stopped"):
+        out = distractors(word)
+        assert 0 < len(out) <= 6 and word not in out
+        assert all(w in lex.neighbours(word) for w in out)
+        changes = [lex.vowel_change(word, w) for w in out]
+        assert changes == sorted(changes, reverse=True), (word, out)  # vowel changes first
+        assert not any(lex.same_sound(a, b) for i, a in enumerate(out) for b in out[i + 1 :])
+    assert "hot" in distractors("hat") and "run" in distractors("ran")
+    assert distractors("up") == []  # too short to guess a misreading from
+
+
+def test_page_words_do_not_take_a_misreadings_slot() -> None:
+    alone = distractors("hat")
+    assert len(alone) == 6
+    page = set(alone[:2])
+    shifted = distractors("hat", exclude=page)
+    assert len(shifted) == 6 and not page & set(shifted)
+    assert shifted[:4] == alone[2:]
+    miscues = likely_miscues(["the", "hat", "hot", "hit"])
+    assert not {"hot", "hit"} & set(miscues["hat"]) and len(miscues["hat"]) == 6
