@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sidekick.reading.pronounce import distractors, lexicon, likely_miscues
+from sidekick.reading.pronounce import distractors, is_sight_word, lexicon, likely_miscues
 
 
 def test_vowel_change_keeps_the_consonants_in_place() -> None:
@@ -26,6 +26,12 @@ def test_distractors_put_vowel_changes_first_and_never_repeat_a_sound() -> None:
         assert not any(lex.same_sound(a, b) for i, a in enumerate(out) for b in out[i + 1 :])
     assert "hot" in distractors("hat") and "run" in distractors("ran")
     assert distractors("up") == []  # too short to guess a misreading from
+
+
+def test_sight_words_keep_their_commonest_neighbours() -> None:
+    assert is_sight_word("the") and not is_sight_word("hat")
+    assert "though" not in distractors("the")  # a vowel change nobody reads "the" as
+    assert distractors("the")[0] in {"to", "a", "that", "they"}
 
 
 def test_page_words_do_not_take_a_misreadings_slot() -> None:

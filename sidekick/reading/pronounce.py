@@ -119,6 +119,10 @@ def lexicon() -> Lexicon:
         return _lexicon()
 
 
+#: The commonest words are read by sight, not sounded out: their likely misreadings are the
+#: most frequent neighbours, not vowel changes (development sets: "the" heard as "though"
+#: was the commonest false rejection once vowel changes came first for every word).
+SIGHT_WORDS = 100
 COMMON = -137_000  # log-probability of words at least as frequent as "poppy" or "swan"
 _FREQ_CACHE = "common-words-v2.tsv"
 #: Never offered to the recognizer as a misreading, so never shown in a report either.
@@ -160,6 +164,18 @@ def _frequencies() -> dict[str, int]:
     return freqs
 
 
+@lru_cache(maxsize=1)
+def _sight_words() -> frozenset[str]:
+    freqs = _frequencies()
+    return frozenset(sorted(freqs, key=freqs.__getitem__, reverse=True)[:SIGHT_WORDS])
+
+
+def is_sight_word(word: str) -> bool:
+    """One of the commonest words ("the", "was", "said"), which readers know by sight."""
+    with _LOCK:
+        return word in _sight_words()
+
+
 def word_frequency(word: str) -> float:
     """Log-probability of the word in general English (-inf for rare or unknown words)."""
     with _LOCK:
@@ -174,12 +190,14 @@ def distractors(
     exclude: frozenset[str] | set[str] = frozenset(),
 ) -> list[str]:
     """The real words a child is most likely to say instead of ``word`` (none of
-    ``exclude``): vowel changes first, then the rest, each by frequency."""
+    ``exclude``): vowel changes first (except for sight words), then the rest, each by
+    frequency."""
     if len(word) < 3:
         return []
     lex = lexicon()
+    vowels_first = not is_sight_word(word)
     cands = [
-        (lex.vowel_change(word, w), f, w)
+        (vowels_first and lex.vowel_change(word, w), f, w)
         for w in lex.neighbours(word)
         if w not in exclude and (f := frequency(w)) > min_freq
     ]
