@@ -203,9 +203,11 @@ def distractors(
     ]
     out: list[str] = []
     for _, _, w in sorted(cands, reverse=True):
+        if len(out) == limit:
+            break
         if not any(lex.same_sound(w, o) for o in out):  # "why" and "y": one is enough
             out.append(w)
-    return out[:limit]
+    return out
 
 
 def likely_miscues(words: list[str], per_word: int = 6) -> dict[str, list[str]]:
