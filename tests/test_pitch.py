@@ -3,8 +3,6 @@ the real standard voice and a PSOLA-raised copy of it (Praat, as in the evaluati
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import soundfile as sf
@@ -67,7 +65,7 @@ def _read(listener: SphinxListener, audio: np.ndarray) -> list[str]:
     return [w.word for w in listener.finish().words]
 
 
-def test_sphinx_warp_follows_the_reader(voices, tmp_path: Path) -> None:
+def test_sphinx_warp_follows_the_reader(voices) -> None:
     """A high voice is decoded again at the high warp, which then stays for the next page;
     a low voice brings the warp back down. Both readings are recognized."""
     (_, warp_low), (_, warp_high) = WARP_BY_PITCH

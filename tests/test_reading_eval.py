@@ -217,6 +217,8 @@ def test_sets_are_pooled_under_distinct_names(tmp_path):
     assert pooled["words"] == 2 * score(TRUTH, {t["clip"]: _perfect(t) for t in TRUTH})[
         "groups"]["all"]["words"]  # fmt: skip
     assert pooled_truth(sets[:1], lambda data: TRUTH) == TRUTH
+    with pytest.raises(SystemExit, match="different folder names"):
+        pooled_truth([sets[0], tmp_path / "other" / "seed7"], lambda data: TRUTH)
 
 
 def test_false_rejections_misses_and_wrong_types_are_counted():

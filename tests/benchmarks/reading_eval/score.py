@@ -321,6 +321,8 @@ def pooled_truth(sets: Sequence[Path], load: Callable[[Path], list[dict]]) -> li
     given the path of its WAV, so that clips of different sets never share a name."""
     if len(sets) == 1:
         return load(sets[0])
+    if len({data.name for data in sets}) < len(sets):
+        raise SystemExit(f"pooled sets need different folder names: {[str(d) for d in sets]}")
     return [{**r, "clip": f"{data.name}/{r['clip']}",
              "wav": str(data / "clips" / f"{r['clip']}.wav")}
             for data in sets for r in load(data)]  # fmt: skip
