@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sidekick.audio.resample import pcm_to_float
+
 SAMPLE_RATE = 16_000
 FMIN, FMAX = 70.0, 500.0  # Hz: men's low voices to children's high ones
 FRAME = 640  # 40 ms
@@ -23,11 +25,7 @@ MAX_FRAMES = 1000  # frames analysed at most (10 s of speech)
 def median_pitch(audio: np.ndarray | bytes, sample_rate: int = SAMPLE_RATE) -> float | None:
     """The median F0 in Hz of the voiced frames of a mono recording (float samples or
     16-bit PCM bytes), or None when under 0.2 s of it is clearly voiced."""
-    x = (
-        np.frombuffer(audio, dtype="<i2").astype(np.float64)
-        if isinstance(audio, bytes)
-        else np.asarray(audio, dtype=np.float64)
-    )
+    x = np.asarray(pcm_to_float(audio) if isinstance(audio, bytes) else audio, dtype=np.float64)
     min_lag, max_lag = int(sample_rate / FMAX), int(sample_rate / FMIN) + 1
     span = FRAME + max_lag
     if len(x) < span:
