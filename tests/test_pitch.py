@@ -3,6 +3,8 @@ the real standard voice and a PSOLA-raised copy of it (Praat, as in the evaluati
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -10,7 +12,12 @@ import soundfile as sf
 from sidekick.audio.pitch import median_pitch
 from sidekick.audio.resample import float_to_pcm, resample
 from sidekick.listening.models import page_words
-from sidekick.listening.sphinx_engine import WARP_BY_PITCH, SphinxListener, warp_for_pitch
+from sidekick.listening.sphinx_engine import (
+    DECODER_OPTIONS,
+    WARP_BY_PITCH,
+    SphinxListener,
+    warp_for_pitch,
+)
 from tests.test_listening import matched
 
 TEXT = "The little boat sailed across the lake. A duck swam beside it and called to the wind."
@@ -48,12 +55,15 @@ def test_median_pitch_needs_voicing() -> None:
 
 
 def test_warp_ramp() -> None:
-    (low, warp_low), (high, warp_high) = WARP_BY_PITCH
-    assert warp_for_pitch(None) == warp_for_pitch(100) == warp_for_pitch(low) == warp_low
-    assert warp_for_pitch(high) == warp_for_pitch(400) == warp_high
-    middle = warp_for_pitch((low * high) ** 0.5)
-    assert warp_low < middle < warp_high
-    pitches = np.geomspace(low, high, 20)
+    (lowest, warp_lowest), (highest, warp_highest) = WARP_BY_PITCH[0], WARP_BY_PITCH[-1]
+    assert warp_for_pitch(lowest / 2) == warp_lowest
+    assert warp_for_pitch(highest * 2) == warp_highest
+    for pitch, warp in WARP_BY_PITCH:
+        assert warp_for_pitch(pitch) == warp
+    for (low, warp_low), (high, warp_high) in itertools.pairwise(WARP_BY_PITCH):
+        if warp_high - warp_low >= 0.2:
+            assert warp_low < warp_for_pitch((low * high) ** 0.5) < warp_high
+    pitches = np.geomspace(lowest / 2, highest * 2, 60)
     assert all(np.diff([warp_for_pitch(p) for p in pitches]) >= 0)
 
 
@@ -68,18 +78,25 @@ def _read(listener: SphinxListener, audio: np.ndarray) -> list[str]:
 def test_sphinx_warp_follows_the_reader(voices) -> None:
     """A high voice is decoded again at the high warp, which then stays for the next page;
     a low voice brings the warp back down. Both readings are recognized."""
-    (_, warp_low), (_, warp_high) = WARP_BY_PITCH
+    default = float(DECODER_OPTIONS["warp_params"])
+    warp_high = WARP_BY_PITCH[-1][1]
+    warp_low = warp_for_pitch(median_pitch(voices["standard"]))
+    assert warp_low < warp_high
     expected = page_words(TEXT.split())
     listener = SphinxListener()
     fixed = SphinxListener(adapt_warp=False)
     try:
-        assert listener.warp == warp_low
+        assert listener.warp == default
         for voice, warp in (("high", warp_high), ("high", warp_high), ("standard", warp_low)):
             heard = _read(listener, voices[voice])
             assert listener.warp == warp, voice
             assert matched(expected, heard) >= 0.85, (voice, heard)
+        listener.start(TEXT.split())  # a page with no voice heard tells nothing of the reader
+        listener.accept(bytes(16_000))
+        assert listener.finish().words == ()
+        assert listener.warp == warp_low
         _read(fixed, voices["high"])
-        assert fixed.warp == warp_low
+        assert fixed.warp == default
     finally:
         listener.close()
         fixed.close()

@@ -8,6 +8,7 @@ takes over a second).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -33,16 +34,19 @@ PAGE_WEIGHT = 3  # the page as written counts this many times against each misre
 #: denoiser) cut those of child-like speech further, on both voice families (development
 #: set: standard 1.6% -> 1.0%, held out 7.9% -> 5.7%, recall 69.4% -> 70.6%) for a little
 #: on adult readings (false rejections 1.6% -> 1.9%, recall 71.8% -> 70.6%). It is the
-#: warp for voices up to :data:`WARP_BY_PITCH`'s first pitch; higher voices get more.
+#: warp a reader starts with; :data:`WARP_BY_PITCH` then follows the reader's voice.
 _OVERRIDES: dict[str, Any] = json.loads(os.environ.get("SIDEKICK_SPHINX_OPTIONS", "{}"))
 DECODER_OPTIONS: dict[str, Any] = {"warp_params": "1.2", **_OVERRIDES}
-#: (median pitch in Hz, warp) at the two ends of a ramp, linear in semitones between them: a
-#: higher voice usually comes from a shorter vocal tract. Child-like readings of the high
-#: held-out voice (about 235 Hz) were recognized best at 1.5 and lower voices at 1.2 (two
+#: (median pitch in Hz, warp) points of a ramp, linear in semitones between them: a higher
+#: voice usually comes from a shorter vocal tract. Child-like readings of the high held-out
+#: voice (about 235 Hz) were recognized best at 1.5 and lower child-like voices at 1.2 (two
 #: child-only development sets: false rejections 3.8% -> 3.1% and 5.9% -> 4.6%, recall
 #: 72.9% -> 75.3% and 56.9% -> 61.8%; a single warp of 1.5 for every voice lost recall on the
-#: low ones, 75.8% -> 63.6%). An explicit ``warp_params`` override turns the ramp off.
-WARP_BY_PITCH = ((180.0, 1.2), (235.0, 1.5))
+#: low ones, 75.8% -> 63.6%). Men's voices (up to about 105 Hz) are best unwarped (two
+#: development sets, adult readings: 1.8% / 72.9% -> 1.7% / 74.1% and 2.4% / 75.0% -> 1.9% /
+#: 78.1%); the child-like readings of the same voices, 4-6 semitones higher, need 1.2, so the
+#: ramp climbs back to it by 115 Hz. An explicit ``warp_params`` override turns it off.
+WARP_BY_PITCH = ((105.0, 1.0), (115.0, 1.2), (180.0, 1.2), (235.0, 1.5))
 _ALT = re.compile(r"\(\d+\)$")  # "to(3)": third pronunciation of "to"
 #: In a noisy recording (see :mod:`sidekick.audio.denoise`) a second look calls a word
 #: misread only when the misreading's posterior is at least this: in noise the recognizer
@@ -52,14 +56,17 @@ _ALT = re.compile(r"\(\d+\)$")  # "to(3)": third pronunciation of "to"
 NOISY_MIN_POSTERIOR = 0.5
 
 
-def warp_for_pitch(pitch: float | None) -> float:
-    """The frequency warp for a reader whose voice has this median pitch (None: unknown),
-    in steps of 0.1 so that small differences in the estimate change nothing."""
-    (low, warp_low), (high, warp_high) = WARP_BY_PITCH
-    if pitch is None or pitch <= low:
-        return warp_low
-    share = min(1.0, math.log(pitch / low) / math.log(high / low))
-    return round(warp_low + share * (warp_high - warp_low), 1)
+def warp_for_pitch(pitch: float) -> float:
+    """The frequency warp for a reader whose voice has this median pitch (Hz), in steps of
+    0.1 so that small differences in the estimate change nothing."""
+    points = WARP_BY_PITCH
+    if pitch <= points[0][0]:
+        return points[0][1]
+    for (low, warp_low), (high, warp_high) in itertools.pairwise(points):
+        if pitch <= high:
+            share = math.log(pitch / low) / math.log(high / low)
+            return round(warp_low + share * (warp_high - warp_low), 1)
+    return points[-1][1]
 
 
 def _model_dir() -> Path:
@@ -161,7 +168,7 @@ class SphinxListener:
     (:func:`warp_for_pitch`): at the end of an utterance the pitch is measured and, if it
     calls for another warp than the one the utterance was decoded with, the utterance is
     decoded again with it. The warp stays for the next page, so a reader's later pages are
-    decoded once.
+    decoded once; a page with no voice in it (silence, noise) leaves it as it was.
     """
 
     name = "pocketsphinx"
@@ -334,8 +341,8 @@ class SphinxListener:
         self._in_utt = False
         if self.adapt_warp:
             audio = b"".join(self._audio)
-            warp = warp_for_pitch(median_pitch(audio))
-            if warp != self.warp:
+            pitch = median_pitch(audio)  # None: no voice heard, nothing learnt of the reader
+            if pitch is not None and (warp := warp_for_pitch(pitch)) != self.warp:
                 self._set_warp(warp)
                 dec.start_utt()
                 dec.process_raw(audio, False, False)
