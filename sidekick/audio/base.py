@@ -7,6 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
+SAMPLE_RATE = 16_000  # Hz: all PCM from sources, to the recognizers and the reading check
 CHUNK_SECONDS = 0.1  # 100 ms chunks: small enough for live highlighting
 
 

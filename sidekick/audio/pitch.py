@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sidekick.audio.base import SAMPLE_RATE
 from sidekick.audio.resample import pcm_to_float
 
-SAMPLE_RATE = 16_000
 FMIN, FMAX = 70.0, 500.0  # Hz: men's low voices to children's high ones
 FRAME = 640  # 40 ms
 HOP = 160  # 10 ms

@@ -10,12 +10,11 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from sidekick.audio.base import CHUNK_SECONDS
+from sidekick.audio.base import CHUNK_SECONDS, SAMPLE_RATE
 from sidekick.audio.devices import NO_MIC_HINT, check_device, load_sounddevice, one_line
 from sidekick.audio.resample import StreamResampler, float_to_pcm
 from sidekick.errors import AudioDeviceError
 
-SAMPLE_RATE = 16_000  # the recognizers' rate (same as sidekick.listening.base.SAMPLE_RATE)
 CHUNK_FRAMES = int(round(SAMPLE_RATE * CHUNK_SECONDS))
 
 

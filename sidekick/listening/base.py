@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-SAMPLE_RATE = 16_000
+from sidekick.audio.base import SAMPLE_RATE as SAMPLE_RATE  # the rate listeners take
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-SAMPLE_RATE = 16_000
+from sidekick.audio.base import SAMPLE_RATE
+
 HOP_S = 0.01  # level frames every 10 ms
 WINDOW_S = 0.025  # each 25 ms long
 ABOVE_NOISE_DB = 8.0  # the onset is this far above the background...
