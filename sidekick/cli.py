@@ -145,17 +145,32 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check a recorded reading word by word, the way a teacher scores oral "
         "reading: each word correct, self-corrected, omitted, substituted or assisted (a "
         "hesitation longer than --stall), insertions and repetitions logged (not errors), and "
-        "words correct per minute, accuracy and the band (independent >= 95%%, instructional "
-        "90-94%%, frustration < 90%%).",
+        "words correct per minute, accuracy and the band (independent >= 95%, instructional "
+        "90-94%, frustration < 90%).",
     )  # fmt: skip
     what = assess.add_mutually_exclusive_group(required=True)
     what.add_argument("--book", help="book file or bundled book name (with --page)")
     what.add_argument("--text", help="the passage that was read")
     assess.add_argument("--page", type=int, default=1, help="page of --book (default 1)")
-    assess.add_argument("--audio", required=True, metavar="CLIP.wav")
-    assess.add_argument("--engine", choices=["vosk", "pocketsphinx"])
-    assess.add_argument("--vosk-model", metavar="PATH")
-    assess.add_argument("--stall", type=float, default=3.0, metavar="SECONDS")
+    assess.add_argument(
+        "--audio",
+        required=True,
+        metavar="CLIP.wav",
+        help="the reading: WAV, FLAC or OGG, any sample rate (stereo is mixed down)",
+    )
+    assess.add_argument(
+        "--engine",
+        choices=["vosk", "pocketsphinx"],
+        help="recognizer (default: Vosk if an English model is found, else pocketsphinx)",
+    )
+    assess.add_argument("--vosk-model", metavar="PATH", help="Vosk model directory")
+    assess.add_argument(
+        "--stall",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="a pause longer than this before a word marks it assisted (default 3, DIBELS)",
+    )
     assess.add_argument("--json", action="store_true", help="print one JSON object")
 
     readers = sub.add_parser(

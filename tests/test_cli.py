@@ -41,6 +41,22 @@ def test_help_teaches():
         assert word in out.stdout
 
 
+def test_assess_help_explains_every_option(capsys):
+    """Every option of ``assess`` says what it does, and the bands read as percentages."""
+    import argparse
+
+    from sidekick.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assess = commands.choices["assess"]
+    assert all(a.help for a in assess._actions), [a.dest for a in assess._actions if not a.help]
+    with pytest.raises(SystemExit) as done:
+        main(["assess", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "95%, instructional 90-94%" in " ".join(out.split()) and "%%" not in out
+
+
 def test_missing_book(tmp_path):
     proc = run_cli(
         "read", str(tmp_path / "nope.md"), "--child-audio", "x.wav", "--speaker-out", str(tmp_path)
