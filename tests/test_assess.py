@@ -60,6 +60,20 @@ def test_long_hesitation_means_the_word_was_supplied():
     assert a.words[5].status == "assisted"
 
 
+def test_a_stalled_word_squeezed_in_before_the_silence_is_still_the_stalled_one():
+    # The reader stalls before "to", then reads on; the recognizer put "to" in 80 ms at the
+    # end of "ran" and aligned the reading after the silence with the words after it.
+    heard = tokens("the big brown dog ran") + [Token("to", 2.4, 2.48)]
+    heard += [Token(w, 6.4 + 0.4 * i, 6.7 + 0.4 * i) for i, w in enumerate("the red barn".split())]
+    a = assess(TEXT, heard)
+    assert a.words[5].status == "assisted" and a.words[5].hesitation_s > 3.0
+    assert statuses(a)[6:] == ["correct"] * 3
+    # A word heard for a normal length before the silence was read: the stall is the next's.
+    heard[5] = Token("to", 2.4, 2.7)
+    a = assess(TEXT, heard)
+    assert a.words[5].status == "correct" and a.words[6].status == "assisted"
+
+
 def test_homophones_and_numbers_are_the_same_word():
     a = assess(["I", "see", "their", "3", "cats"], tokens("i sea there three cats"))
     assert statuses(a) == ["correct"] * 5

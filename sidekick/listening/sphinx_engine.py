@@ -54,6 +54,7 @@ _ALT = re.compile(r"\(\d+\)$")  # "to(3)": third pronunciation of "to"
 #: false rejections of noisy child-like speech 8.7% -> 5.3%, for 1 of 42 miscues missed).
 #: Clean recordings are unaffected.
 NOISY_MIN_POSTERIOR = 0.5
+MIN_ADAPT_FRAMES = 100  # 1 s of speech and silence at least, or the model is left as it is
 
 
 def warp_for_pitch(pitch: float) -> float:
@@ -169,12 +170,21 @@ class SphinxListener:
     calls for another warp than the one the utterance was decoded with, the utterance is
     decoded again with it. The warp stays for the next page, so a reader's later pages are
     decoded once; a page with no voice in it (silence, noise) leaves it as it was.
+
+    With ``adapt_speaker`` (the default) the model is then fitted to the reader's voice on
+    what was heard (:mod:`sidekick.listening.adapt`: an MLLR transform of its means) and
+    the utterance is decoded once more with it; the second looks use it too. Each page
+    starts from the unadapted model.
     """
 
     name = "pocketsphinx"
 
     def __init__(
-        self, distractors: bool = True, denoise: bool = True, adapt_warp: bool = True
+        self,
+        distractors: bool = True,
+        denoise: bool = True,
+        adapt_warp: bool = True,
+        adapt_speaker: bool = True,
     ) -> None:
         try:
             import pocketsphinx
@@ -197,7 +207,13 @@ class SphinxListener:
         self._denoiser: Any = None
         self.adapt_warp = adapt_warp and "warp_params" not in _OVERRIDES
         self.warp = float(DECODER_OPTIONS["warp_params"])
-        self._audio: list[bytes] = []  # the utterance as decoded, for a decode at another warp
+        self.adapt_speaker = adapt_speaker
+        self._audio: list[bytes] = []  # the utterance as decoded, to decode it again
+        self._prons: dict[str, str] = {}  # the page dictionary's entries ("to(2)": "T UW")
+        self._transform = self._tmp / "reader.mllr"
+        self._adapted = False  # whether the decoders hold the reader's transform
+        self._aligner: Any = None  # grammar decoders: the transform's alignment, second looks
+        self._checker: Any = None
         pronunciations("a")  # load the dictionary now, not on the first page
         self._load([])  # a small decoder now, so the first page starts quickly
 
@@ -223,10 +239,14 @@ class SphinxListener:
         self.vocabulary = list(prons)
 
         dict_path = self._tmp / "page.dict"
-        with open(dict_path, "w", encoding="utf-8") as f:
-            for w, alts in prons.items():
-                for i, phones in enumerate(alts):
-                    f.write(f"{w if i == 0 else f'{w}({i + 1})'} {phones}\n")
+        self._prons = {
+            w if i == 0 else f"{w}({i + 1})": phones
+            for w, alts in prons.items()
+            for i, phones in enumerate(alts)
+        }
+        dict_path.write_text(
+            "".join(f"{w} {phones}\n" for w, phones in self._prons.items()), encoding="utf-8"
+        )
 
         from pocketsphinx.lm import ArpaBoLM
 
@@ -269,7 +289,9 @@ class SphinxListener:
                 config = self._decoder.config
                 config["dict"] = str(dict_path)
                 config["lm"] = str(lm_path)
+                config["mllr"] = None  # a page starts from the unadapted model
                 self._decoder.reinit(config)
+                self._adapted = False
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"pocketsphinx could not load the page model: {exc}.") from exc
 
@@ -326,7 +348,7 @@ class SphinxListener:
             data = self._denoiser.process(data)
         if data:
             dec.process_raw(data, False, False)
-            if self.adapt_warp:
+            if self.adapt_warp or self.adapt_speaker:
                 self._audio.append(data)
         return Hypothesis(tuple(self._words(with_times=True)), final=False)
 
@@ -335,19 +357,63 @@ class SphinxListener:
         dec = self._require()
         if self._denoiser is not None and (tail := self._denoiser.flush()):
             dec.process_raw(tail, False, False)
-            if self.adapt_warp:
-                self._audio.append(tail)
+            self._audio.append(tail)
         dec.end_utt()
         self._in_utt = False
+        audio = b"".join(self._audio)
         if self.adapt_warp:
-            audio = b"".join(self._audio)
             pitch = median_pitch(audio)  # None: no voice heard, nothing learnt of the reader
             if pitch is not None and (warp := warp_for_pitch(pitch)) != self.warp:
                 self._set_warp(warp)
-                dec.start_utt()
-                dec.process_raw(audio, False, False)
-                dec.end_utt()
+                self._decode(audio)
+        if self.adapt_speaker and audio and self._adapt(audio):
+            self._decode(audio)
         return Hypothesis(tuple(self._words(with_times=True)), final=True)
+
+    def _decode(self, audio: bytes) -> None:
+        """Decode the utterance again (with the decoder's current warp and transform)."""
+        self._decoder.start_utt()
+        self._decoder.process_raw(audio, False, False)
+        self._decoder.end_utt()
+
+    def _adapt(self, audio: bytes) -> bool:
+        """Fit the model to the reader on what was just heard; True if the decoder now
+        holds the transform."""
+        from sidekick.listening import adapt
+
+        heard = [seg.word for seg in self._decoder.seg() or () if seg.word in self._prons]
+        if not heard:
+            return False
+        features = self._tmp / "features"  # the front end's log of this utterance only
+        features.mkdir(exist_ok=True)
+        aligner = self._helper("_aligner", mfclogdir=str(features))
+        try:
+            aligner.set_align_text(" ".join(_ALT.sub("", w) for w in heard))
+            aligner.start_utt()
+            aligner.process_raw(audio, False, True)
+            aligner.end_utt()
+            segments = [(seg.word, seg.start_frame, seg.end_frame) for seg in aligner.seg()]
+        except RuntimeError:  # no alignment reached the end: nothing to learn from
+            return False
+        finally:
+            logs = sorted(features.glob("*.mfc"))
+            cepstra = adapt.read_cepstra(logs[-1]) if logs else None
+            for log in logs:
+                log.unlink()  # features of the child's voice are not kept
+        if cepstra is None or not len(cepstra):
+            return False
+        model = adapt.acoustic_model(self._hmm)
+        prons = {w: p.split() for w, p in self._prons.items()}
+        codebook = adapt.frame_phones(segments, prons, model, len(cepstra))
+        if (codebook >= 0).sum() < MIN_ADAPT_FRAMES:
+            return False
+        transform = adapt.estimate(model, codebook, adapt.streams(cepstra))
+        adapt.write_transform(self._transform, transform)
+        config = self._decoder.config
+        config["mllr"] = str(self._transform)
+        self._decoder.reinit(config)
+        self._adapted = True
+        return True
 
     def _set_warp(self, warp: float) -> None:
         config = self._decoder.config
@@ -403,26 +469,31 @@ class SphinxListener:
         return heard is not None and noisy and prob < NOISY_MIN_POSTERIOR
 
     def _checker_for_page(self) -> Any:
-        """A second decoder on the current page's dictionary, for :meth:`second_look`.
+        """A second decoder on the current page's dictionary, for :meth:`second_look`; it
+        decodes with the current warp and the reader's transform."""
+        return self._helper("_checker", mllr=str(self._transform) if self._adapted else None)
 
-        Every page is written to the same file name, so the page number tells whether the
-        checker still holds an older page's dictionary; it decodes with the current warp."""
-        if getattr(self, "_checker_page", None) != (self._page_serial, self.warp):
-            if getattr(self, "_checker", None) is None:
-                self._checker = self._ps.Decoder(
-                    hmm=str(self._hmm),
-                    dict=str(self._dict_path),
-                    lm=None,
-                    loglevel="FATAL",
-                    **{**DECODER_OPTIONS, "warp_params": str(self.warp)},
-                )
+    def _helper(self, name: str, **options: Any) -> Any:
+        """A grammar decoder (``name``: its attribute) on the current page's dictionary and
+        warp, created once and re-initialized when those change. Every page is written to
+        the same file name, so the page number tells whether it holds an older page."""
+        state = (self._page_serial, self.warp, *options.values())
+        helper = getattr(self, name, None)
+        if getattr(self, f"{name}_state", None) != state:
+            settings = {"dict": str(self._dict_path), "warp_params": str(self.warp), **options}
+            if helper is None:
+                helper = self._ps.Decoder(
+                    hmm=str(self._hmm), lm=None, loglevel="FATAL",
+                    **{**DECODER_OPTIONS, **settings},
+                )  # fmt: skip
+                setattr(self, name, helper)
             else:
-                config = self._checker.config
-                config["dict"] = str(self._dict_path)
-                config["warp_params"] = str(self.warp)
-                self._checker.reinit(config)
-            self._checker_page = (self._page_serial, self.warp)
-        return self._checker
+                config = helper.config
+                for key, value in settings.items():
+                    config[key] = value
+                helper.reinit(config)
+            setattr(self, f"{name}_state", state)
+        return helper
 
     def close(self) -> None:
         """Remove the temporary page files."""

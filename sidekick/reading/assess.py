@@ -14,6 +14,7 @@ heard) can clear it.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from sidekick.reading.matching import key, same_word
 Status = Literal["correct", "self_corrected", "omitted", "substituted", "assisted"]
 ERRORS = ("omitted", "substituted", "assisted")
 SELF_CORRECTION_S = 3.0  # DIBELS: a self-correction within 3 s counts as correct
+SQUEEZED_S = 0.12  # a word heard this briefly, right after another, was squeezed in
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,19 @@ def assess(
         prev = words[k - 1]
         if w.start is not None and prev.start is None and prev.hesitation_s >= w.hesitation_s:
             w.hesitation_s = 0.0
+    # A stalled word heard in a flash right after the word before it, and then a long
+    # silence: the page model squeezed it in at the end of that word, and it was said after
+    # the silence. The silence is its hesitation.
+    for w, nxt in itertools.pairwise(words):
+        if (
+            w.status == "correct"
+            and w.start is not None
+            and w.end is not None
+            and w.end - w.start <= SQUEEZED_S
+            and w.hesitation_s < 0.05
+            and nxt.hesitation_s > stall_s
+        ):
+            w.hesitation_s, nxt.hesitation_s = nxt.hesitation_s, 0.0
 
     # Look twice before calling anything an error.
     if second_look is not None:
