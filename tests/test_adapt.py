@@ -61,7 +61,7 @@ def test_a_shift_of_the_features_is_recovered() -> None:
     rows = adapt.estimate(model, np.concatenate(codebooks), features)
     assert np.abs(rows[0][:, 0] - bias).max() < 1.0, rows[0][:, 0]
     for stream in rows:
-        assert np.abs(stream[:, 1:] - np.eye(13)).max() < 0.1
+        assert np.abs(stream[:, 1:] - np.eye(13)).max() < 0.15
 
 
 def test_pocketsphinx_accepts_the_transform(tmp_path, reading) -> None:
