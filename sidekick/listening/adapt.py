@@ -109,7 +109,8 @@ def frame_phones(
     n_frames: int,
 ) -> np.ndarray:
     """Each frame's codebook (-1: unknown), from word segments (word, first frame, last
-    frame): a word's frames are shared evenly among its phones."""
+    frame): a word's frames are shared evenly among its phones. (pocketsphinx's own phone
+    alignment, a second pass over the word alignment, failed on development readings.)"""
     codebook = np.full(n_frames, -1)
     for word, first, last in segments:
         if word in ("<s>", "</s>", "<sil>"):
