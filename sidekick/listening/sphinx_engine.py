@@ -392,7 +392,7 @@ class SphinxListener:
             aligner.start_utt()
             aligner.process_raw(audio, False, True)
             aligner.end_utt()
-            segments = [(seg.word, seg.start_frame, seg.end_frame) for seg in aligner.seg()]
+            segments = [(s.word, s.start_frame, s.end_frame) for s in aligner.seg() or ()]
         except RuntimeError:  # no alignment reached the end: nothing to learn from
             return False
         finally:

@@ -11,7 +11,9 @@ Measures, on this machine:
   3. time to first audio of a Sidekick turn: ``turn_start`` until the first sentence reaches
      the speaker;
   4. peak memory (max RSS) of the app at its first screen and of a headless reading run
-     (a child turn checked by the recognizer, then a Sidekick turn).
+     (a child turn checked by the recognizer, then a Sidekick turn);
+  5. page end: pocketsphinx's time from the end of a page's audio to its recognized words,
+     with and without speaker adaptation, on a reader's first and later pages.
 """
 
 from __future__ import annotations
@@ -95,6 +97,40 @@ def speak_with_word_ends(text: str, path: Path) -> list[float | None]:
         offset += (len(chunk.audio_float_array) + int(0.3 * sr)) / sr
     sf.write(path, np.concatenate(audio), sr)
     return ends
+
+
+def bench_page_end(book_names: list[str], pages: int = 3) -> dict:
+    """pocketsphinx: from the end of a page's audio to its recognized words (``finish()``),
+    on a reader's first page and on their later ones, with and without speaker adaptation.
+    Each book's first page, read by the standard voice, is read ``pages`` times in a row."""
+    from sidekick.audio.sources import WavFileSource
+    from sidekick.books.library import find_book
+    from sidekick.listening.sphinx_engine import SphinxListener
+    from sidekick.reading.assess import listen_words
+
+    times: dict[str, list[float]] = {}
+    seconds = []
+    for name in book_names:
+        page = find_book(name).pages[0]
+        with tempfile.TemporaryDirectory() as tmp:
+            wav = Path(tmp) / "child.wav"
+            speak_with_word_ends(page.text, wav)
+            pcm = b"".join(WavFileSource(wav, realtime=False).chunks())
+        seconds.append(len(pcm) / 32_000)
+        for adapt in (False, True):
+            listener = SphinxListener(adapt_speaker=adapt)
+            for n in range(pages):
+                listener.start(*listen_words([w.text for w in page.words]))
+                for i in range(0, len(pcm), 3200):
+                    listener.accept(pcm[i : i + 3200])
+                t0 = time.perf_counter()
+                listener.finish()
+                mode = "adapted" if adapt else "unadapted"
+                key = f"page_end_s_{mode}_{'first' if n == 0 else 'later'}"
+                times.setdefault(key, []).append(time.perf_counter() - t0)
+            listener.close()
+    out = {k: round(statistics.median(v), 3) for k, v in times.items()}
+    return {"page_end_audio_s_median": round(statistics.median(seconds), 1), **out}
 
 
 def bench_highlight(book_names: list[str], engine: str | None) -> dict:
@@ -242,6 +278,7 @@ def main() -> None:
         ("startup", bench_startup),
         ("highlight", lambda: bench_highlight(names, args.engine)),
         ("first audio", lambda: bench_first_audio(names)),
+        ("page end", lambda: bench_page_end(names)),
     ]:
         print(f"running {label} ...", file=sys.stderr, flush=True)
         results.update(fn())
