@@ -215,6 +215,10 @@ class SphinxListener:
         self._aligner: Any = None  # grammar decoders: the transform's alignment, second looks
         self._checker: Any = None
         pronunciations("a")  # load the dictionary now, not on the first page
+        if adapt_speaker:
+            from sidekick.listening.adapt import acoustic_model
+
+            acoustic_model(self._hmm)  # and the model's Gaussians
         self._load([])  # a small decoder now, so the first page starts quickly
 
     def _write_page(
@@ -348,8 +352,7 @@ class SphinxListener:
             data = self._denoiser.process(data)
         if data:
             dec.process_raw(data, False, False)
-            if self.adapt_warp or self.adapt_speaker:
-                self._audio.append(data)
+            self._audio.append(data)
         return Hypothesis(tuple(self._words(with_times=True)), final=False)
 
     def finish(self) -> Hypothesis:
