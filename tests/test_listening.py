@@ -268,6 +268,9 @@ def test_sphinx_recognizes_story_speech(sphinx: SphinxListener, story_wav, chunk
     assert final.final
     assert matched(expected, [w.word for w in final.words]) >= 0.9, final.text
     check_times(final.words, duration)
+    confs = [w.conf for w in final.words]
+    assert None not in confs and sum(confs) / len(confs) > 0.8, confs  # type: ignore[arg-type]
+    assert min(confs) < 0.99, confs  # posteriors: some short words had rivals, not all 1.0
     sizes = [len(h.words) for h in hyps[:-1]]
     third = len(sizes) // 3
     assert 0 < sizes[third] < sizes[2 * third] < sizes[-1]  # partials grow as speech arrives
@@ -295,6 +298,7 @@ def test_sphinx_page_swap_changes_the_vocabulary(sphinx: SphinxListener) -> None
 def test_sphinx_denoising_leaves_clean_speech_alone(sphinx: SphinxListener, story_wav) -> None:
     wav, text = story_wav
     plain = SphinxListener(denoise=False)
+    sphinx.new_reader()  # both hear the reader for the first time
     try:
         assert (
             stream(plain, wav, 3200, text.split())[-1]

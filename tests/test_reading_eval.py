@@ -85,6 +85,20 @@ def small_set(tmp_path_factory):
     return out, records
 
 
+def test_a_reader_reads_consecutive_pages(tmp_path, small_set):
+    """With pages per reader, consecutive clips share the voice and the condition and
+    each has its own passage; without, every clip is its own reader."""
+    _, single = small_set
+    assert len({r["reader"] for r in single}) == len(single)
+    records = gen.generate(tmp_path, clips=4, seed=12, voices=["joe", "kal"], log=False,
+                           pages_per_reader=2)  # fmt: skip
+    same = ("reader", "voice", "condition", "rate", "pitch_semitones", "tempo", "noise")
+    for first, second in (records[:2], records[2:]):
+        assert [first[k] for k in same] == [second[k] for k in same]
+        assert first["text"] != second["text"]
+    assert records[0]["reader"] != records[2]["reader"]
+
+
 def test_generated_truth_is_consistent_with_the_audio(small_set):
     out, records = small_set
     assert (out / "truth.jsonl").exists() and gen.load_truth(out) == records

@@ -173,8 +173,10 @@ class SphinxListener:
 
     With ``adapt_speaker`` (the default) the model is then fitted to the reader's voice on
     what was heard (:mod:`sidekick.listening.adapt`: an MLLR transform of its means) and
-    the utterance is decoded once more with it; the second looks use it too. Each page
-    starts from the unadapted model.
+    the utterance is decoded once more with it; the second looks use it too. The reader's
+    later pages are decoded with the transform from the start, so they are not decoded
+    again: each only adds its statistics to the reader's. :meth:`new_reader` forgets the
+    reader (warp and transform).
     """
 
     name = "pocketsphinx"
@@ -212,6 +214,7 @@ class SphinxListener:
         self._prons: dict[str, str] = {}  # the page dictionary's entries ("to(2)": "T UW")
         self._transform = self._tmp / "reader.mllr"
         self._adapted = False  # whether the decoders hold the reader's transform
+        self._reader: Any = None  # (statistics, transform) learnt of the reader so far
         self._aligner: Any = None  # grammar decoders: the transform's alignment, second looks
         self._checker: Any = None
         pronunciations("a")  # load the dictionary now, not on the first page
@@ -293,9 +296,10 @@ class SphinxListener:
                 config = self._decoder.config
                 config["dict"] = str(dict_path)
                 config["lm"] = str(lm_path)
-                config["mllr"] = None  # a page starts from the unadapted model
+                # A reader's later pages are decoded with what was learnt on earlier ones.
+                self._adapted = self._reader is not None
+                config["mllr"] = str(self._transform) if self._adapted else None
                 self._decoder.reinit(config)
-                self._adapted = False
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"pocketsphinx could not load the page model: {exc}.") from exc
 
@@ -326,12 +330,11 @@ class SphinxListener:
         if not with_times:
             hyp = dec.hyp()
             return [HeardWord(w) for w in (hyp.hypstr.split() if hyp else [])]
-        logmath = dec.logmath
         out = []
         for seg in dec.seg() or ():
             if seg.word.startswith(("<", "[")):
                 continue  # <s>, </s>, <sil>, [NOISE], [SPEECH]
-            conf = min(1.0, logmath.exp(seg.prob)) if seg.prob else None
+            conf = min(1.0, max(0.0, seg.prob))  # pocketsphinx 5 gives the posterior itself
             out.append(
                 HeardWord(
                     _ALT.sub("", seg.word),
@@ -368,7 +371,14 @@ class SphinxListener:
             pitch = median_pitch(audio)  # None: no voice heard, nothing learnt of the reader
             if pitch is not None and (warp := warp_for_pitch(pitch)) != self.warp:
                 self._set_warp(warp)
+                self._forget_reader()  # it was learnt on features of the other warp
                 self._decode(audio)
+        if self.adapt_speaker and audio and self._adapted:
+            # Decoded with what earlier pages taught: this page only adds to it (for the
+            # second looks and the next page), with no third decode.
+            words = tuple(self._words(with_times=True))
+            self._adapt(audio, apply=False)
+            return Hypothesis(words, final=True)
         if self.adapt_speaker and audio and self._adapt(audio):
             self._decode(audio)
         return Hypothesis(tuple(self._words(with_times=True)), final=True)
@@ -379,9 +389,9 @@ class SphinxListener:
         self._decoder.process_raw(audio, False, False)
         self._decoder.end_utt()
 
-    def _adapt(self, audio: bytes) -> bool:
-        """Fit the model to the reader on what was just heard; True if the decoder now
-        holds the transform."""
+    def _adapt(self, audio: bytes, apply: bool = True) -> bool:
+        """Fit the model to the reader on what was just heard and on their earlier pages;
+        True if the transform was learnt (and, with ``apply``, the decoder holds it)."""
         from sidekick.listening import adapt
 
         heard = [seg.word for seg in self._decoder.seg() or () if seg.word in self._prons]
@@ -410,13 +420,33 @@ class SphinxListener:
         codebook = adapt.frame_phones(segments, prons, model, len(cepstra))
         if (codebook >= 0).sum() < MIN_ADAPT_FRAMES:
             return False
-        transform = adapt.estimate(model, codebook, adapt.streams(cepstra))
+        earlier, start = self._reader if self._reader is not None else (None, None)
+        transform, stats = adapt.estimate(
+            model, codebook, adapt.streams(cepstra), earlier=earlier, start=start
+        )
+        self._reader = (stats, transform)
         adapt.write_transform(self._transform, transform)
+        if not apply:
+            return True
         config = self._decoder.config
         config["mllr"] = str(self._transform)
         self._decoder.reinit(config)
         self._adapted = True
         return True
+
+    def new_reader(self) -> None:
+        """Forget what was learnt of the last reader: the warp and the transform."""
+        self._forget_reader()
+        if self.adapt_warp:
+            self._set_warp(float(DECODER_OPTIONS["warp_params"]))
+
+    def _forget_reader(self) -> None:
+        self._reader = None
+        if self._adapted:
+            config = self._decoder.config
+            config["mllr"] = None
+            self._decoder.reinit(config)
+            self._adapted = False
 
     def _set_warp(self, warp: float) -> None:
         config = self._decoder.config

@@ -183,6 +183,9 @@ class VoskListener:
         self._rec = None
         return Hypothesis(tuple(self._done), final=True)
 
+    def new_reader(self) -> None:
+        """Nothing to forget: this listener does not adapt to a reader."""
+
     def second_look(
         self,
         pcm: bytes,

@@ -408,26 +408,32 @@ class Assessor:
 
         self.listener, self.notice = create_listener(engine, vosk_model)
         self.stall_s = stall_s
+        self._reader: str | None = None
 
     @property
     def engine_name(self) -> str:
         return self.listener.name
 
     def assess_pcm(
-        self, expected: Sequence[str], pcm: bytes, chunk_bytes: int = 3200
-    ) -> Assessment:
-        """Score 16 kHz mono int16 ``pcm`` as a reading of ``expected``."""
+        self, expected: Sequence[str], pcm: bytes, chunk_bytes: int = 3200,
+        reader: str | None = None,
+    ) -> Assessment:  # fmt: skip
+        """Score 16 kHz mono int16 ``pcm`` as a reading of ``expected``. Without a
+        ``reader``, or with another one than last time, the reading is by someone new."""
+        if reader is None or reader != self._reader:
+            self.listener.new_reader()
+        self._reader = reader
         self.listener.start(*listen_words(expected))
         for i in range(0, len(pcm), chunk_bytes):
             self.listener.accept(pcm[i : i + chunk_bytes])
         heard = self.listener.finish().words
         return check_reading(self.listener, expected, heard, pcm, stall_s=self.stall_s)
 
-    def assess_wav(self, text: str, wav: Path) -> dict:
+    def assess_wav(self, text: str, wav: Path, reader: str | None = None) -> dict:
         """The JSON result for a WAV reading of ``text`` (any rate; resampled to 16 kHz)."""
         from sidekick.audio.sources import WavFileSource
         from sidekick.books.parse import parse_book_text
 
         words = [w.text for p in parse_book_text(text, name="text").pages for w in p.words]
         pcm = b"".join(WavFileSource(Path(wav), realtime=False).chunks())
-        return self.assess_pcm(words, pcm).to_json()
+        return self.assess_pcm(words, pcm, reader=reader).to_json()

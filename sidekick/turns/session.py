@@ -142,6 +142,8 @@ class ReadingSession:
                 self.listener, notice = create_listener(s.engine, s.vosk_model)
                 if notice:
                     self.emit(ev.Notice(notice))
+            elif self.listener is not None:
+                self.listener.new_reader()  # one given to this session may know another reader
         self.engine_name = self.listener.name if self.listener else "none"
         if self._sink is not None:
             pass

@@ -692,9 +692,13 @@ def truth_record(name: str, text: str, script: Script, backend_name: str, family
 def generate(
     out: Path, clips: int = 200, seed: int = 7, voices: Sequence[str] | None = None,
     standard_share: float = 0.5, child_share: float = 0.5, clean_share: float = 0.25,
-    noise_share: float = 0.5, log: bool = True,
+    noise_share: float = 0.5, log: bool = True, pages_per_reader: int = 1,
 ) -> list[dict]:  # fmt: skip
-    """Generate ``clips`` clips into ``out``; return the truth records."""
+    """Generate ``clips`` clips into ``out``; return the truth records.
+
+    With ``pages_per_reader`` above 1, consecutive clips are pages read by one reader: the
+    same voice and condition (pitch, tempo, noise), each page with its own passage and
+    miscues, as a child reads a book with Sidekick."""
     voices = list(voices or STANDARD_VOICES + HELD_OUT_VOICES)
     held = [v for v in voices if v not in STANDARD_VOICES]
     if held and shutil.which("flite") is None:
@@ -717,10 +721,14 @@ def generate(
     records = []
     t0 = time.time()
     for c in range(clips):
-        rng = np.random.default_rng([seed, c])
-        use_standard = bool(standard) and (not held or rng.random() < standard_share)
-        name_v = str(rng.choice(standard if use_standard else held))
-        cond = draw_condition(rng, rng.random() < child_share, noise_share)
+        reader = c // pages_per_reader
+        if pages_per_reader == 1:
+            rng = who = np.random.default_rng([seed, c])
+        else:  # the reader is drawn once, each page's events on their own
+            who, rng = np.random.default_rng([seed, reader]), np.random.default_rng([seed, c, 1])
+        use_standard = bool(standard) and (not held or who.random() < standard_share)
+        name_v = str(who.choice(standard if use_standard else held))
+        cond = draw_condition(who, who.random() < child_share, noise_share)
         n_events = (
             0 if rng.random() < clean_share else int(rng.choice([1, 2, 3], p=[0.4, 0.35, 0.25]))
         )
@@ -733,6 +741,7 @@ def generate(
         name = f"{c:04d}_{cond.condition}_{name_v}"
         sf.write(out / "clips" / f"{name}.wav", audio, SR, subtype="PCM_16")
         rec = truth_record(name, text, script, name_v, b.family, cond, len(audio) / SR)
+        rec["reader"] = f"{reader:04d}"
         records.append(rec)
         if log and (c + 1) % 20 == 0:
             print(f"  {c + 1}/{clips} clips, {time.time() - t0:.0f} s", file=sys.stderr)
@@ -740,7 +749,8 @@ def generate(
         for rec in records:
             f.write(json.dumps(rec) + "\n")
     meta = {"clips": clips, "seed": seed, "voices": standard + held,
-            "generation_s": round(time.time() - t0, 1), "stats": stats(records)}  # fmt: skip
+            "pages_per_reader": pages_per_reader, "generation_s": round(time.time() - t0, 1),
+            "stats": stats(records)}  # fmt: skip
     (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return records
 
@@ -782,10 +792,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="comma-separated: joe (standard) and flite voices (held out)",
     )
     ap.add_argument("--standard-share", type=float, default=0.5)
+    ap.add_argument("--child-share", type=float, default=0.5, help="share of child-like readers")
+    ap.add_argument(
+        "--pages-per-reader",
+        type=int,
+        default=1,
+        help="consecutive clips read by one reader (same voice, pitch, tempo and noise), "
+        "as pages of a book: measures what the recognizer learns of a reader across pages",
+    )
     args = ap.parse_args(argv)
+    if args.pages_per_reader < 1:
+        ap.error("--pages-per-reader must be at least 1")
     t0 = time.time()
     records = generate(args.out, args.clips, args.seed, args.voices.split(","),
-                       standard_share=args.standard_share)  # fmt: skip
+                       standard_share=args.standard_share, child_share=args.child_share,
+                       pages_per_reader=args.pages_per_reader)  # fmt: skip
     print(json.dumps(stats(records), indent=2))
     print(f"{len(records)} clips in {time.time() - t0:.1f} s -> {args.out}")
     return 0

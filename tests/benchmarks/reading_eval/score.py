@@ -273,15 +273,25 @@ def _init(engine: str, vosk_model: str | None, stall_s: float) -> None:
     _ASSESSOR = Assessor(engine=engine, vosk_model=vosk_model, stall_s=stall_s)
 
 
-def _assess(job: tuple[str, str, str]) -> tuple[str, dict | None, float, str | None, str]:
-    clip, text, wav = job
+Job = tuple[str, str, str, str | None]  # clip, text, WAV, reader
+Result = tuple[str, dict | None, float, str | None, str]
+
+
+def _assess(job: Job) -> Result:
+    clip, text, wav, reader = job
     assert _ASSESSOR is not None
     name = _ASSESSOR.engine_name
     t0 = time.perf_counter()
     try:
-        return clip, _ASSESSOR.assess_wav(text, Path(wav)), time.perf_counter() - t0, None, name
+        result = _ASSESSOR.assess_wav(text, Path(wav), reader=reader)
+        return clip, result, time.perf_counter() - t0, None, name
     except Exception as e:  # a failure is reported, not fatal
         return clip, None, time.perf_counter() - t0, f"{type(e).__name__}: {e}", name
+
+
+def _assess_reader(jobs: list[Job]) -> list[Result]:
+    """One reader's clips, in order, in one process (the recognizer learns the reader)."""
+    return [_assess(job) for job in jobs]
 
 
 def run_assessor(
@@ -289,16 +299,28 @@ def run_assessor(
     jobs: int = 1, stall_s: float = 3.0,
 ) -> tuple[dict[str, dict | None], dict]:  # fmt: skip
     """Assess every clip; return predictions and run info (engine, time per clip, failures)."""
-    work = [(r["clip"], r["text"], r.get("wav") or str(data / "clips" / f"{r['clip']}.wav"))
-            for r in records]  # fmt: skip
+    work: list[Job] = [
+        (r["clip"], r["text"], r.get("wav") or str(data / "clips" / f"{r['clip']}.wav"),
+         r.get("reader"))
+        for r in records
+    ]  # fmt: skip
+    # A clip with no reader, or another reader than the clip before it, is by someone new.
+    by_reader: list[list[Job]] = []
+    for job in work:
+        if by_reader and job[3] is not None and job[3] == by_reader[-1][-1][3]:
+            by_reader[-1].append(job)
+        else:
+            by_reader.append([job])
     t0 = time.perf_counter()
     _init(engine, vosk_model, stall_s)  # here first: a missing model fails once, clearly
     if jobs > 1:
         with ProcessPoolExecutor(jobs, initializer=_init,
                                  initargs=(engine, vosk_model, stall_s)) as pool:  # fmt: skip
-            results: Iterable = list(pool.map(_assess, work, chunksize=4))
+            results: Iterable = [
+                res for group in pool.map(_assess_reader, by_reader) for res in group
+            ]
     else:
-        results = [_assess(w) for w in work]
+        results = [res for group in by_reader for res in _assess_reader(group)]
     preds: dict[str, dict | None] = {}
     secs, failures, names = [], {}, set()
     for clip, res, s, err, name in results:
@@ -324,7 +346,8 @@ def pooled_truth(sets: Sequence[Path], load: Callable[[Path], list[dict]]) -> li
     if len({data.name for data in sets}) < len(sets):
         raise SystemExit(f"pooled sets need different folder names: {[str(d) for d in sets]}")
     return [{**r, "clip": f"{data.name}/{r['clip']}",
-             "wav": str(data / "clips" / f"{r['clip']}.wav")}
+             "wav": str(data / "clips" / f"{r['clip']}.wav"),
+             **({"reader": f"{data.name}/{r['reader']}"} if "reader" in r else {})}
             for data in sets for r in load(data)]  # fmt: skip
 
 
