@@ -127,6 +127,23 @@ def test_noise_heard_for_a_word_gets_a_second_look_for_a_skip():
     assert a.words[3].status == "correct" and a.errors == 0
 
 
+def test_an_odd_word_in_a_quiet_recording_gets_a_look_of_its_own():
+    # "pen" is no plausible misreading of "brown". In a quiet recording the odd look decides;
+    # where the recording is noisy (no odd look), it is recognizer noise.
+    def second_look(word, heard, start, end, before, after):  # would clear anything
+        return True
+
+    def odd_look(word, heard, start, end, before, after):  # the recognizer heard "pen"
+        return heard != "pen"
+
+    heard = tokens("the big pen dog ran to the red barn")
+    a = assess(TEXT, heard, second_look=second_look, odd_look=odd_look)
+    assert a.words[2].status == "substituted" and a.words[2].heard == "pen"
+    assert a.errors == 1
+    a = assess(TEXT, heard, second_look=second_look)
+    assert a.words[2].status == "correct" and a.errors == 0
+
+
 def test_unmatched_tokens_outside_the_reading_do_not_lengthen_it():
     # Noise heard as words before the first written word and after the last one.
     toks = [Token("yellow", 0.0, 0.4), *tokens(" ".join(TEXT)), Token("hot", 4.5, 5.0)]

@@ -80,6 +80,11 @@ def test_noise_is_reduced_and_speech_kept(speech: np.ndarray) -> None:
     d = Denoiser()
     d.process(noisy.tobytes())
     assert d.noisy
+    # The padding that ends the stream is not the recording: it stays noisy, its noise
+    # estimate unchanged (the second looks denoise with it).
+    noise = d.noise.copy()
+    d.flush()
+    assert d.noisy and np.array_equal(d.noise, noise)
 
 
 def test_frozen_copy_keeps_the_noise_estimate(speech: np.ndarray) -> None:

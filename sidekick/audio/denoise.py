@@ -25,6 +25,8 @@ FRAME = 512  # 32 ms at 16 kHz
 HOP = FRAME // 2
 _WINDOW = np.sqrt(np.hanning(FRAME + 1)[:FRAME])  # periodic: overlap-adds to exactly 1
 _WINDOW_POWER = float(np.sum(_WINDOW**2))
+#: A denoiser's estimates of the recording's noise, which :meth:`Denoiser.flush` keeps.
+_LEARNT = ("noise", "level", "noisy", "_smooth", "_bins", "_level", "_prev_clean")
 
 
 class _Minimum:
@@ -161,7 +163,13 @@ class Denoiser:
     def flush_float(self) -> np.ndarray:
         """The samples still held back (call once at the end of the stream)."""
         need = self._fed - self._given
-        return self.process_float(np.zeros(FRAME))[:need]
+        # The padding that pushes them out is not the recording: what was learnt of the
+        # recording's noise (and whether it is noisy) stays as it was.
+        learnt = {k: copy.deepcopy(getattr(self, k)) for k in _LEARNT}
+        out = self.process_float(np.zeros(FRAME))[:need]
+        for key, value in learnt.items():
+            setattr(self, key, value)
+        return out
 
     def process(self, pcm: bytes) -> bytes:
         """Feed int16 PCM bytes (an even number); return the denoised PCM that is ready."""

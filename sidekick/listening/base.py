@@ -51,6 +51,10 @@ class Listener(Protocol):
     def finish(self) -> Hypothesis:
         """End the utterance; return the final hypothesis with word times where available."""
 
+    def quiet(self) -> bool:
+        """Whether the last utterance was recorded in quiet, by the listener's own
+        estimate (False where it cannot tell)."""
+
     def new_reader(self) -> None:
         """Someone else reads from now on: forget what was learnt of the last reader's voice
         (a listener may adapt to a reader over their pages)."""

@@ -434,6 +434,11 @@ class SphinxListener:
         self._adapted = True
         return True
 
+    def quiet(self) -> bool:
+        """Whether the denoiser found no noise worth removing in the last utterance (False
+        without a denoiser)."""
+        return self._denoiser is not None and not self._denoiser.noisy
+
     def new_reader(self) -> None:
         """Forget what was learnt of the last reader: the warp and the transform."""
         self._forget_reader()

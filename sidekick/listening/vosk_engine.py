@@ -183,6 +183,10 @@ class VoskListener:
         self._rec = None
         return Hypothesis(tuple(self._done), final=True)
 
+    def quiet(self) -> bool:
+        """Unknown: this listener does not measure the recording's noise."""
+        return False
+
     def new_reader(self) -> None:
         """Nothing to forget: this listener does not adapt to a reader."""
 

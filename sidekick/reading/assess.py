@@ -190,8 +190,12 @@ def assess(
     assisted: set[int] | frozenset[int] = frozenset(),
     second_look: SecondLook | None = None,
     audio_end: float | None = None,
+    odd_look: SecondLook | None = None,
 ) -> Assessment:
     """Score one reading of ``expected`` (the page's words) from the recognized ``tokens``.
+
+    ``odd_look``: a second look for a word heard as something that is no plausible
+    misreading of it (given in quiet recordings; without it such a word is recognizer noise).
 
     ``assisted``: words Sidekick said for the child during a live turn (errors, DIBELS).
     Without them, a hesitation longer than ``stall_s`` before a word marks it assisted, as
@@ -289,14 +293,25 @@ def assess(
             after = words[k + 1] if k + 1 < len(words) else None
             if w.status == "substituted" and not _close(w.heard or "", w.word):
                 # Not a plausible misreading of this word (children's substitutions share its
-                # start or most of its sounds): recognizer noise, so the word is judged as if
-                # nothing had been heard there. In a silence longer than a stall it was not
-                # read (the tutor would have supplied it); otherwise it is read unless a
-                # second look at the stretch between its neighbours finds it skipped.
-                w.status, w.heard = "correct", None
+                # start or most of its sounds). In a quiet recording the odd look may still
+                # find the word misread. Otherwise it is recognizer noise, and the word is
+                # judged as if nothing had been heard there: in a silence longer than a
+                # stall it was not read (the tutor would have supplied it); otherwise it is
+                # read unless a second look at the stretch between its neighbours finds it
+                # skipped.
+                said, w.status, w.heard = w.heard, "correct", None
                 if w.start is None or w.end is None:
                     continue
                 gap = _gap_without(ends, w.start, w.end, audio_end)
+                if (
+                    odd_look is not None
+                    and gap <= stall_s
+                    and not odd_look(
+                        w.word, said, w.start, w.end, before and before.word, after and after.word
+                    )
+                ):
+                    w.status, w.heard = "substituted", said
+                    continue
                 prev = next((x for x in reversed(words[:k]) if x.start is not None), None)
                 nxt = next((x for x in words[k + 1 :] if x.start is not None), None)
                 if gap > stall_s:
@@ -371,6 +386,7 @@ def check_reading(
     result = assess(
         list(expected), tokens, stall_s=stall_s, assisted=assisted,
         second_look=second_look, audio_end=len(pcm) / (2 * SAMPLE_RATE),
+        odd_look=second_look if listener.quiet() else None,
     )  # fmt: skip
     refine_start(result, pcm)
     return result
