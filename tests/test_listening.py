@@ -29,6 +29,7 @@ from sidekick.listening import (
     normalize_word,
     page_words,
 )
+from sidekick.listening.base import SAMPLE_RATE
 from sidekick.listening.sphinx_engine import SphinxListener, guess_pronunciation
 from sidekick.listening.vosk_engine import VoskListener
 from sidekick.paths import models_dir
@@ -334,3 +335,26 @@ def test_sphinx_hears_speech_in_noise(sphinx: SphinxListener, story_wav, tmp_pat
         plain.close()
     assert np.mean(scores[True]) >= 0.8, scores
     assert np.mean(scores[True]) > np.mean(scores[False]) + 0.1, scores
+
+
+def test_sphinx_drops_words_too_faint_to_be_words_in_noise(
+    sphinx: SphinxListener, story_wav, tmp_path
+) -> None:
+    """In a noisy recording a "word" 30 dB under the others is noise the recognizer took for
+    a word; in a quiet recording a soft word stays."""
+    import numpy as np
+    import soundfile as sf
+
+    wav, text = story_wav
+    audio, rate = sf.read(wav, dtype="float32")
+    noise = np.random.default_rng(2).standard_normal(len(audio)) * 0.02
+    noisy = tmp_path / "noisy.wav"
+    sf.write(noisy, np.clip(audio + noise, -1, 1), rate, subtype="PCM_16")
+    stream(sphinx, noisy, 3200, text.split())
+    assert not sphinx.quiet()
+    tone = np.sin(2 * np.pi * 440 * np.arange(SAMPLE_RATE // 2) / SAMPLE_RATE)
+    pcm = (np.concatenate([tone, tone, tone * 10 ** (-30 / 20)]) * 8000).astype("<i2").tobytes()
+    words = [HeardWord(w, 0.5 * i, 0.5 * (i + 1)) for i, w in enumerate(["loud", "clear", "faint"])]
+    assert [w.word for w in sphinx._audible(words, pcm)] == ["loud", "clear"]
+    stream(sphinx, wav, 3200, text.split())  # the same reading without the noise
+    assert sphinx.quiet() and sphinx._audible(words, pcm) == words
