@@ -58,22 +58,10 @@ def test_a_shift_of_the_features_is_recovered() -> None:
         codebooks.append(np.full(1500, cb))
     features = [np.concatenate(f) for f in frames]
     features[0] = features[0] + bias
-    codebook = np.concatenate(codebooks)
-    rows, _ = adapt.estimate(model, codebook, features)
+    rows = adapt.estimate(model, np.concatenate(codebooks), features)
     assert np.abs(rows[0][:, 0] - bias).max() < 1.0, rows[0][:, 0]
     for stream in rows:
         assert np.abs(stream[:, 1:] - np.eye(13)).max() < 0.15
-
-    # Read as two pages by the same reader: the second page's estimate with the first
-    # page's statistics added is near the estimate from both pages at once; the second
-    # page's alone is not.
-    first = rng.permutation(len(codebook)) < len(codebook) // 2
-    _, earlier = adapt.estimate(model, codebook[first], [f[first] for f in features])
-    later = ~first
-    both, _ = adapt.estimate(model, codebook[later], [f[later] for f in features], earlier=earlier)
-    alone, _ = adapt.estimate(model, codebook[later], [f[later] for f in features])
-    off_both, off_alone = (np.abs(est[0] - rows[0]).max() for est in (both, alone))
-    assert off_both < 0.35 * off_alone, (off_both, off_alone)
 
 
 def test_pocketsphinx_accepts_the_transform(tmp_path, reading) -> None:
@@ -108,16 +96,14 @@ def test_a_reading_adapts_the_listener(reading) -> None:
         assert not list(listener._tmp.rglob("*.mfc"))  # no features of the voice are kept
         listener.second_look(reading[:48_000], "ball", "big")  # the checker takes the transform
         assert listener._checker.config["mllr"] == str(listener._transform)
-        first = listener._transform.read_text()
 
-        # The same reader's next page is decoded with the transform from its start, and
-        # adds its statistics to the reader's.
+        # The same reader's next page is decoded with that transform from its start, then
+        # adapted to again.
         listener.start(TEXT.split())
         assert listener._adapted and listener._decoder.config["mllr"] == str(listener._transform)
         listener.finish()
         heard = read_page()
-        assert matched(page_words(TEXT.split()), heard) >= 0.9, heard
-        assert listener._transform.read_text() != first
+        assert listener._adapted and matched(page_words(TEXT.split()), heard) >= 0.9, heard
 
         listener.new_reader()  # someone else: their first page starts unadapted
         listener.start(TEXT.split())

@@ -127,50 +127,42 @@ def frame_phones(
     return codebook
 
 
-#: A stream's statistics for its transform rows (see :func:`estimate`): G (dim, dim + 1,
-#: dim + 1) and k (dim, dim + 1). They add up across pages read by the same reader.
-Statistics = list[tuple[np.ndarray, np.ndarray]]
-
-
 def estimate(
     model: AcousticModel,
     codebook: np.ndarray,
     features: list[np.ndarray],
     prior: float = PRIOR,
     iterations: int = ITERATIONS,
-    earlier: Statistics | None = None,
-    start: list[np.ndarray] | None = None,
-) -> tuple[list[np.ndarray], Statistics]:
-    """One (dim, dim + 1) transform per stream, rows ``[bias, A]``: new mean = A mean + bias;
-    and the statistics it was solved from.
+) -> list[np.ndarray]:
+    """One (dim, dim + 1) transform per stream, rows ``[bias, A]``: new mean = A mean + bias.
 
     Per output dimension i the transform row maximizes the page's likelihood under diagonal
     Gaussians: W_i = G_i^-1 k_i, with G_i = sum over Gaussians of occupancy / var_i times
     xi xi^T (xi = [1, mean]) and k_i = sum of occupancy-weighted o_i / var_i times xi.
-    ``earlier``: the same reader's statistics from earlier pages, added to this page's;
-    ``start``: the transform to find the frames' Gaussians with first (default: identity).
     """
     keep = codebook >= 0
     codebook = codebook[keep]
-    out, stats = [], []
+    out = []
     for s, feats in enumerate(features):
         x_all = feats[keep]
         dim = x_all.shape[1]
-        rows = start[s] if start else np.hstack([np.zeros((dim, 1)), np.eye(dim)])
+        rows = np.hstack([np.zeros((dim, 1)), np.eye(dim)])
         for _ in range(iterations):
-            g, k = _statistics(model, s, codebook, x_all, rows)
-            if earlier:
-                g, k = g + earlier[s][0], k + earlier[s][1]
-            rows = _solve(g, k, prior)
+            rows = _step(model, s, codebook, x_all, rows, prior)
         out.append(rows)
-        stats.append((g, k))
-    return out, stats
+    return out
 
 
-def _statistics(
-    model: AcousticModel, stream: int, codebook: np.ndarray, x_all: np.ndarray, rows: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The E step: each frame's Gaussians under the current transform, summed into G, k."""
+def _step(
+    model: AcousticModel,
+    stream: int,
+    codebook: np.ndarray,
+    x_all: np.ndarray,
+    rows: np.ndarray,
+    prior: float,
+) -> np.ndarray:
+    """One EM step: each frame's Gaussians under the current transform, then the transform
+    that best explains the frames with them."""
     dim = x_all.shape[1]
     g = np.zeros((dim, dim + 1, dim + 1))
     k = np.zeros((dim, dim + 1))
@@ -189,12 +181,6 @@ def _statistics(
         for i in range(dim):
             g[i] += (xi * weight[:, i : i + 1]).T @ xi
         k += ((post.T @ x) * inv).T @ xi
-    return g, k
-
-
-def _solve(g: np.ndarray, k: np.ndarray, prior: float) -> np.ndarray:
-    """The M step: the rows that best explain the statistics, pulled towards the identity."""
-    dim = k.shape[0]
     new = np.zeros((dim, dim + 1))
     for i in range(dim):
         identity = np.zeros(dim + 1)

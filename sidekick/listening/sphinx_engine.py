@@ -177,10 +177,10 @@ class SphinxListener:
 
     With ``adapt_speaker`` (the default) the model is then fitted to the reader's voice on
     what was heard (:mod:`sidekick.listening.adapt`: an MLLR transform of its means) and
-    the utterance is decoded once more with it; the second looks use it too. The reader's
-    later pages are decoded with the transform from the start, so they are not decoded
-    again: each only adds its statistics to the reader's. :meth:`new_reader` forgets the
-    reader (warp and transform).
+    the utterance is decoded once more with it; the second looks use it too. A reader's
+    later pages are decoded with their last page's transform from the start (the live decode
+    already knows the reader), then adapted to and decoded again like the first.
+    :meth:`new_reader` forgets the reader (warp and transform).
     """
 
     name = "pocketsphinx"
@@ -218,7 +218,7 @@ class SphinxListener:
         self._prons: dict[str, str] = {}  # the page dictionary's entries ("to(2)": "T UW")
         self._transform = self._tmp / "reader.mllr"
         self._adapted = False  # whether the decoders hold the reader's transform
-        self._reader: Any = None  # (statistics, transform) learnt of the reader so far
+        self._known = False  # whether the transform file holds the reader's, from their last page
         self._aligner: Any = None  # grammar decoders: the transform's alignment, second looks
         self._checker: Any = None
         pronunciations("a")  # load the dictionary now, not on the first page
@@ -300,8 +300,8 @@ class SphinxListener:
                 config = self._decoder.config
                 config["dict"] = str(dict_path)
                 config["lm"] = str(lm_path)
-                # A reader's later pages are decoded with what was learnt on earlier ones.
-                self._adapted = self._reader is not None
+                # A reader's later pages are decoded with what was learnt on the last one.
+                self._adapted = self._known
                 config["mllr"] = str(self._transform) if self._adapted else None
                 self._decoder.reinit(config)
         except (RuntimeError, ValueError) as exc:
@@ -377,15 +377,9 @@ class SphinxListener:
                 self._set_warp(warp)
                 self._forget_reader()  # it was learnt on features of the other warp
                 self._decode(audio)
-        if self.adapt_speaker and audio and self._adapted:
-            # Decoded with what earlier pages taught: this page only adds to it (for the
-            # second looks and the next page), with no third decode.
-            words = self._words(with_times=True)
-            self._adapt(audio, apply=False)
-        else:
-            if self.adapt_speaker and audio and self._adapt(audio):
-                self._decode(audio)
-            words = self._words(with_times=True)
+        if self.adapt_speaker and audio and self._adapt(audio):
+            self._decode(audio)
+        words = self._words(with_times=True)
         return Hypothesis(tuple(self._audible(words, audio)), final=True)
 
     def _audible(self, words: list[HeardWord], audio: bytes) -> list[HeardWord]:
@@ -411,9 +405,9 @@ class SphinxListener:
         self._decoder.process_raw(audio, False, False)
         self._decoder.end_utt()
 
-    def _adapt(self, audio: bytes, apply: bool = True) -> bool:
-        """Fit the model to the reader on what was just heard and on their earlier pages;
-        True if the transform was learnt (and, with ``apply``, the decoder holds it)."""
+    def _adapt(self, audio: bytes) -> bool:
+        """Fit the model to the reader on what was just heard; True if the decoder now
+        holds the transform."""
         from sidekick.listening import adapt
 
         heard = [seg.word for seg in self._decoder.seg() or () if seg.word in self._prons]
@@ -442,14 +436,9 @@ class SphinxListener:
         codebook = adapt.frame_phones(segments, prons, model, len(cepstra))
         if (codebook >= 0).sum() < MIN_ADAPT_FRAMES:
             return False
-        earlier, start = self._reader if self._reader is not None else (None, None)
-        transform, stats = adapt.estimate(
-            model, codebook, adapt.streams(cepstra), earlier=earlier, start=start
-        )
-        self._reader = (stats, transform)
+        transform = adapt.estimate(model, codebook, adapt.streams(cepstra))
         adapt.write_transform(self._transform, transform)
-        if not apply:
-            return True
+        self._known = True
         config = self._decoder.config
         config["mllr"] = str(self._transform)
         self._decoder.reinit(config)
@@ -468,7 +457,7 @@ class SphinxListener:
             self._set_warp(float(DECODER_OPTIONS["warp_params"]))
 
     def _forget_reader(self) -> None:
-        self._reader = None
+        self._known = False
         if self._adapted:
             config = self._decoder.config
             config["mllr"] = None
