@@ -217,8 +217,7 @@ class SphinxListener:
         self._audio: list[bytes] = []  # the utterance as decoded, to decode it again
         self._prons: dict[str, str] = {}  # the page dictionary's entries ("to(2)": "T UW")
         self._transform = self._tmp / "reader.mllr"
-        self._adapted = False  # whether the decoders hold the reader's transform
-        self._known = False  # whether the transform file holds the reader's, from their last page
+        self._adapted = False  # whether the decoders hold the reader's (last page's) transform
         self._aligner: Any = None  # grammar decoders: the transform's alignment, second looks
         self._checker: Any = None
         pronunciations("a")  # load the dictionary now, not on the first page
@@ -301,7 +300,6 @@ class SphinxListener:
                 config["dict"] = str(dict_path)
                 config["lm"] = str(lm_path)
                 # A reader's later pages are decoded with what was learnt on the last one.
-                self._adapted = self._known
                 config["mllr"] = str(self._transform) if self._adapted else None
                 self._decoder.reinit(config)
         except (RuntimeError, ValueError) as exc:
@@ -438,7 +436,6 @@ class SphinxListener:
             return False
         transform = adapt.estimate(model, codebook, adapt.streams(cepstra))
         adapt.write_transform(self._transform, transform)
-        self._known = True
         config = self._decoder.config
         config["mllr"] = str(self._transform)
         self._decoder.reinit(config)
@@ -457,7 +454,6 @@ class SphinxListener:
             self._set_warp(float(DECODER_OPTIONS["warp_params"]))
 
     def _forget_reader(self) -> None:
-        self._known = False
         if self._adapted:
             config = self._decoder.config
             config["mllr"] = None
