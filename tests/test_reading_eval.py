@@ -71,6 +71,16 @@ def test_joined_words_are_split_at_the_phone_where_the_next_word_begins():
     assert spans == [(0.05, 0.3), (0.3, 0.45), (0.45, 0.9)]
 
 
+def test_a_word_said_together_with_its_repeat_shares_its_time():
+    # A repeated "a" said as one sound: the alignment gives the second "a" nothing of its
+    # own, so the two share the sound's time instead of the generator failing.
+    phones = [("s", 0.0, 0.1), ("ɔ", 0.1, 0.3), (" ", 0.3, 0.35), ("ə", 0.35, 0.55),
+              (" ", 0.55, 0.6), ("k", 0.6, 0.7), ("æ", 0.7, 0.8), ("t", 0.8, 0.9)]  # fmt: skip
+    spans = gen.token_spans(phones, [("s", "ɔ"), ("ə",), ("ə",), ("k", "æ", "t")])
+    assert spans[0] == (0.0, 0.3) and spans[3] == (0.55, 0.9)  # a space is the next onset
+    assert spans[1] == pytest.approx((0.3, 0.425)) and spans[2] == pytest.approx((0.425, 0.55))
+
+
 # ---------------------------------------------------------------- a small generated set
 
 

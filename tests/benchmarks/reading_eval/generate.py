@@ -354,12 +354,23 @@ def token_spans(
     while units and units[-1][0] == _BOUNDARY:
         units.pop()
     labels = label_units([u[0] for u in units], words)
-    spans: list[tuple[float, float]] = []
+    found: list[tuple[float, float] | None] = []
     for k in range(len(words)):
         mine = [u for u, lab in zip(units, labels, strict=True) if lab == k]
-        if not mine:
-            raise ValueError(f"no phones for word {k} of {words} ({units})")
-        spans.append((mine[0][1], mine[-1][2]))
+        found.append((mine[0][1], mine[-1][2]) if mine else None)
+    if not any(found):
+        raise ValueError(f"no phones for any word of {words} ({units})")
+    # A word the alignment gave no sound of (a one-sound word said together with the same
+    # word, as in a repeated "a a") shares the time of that word, or of a neighbour.
+    while None in found:
+        k = found.index(None)
+        near = [x for x in (k - 1, k + 1) if 0 <= x < len(found) and found[x]]
+        same = [x for x in near if tuple(words[x]) == tuple(words[k])]
+        j = (same or near or [next(x for x in range(len(found)) if found[x])])[0]
+        s, e = found[j]  # type: ignore[misc]
+        mid = (s + e) / 2
+        found[min(j, k)], found[max(j, k)] = (s, mid), (mid, e)
+    spans: list[tuple[float, float]] = [span for span in found if span is not None]
     for k in range(1, len(spans)):  # keep them in order, never overlapping
         s, e = spans[k]
         spans[k] = (max(s, spans[k - 1][1]), max(e, spans[k - 1][1] + 0.01))
