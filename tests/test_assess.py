@@ -199,3 +199,42 @@ def test_refine_start_moves_only_the_first_words_start():
     assert [(w.start, w.end) for w in a.words[1:]] == words[1:]
     assert statuses(a) == ["correct"] * 3
     assert abs(a.summary()["duration_s"] - 1.6) <= 0.03
+
+
+def test_a_word_heard_in_a_long_silence_was_a_stall():
+    from sidekick.reading.assess import stalls_in_silence
+
+    # "a b" read, 4.5 s of babble-like noise 20 dB under the reading, then "d e". The
+    # recognizer took the noise for "c" (the stalled word) and for an attempt at "d".
+    loud = [(1.0, 1.4), (1.6, 2.0), (6.6, 7.0), (7.2, 7.6)]
+    pcm = _pcm([(s, e, -20.0) for s, e in loud] + [(2.2, 6.4, -40.0)], 8.0, noise_db=-60.0)
+    heard = [Token("a", 1.0, 1.4), Token("b", 1.6, 2.0), Token("c", 3.0, 3.3),
+             Token("do", 5.0, 5.3), Token("d", 6.6, 7.0), Token("e", 7.2, 7.6)]  # fmt: skip
+    a = assess(list("abcde"), heard)
+    assert statuses(a) == ["correct", "correct", "correct", "self_corrected", "correct"]
+    stalls_in_silence(a, pcm, 3.0)
+    assert statuses(a) == ["correct", "correct", "assisted", "self_corrected", "correct"]
+    c = a.words[2]
+    assert c.start is None and c.hesitation_s > 3.0
+    # The same noise between words read at a normal pace is no stall.
+    a = assess(list("abcde"), heard)
+    stalls_in_silence(a, _pcm([(s, e, -20.0) for s, e in [*loud[:2], (3.0, 3.3), *loud[2:]]]
+                              + [(3.4, 6.4, -40.0)], 8.0, noise_db=-60.0), 3.0)  # fmt: skip
+    assert "assisted" not in statuses(a)
+
+
+def test_a_word_read_before_the_silence_is_not_the_stall():
+    from sidekick.reading.assess import stalls_in_silence
+
+    # "b" read at 1.6 s and heard again (noise) in the silence after it: "c" is the stall.
+    loud = [(1.0, 1.4), (1.6, 2.0), (6.6, 7.0), (7.2, 7.6), (7.8, 8.2)]
+    pcm = _pcm([(s, e, -20.0) for s, e in loud] + [(2.2, 6.4, -40.0)], 8.5, noise_db=-60.0)
+    heard = [Token("a", 1.0, 1.4), Token("b", 1.6, 2.0), Token("b", 3.0, 3.3),
+             Token("c", 4.5, 4.8), Token("d", 6.6, 7.0), Token("e", 7.2, 7.6),
+             Token("f", 7.8, 8.2)]  # fmt: skip
+    a = assess(list("abcdef"), heard)
+    assert a.words[1].start == 3.0 and len(a.repetitions) == 1  # the later "b" taken
+    stalls_in_silence(a, pcm, 3.0)
+    assert statuses(a) == ["correct", "correct", "assisted", "correct", "correct", "correct"]
+    assert (a.words[1].start, a.words[1].end) == (1.6, 2.0)
+    assert a.repetitions == []  # the copy in the silence was noise

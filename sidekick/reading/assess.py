@@ -388,8 +388,49 @@ def check_reading(
         second_look=second_look, audio_end=len(pcm) / (2 * SAMPLE_RATE),
         odd_look=second_look if listener.quiet() else None,
     )  # fmt: skip
+    stalls_in_silence(result, pcm, stall_s)
     refine_start(result, pcm)
     return result
+
+
+def stalls_in_silence(assessment: Assessment, pcm: bytes, stall_s: float) -> None:
+    """A word heard inside a silence longer than a stall (nothing in it comes near the
+    reading's loudness) was not read: the reader stalled on it, and noise was taken for
+    it or for an attempt at it. It is ``assisted``, as a stall is (DIBELS). Only the first
+    word after the silence's start: the reading resumes after it. A word heard both just
+    before the silence and in it (a repetition) was read before it, and the stall is the
+    next word's."""
+    from sidekick.reading.timing import quiet_spans
+
+    words = assessment.words
+    timed = [w for w in words if w.start is not None and w.end is not None]
+    spans = [(w.start or 0.0, w.end or 0.0) for w in timed]
+    for lo, hi in quiet_spans(pcm, spans, stall_s):
+        after = [w for w in timed if ((w.start or 0.0) + (w.end or 0.0)) / 2 > lo]
+        if not after:
+            continue
+        w = after[0]
+        read = [x for x in timed if x.index < w.index]
+        said_before = [
+            r for r in assessment.repetitions
+            if same_word(r["word"], w.word) and lo - 1.0 <= (r["start"] + r["end"]) / 2 <= lo
+            and (not read or r["start"] >= (read[-1].end or 0.0) - 0.03)
+        ]  # fmt: skip
+        if said_before and len(after) > 1:
+            said = said_before[-1]  # the reading, and the copy in the silence is noise
+            said["start"], said["end"], w.start, w.end = w.start, w.end, said["start"], said["end"]
+            read, w = [*read, w], after[1]
+        inside = lo - 0.03 <= (w.start or 0.0) and (w.end or 0.0) <= hi + 0.03
+        if (
+            not inside
+            or w.status not in ("correct", "self_corrected")
+            or any(x.status in ERRORS for x in words[read[-1].index + 1 if read else 0 : w.index])
+        ):  # the stall is a word not heard, already an error
+            continue
+        w.status, w.heard, w.start, w.end = "assisted", None, None, None
+        w.hesitation_s = round(hi - lo, 2)
+        for logged in (assessment.insertions, assessment.repetitions):  # noise, not words
+            logged[:] = [x for x in logged if not (lo - 0.03 <= x["start"] and x["end"] <= hi)]
 
 
 def refine_start(assessment: Assessment, pcm: bytes) -> None:

@@ -1,4 +1,4 @@
-"""Where a reading starts, from the audio itself.
+"""Where a reading starts, and where it stalls, from the audio itself.
 
 The recognizer places a word's start at the end of whatever it took for silence; in noise it
 often stretches the first word back over the lead-in (up to 0.9 s on noisy child-like
@@ -6,6 +6,10 @@ development clips), which lengthens the reading time and lowers WCPM by 10-20%. 
 level finds the real onset: the first moment inside the word where the level stays well
 above the recording's background (measured between the words) and within reach of the
 word's own peak.
+
+In noise the recognizer also takes noise for words: in a long silence where the reader
+stalled on a word, babble heard as that very word (or as an attempt at it) would break the
+silence into short ones. The level tells a silence from speech: :func:`quiet_spans`.
 """
 
 from __future__ import annotations
@@ -54,6 +58,34 @@ def _runs(level: np.ndarray, threshold: float) -> np.ndarray:
     return np.convolve(above, np.ones(SUSTAIN, dtype=int), "valid") >= SUSTAIN
 
 
+def _typical_peak(db: np.ndarray, words: Sequence[tuple[float, float]]) -> float | None:
+    """The reading's typical word peak: the median of the words' loudest frames."""
+    peaks = [float(db[int(s / HOP_S) : int(e / HOP_S) + 1].max())
+             for s, e in words if int(s / HOP_S) < min(len(db), int(e / HOP_S) + 1)]  # fmt: skip
+    return float(np.median(peaks)) if peaks else None
+
+
+def quiet_spans(
+    pcm: bytes, words: Sequence[tuple[float, float]], min_s: float, rate: int = SAMPLE_RATE
+) -> list[tuple[float, float]]:
+    """The stretches (s) longer than ``min_s`` where the level never comes within
+    ``NEAR_TYPICAL_DB`` of the reading's typical word peak (``words``: the (start, end) of
+    the words heard): silences, or noise, but no reading. The lead-in is not one."""
+    db = levels_db(pcm, rate)
+    typical = _typical_peak(db, words)
+    if typical is None:
+        return []
+    loud = np.flatnonzero(db >= typical - NEAR_TYPICAL_DB)
+    if not len(loud):
+        return []
+    edges = np.concatenate([loud, [len(db)]])
+    return [
+        ((a + 1) * HOP_S, b * HOP_S)
+        for a, b in zip(edges[:-1], edges[1:], strict=True)
+        if (b - a - 1) * HOP_S > min_s
+    ]
+
+
 def speech_onset(
     pcm: bytes,
     start: float,
@@ -71,9 +103,8 @@ def speech_onset(
         return start
     noise = _background(db, words)
     level = db[a:b]
-    peaks = [float(db[int(s / HOP_S) : int(e / HOP_S) + 1].max())
-             for s, e in words if int(s / HOP_S) < min(len(db), int(e / HOP_S) + 1)]  # fmt: skip
-    typical = float(np.median(peaks)) if peaks else float(level.max())
+    typical = _typical_peak(db, words)
+    typical = float(level.max()) if typical is None else typical
     threshold = max(noise + ABOVE_NOISE_DB, float(level.max()) - BELOW_PEAK_DB)
     if float(level.max()) < typical - FAINT_DB:
         # Far fainter than the words read: noise taken for the word. The reading starts
