@@ -102,3 +102,35 @@ def test_sphinx_warp_follows_the_reader(voices) -> None:
     finally:
         listener.close()
         fixed.close()
+
+
+def test_a_new_readers_warp_and_model_follow_them_while_they_read(voices) -> None:
+    """On a new reader's first page the warp is set from their pitch after LIVE_PITCH_S of
+    audio and the model fitted to them after LIVE_ADAPT_S, before the page ends, so the
+    words light up as they are read; the reader's next page changes neither while read."""
+    from sidekick.listening.sphinx_engine import LIVE_ADAPT_S, LIVE_PITCH_S
+
+    pcm = float_to_pcm(voices["high"])
+    assert len(pcm) / 32_000 > LIVE_ADAPT_S + 1.0
+    expected = page_words(TEXT.split())
+    listener = SphinxListener()
+    try:
+        for page in (1, 2):
+            listener.start(TEXT.split())
+            warped_at = adapted_at = None
+            for i in range(0, len(pcm), 3200):
+                hyp = listener.accept(pcm[i : i + 3200])
+                t = (i + 3200) / 32_000
+                if warped_at is None and listener.warp == WARP_BY_PITCH[-1][1]:
+                    warped_at = t
+                if adapted_at is None and listener._adapted:
+                    adapted_at = t
+            if page == 1:
+                assert warped_at is not None and LIVE_PITCH_S <= warped_at < LIVE_PITCH_S + 1
+                assert adapted_at is not None and LIVE_ADAPT_S <= adapted_at < LIVE_ADAPT_S + 1
+            else:  # known from the first page: both hold from the start
+                assert warped_at == adapted_at == 0.1
+            assert matched(expected, [w.word for w in hyp.words]) >= 0.85, hyp.words
+            listener.finish()
+    finally:
+        listener.close()

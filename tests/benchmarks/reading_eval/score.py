@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing.util
 import sys
 import time
 from collections import Counter
@@ -271,6 +272,10 @@ def _init(engine: str, vosk_model: str | None, stall_s: float) -> None:
     from sidekick.reading.assess import Assessor
 
     _ASSESSOR = Assessor(engine=engine, vosk_model=vosk_model, stall_s=stall_s)
+    if close := getattr(_ASSESSOR.listener, "close", None):
+        # A pool's worker ends without running atexit hooks (the listener's own clean-up
+        # of its temporary page files), but it runs multiprocessing's finalizers.
+        multiprocessing.util.Finalize(_ASSESSOR, close, exitpriority=10)
 
 
 Job = tuple[str, str, str, str | None]  # clip, text, WAV, reader
