@@ -38,15 +38,15 @@ async def test_library_to_reader_to_turns_with_real_session(tmp_path, speak_to_w
         page1 = book.pages[0]
         await wait_for(pilot, lambda: len(reader.page_view.words("read")) > 0, timeout=30)
         assert reader.page_view.page.number == 1
-        await wait_for(
-            pilot,
-            lambda: (
-                len(reader.page_view.words("read")) >= 0.9 * len(page1.words)
-                or reader.plan_bar.current == 2
-            ),
-            timeout=60,
-        )
-        assert len(reader.page_view.words("read")) >= 0.9 * len(page1.words)
+        lit = [0]  # the most words seen lit on page 1 (the turn may end as the last ones light)
+
+        def page1_lit_or_done() -> bool:
+            if reader.page_view.page.number == 1:
+                lit.append(len(reader.page_view.words("read")))
+            return max(lit) >= 0.9 * len(page1.words) or reader.plan_bar.current == 2
+
+        await wait_for(pilot, page1_lit_or_done, timeout=60)
+        assert max(lit) >= 0.9 * len(page1.words)
         await wait_for(pilot, lambda: reader.plan_bar.current == 2, timeout=60)
         assert 1 in reader.plan_bar.done
         assert str(reader.query_one("#praise").render()).strip()

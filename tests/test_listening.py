@@ -301,10 +301,14 @@ def test_sphinx_denoising_leaves_clean_speech_alone(sphinx: SphinxListener, stor
     plain = SphinxListener(denoise=False)
     sphinx.new_reader()  # both hear the reader for the first time
     try:
-        assert (
-            stream(plain, wav, 3200, text.split())[-1]
-            == stream(sphinx, wav, 3200, text.split())[-1]
-        )
+        a = stream(plain, wav, 3200, text.split())[-1].words
+        b = stream(sphinx, wav, 3200, text.split())[-1].words
+        # The same words at the same times; not always to the frame, since a new reader's
+        # first page is decoded in steps (the warp set while they read, the model fitted),
+        # and what each step starts from differs a little between two listeners.
+        assert [w.word for w in a] == [w.word for w in b]
+        assert all(abs(x.start - y.start) <= 0.05 and abs(x.end - y.end) <= 0.05
+                   for x, y in zip(a, b, strict=True))  # fmt: skip
     finally:
         plain.close()
 
