@@ -285,3 +285,31 @@ def test_failed_or_misaligned_predictions_are_reported_not_scored():
     assert "failed" in next(c for c in result["clips"] if c["clip"] == "c1")
     # Clips without any prediction entry (e.g. --limit) are left out entirely.
     assert score(TRUTH, {"a2": _perfect(TRUTH[1])})["groups"]["all"]["clips"] == 1
+
+
+def test_live_following_is_scored_against_the_truth():
+    from tests.benchmarks.reading_eval.live import compare
+
+    words = [{"index": i, "word": w, "status": s, "end": e} for i, (w, s, e) in enumerate(
+        [("a", "correct", 1.0), ("b", "assisted", None), ("c", "correct", 5.0),
+         ("d", "correct", 5.5)])]  # fmt: skip
+    live = {"lit": {"0": 1.1, "2": 5.3}, "helped": {"1": 4.2, "3": 9.0}}
+    c = compare({"words": words}, live)
+    counts = ("read", "lit", "stalls", "stalls_helped", "false_helps")
+    assert [c[k] for k in counts] == [3, 2, 1, 1, 1]
+    assert np.allclose(c["lit_delays"], [0.1, 0.3]) and np.allclose(c["help_delays"], [3.2])
+
+
+def test_live_following_of_the_small_set(tmp_path, small_set):
+    """The app's live loop (real recognizer, tracker) on generated clips."""
+    import json
+
+    from tests.benchmarks.reading_eval import live
+
+    data, records = small_set
+    assert live.main(["--data", str(data), "--json", str(tmp_path / "live.json")]) == 0
+    result = json.loads((tmp_path / "live.json").read_text())
+    assert set(result["clips"]) == {r["clip"] for r in records}
+    adult = result["groups"]["adult"]
+    assert adult["clips"] >= 1 and adult["lit_pct"] >= 80.0, adult
+    assert result["groups"]["all"]["false_helps"] <= 2
