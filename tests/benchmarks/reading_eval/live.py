@@ -32,7 +32,13 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.benchmarks.reading_eval.score import CORRECT, GROUP_ORDER, groups_of, pooled_truth
+from tests.benchmarks.reading_eval.score import (
+    CORRECT,
+    GROUP_ORDER,
+    close_at_exit,
+    groups_of,
+    pooled_truth,
+)
 
 CHUNK_BYTES = 3200  # 0.1 s of 16 kHz int16, as the microphone source delivers it
 
@@ -44,6 +50,7 @@ def _init(engine: str, vosk_model: str | None) -> None:
     from sidekick.listening import create_listener
 
     _LISTENER, _ = create_listener(engine, vosk_model)
+    close_at_exit(_LISTENER)
 
 
 def follow(listener, text: str, wav: Path, stall_s: float = 3.0) -> dict:

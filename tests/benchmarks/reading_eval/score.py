@@ -272,10 +272,15 @@ def _init(engine: str, vosk_model: str | None, stall_s: float) -> None:
     from sidekick.reading.assess import Assessor
 
     _ASSESSOR = Assessor(engine=engine, vosk_model=vosk_model, stall_s=stall_s)
-    if close := getattr(_ASSESSOR.listener, "close", None):
-        # A pool's worker ends without running atexit hooks (the listener's own clean-up
-        # of its temporary page files), but it runs multiprocessing's finalizers.
-        multiprocessing.util.Finalize(_ASSESSOR, close, exitpriority=10)
+    close_at_exit(_ASSESSOR.listener)
+
+
+def close_at_exit(listener: object) -> None:
+    """Close ``listener`` when this process ends, a pool's worker too: a worker ends without
+    running atexit hooks (the listener's own clean-up of its temporary page files), but it
+    runs multiprocessing's finalizers."""
+    if close := getattr(listener, "close", None):
+        multiprocessing.util.Finalize(listener, close, exitpriority=10)
 
 
 Job = tuple[str, str, str, str | None]  # clip, text, WAV, reader
