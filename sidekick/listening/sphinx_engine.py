@@ -379,19 +379,18 @@ class SphinxListener:
         if data:
             dec.process_raw(data, False, False)
             self._audio.append(data)
-            self._live_warp()
-            self._live_adapt()
+            heard_s = sum(map(len, self._audio)) / (2 * SAMPLE_RATE)
+            self._live_warp(heard_s)
+            self._live_adapt(heard_s)
         return Hypothesis(tuple(self._words(with_times=True)), final=False)
 
-    def _live_warp(self) -> None:
-        """For a reader whose voice is not known yet: once there is enough audio, set the
-        warp their pitch calls for and decode what was heard so far again with it."""
-        if not self.adapt_warp or self._warp_heard:
+    def _live_warp(self, heard_s: float) -> None:
+        """For a reader whose voice is not known yet: once there is enough audio
+        (``heard_s`` seconds so far), set the warp their pitch calls for and decode what
+        was heard so far again with it."""
+        if not self.adapt_warp or self._warp_heard or heard_s < self._next_pitch_s:
             return
-        audio_s = sum(map(len, self._audio)) / (2 * SAMPLE_RATE)
-        if audio_s < self._next_pitch_s:
-            return
-        self._next_pitch_s = audio_s + LIVE_PITCH_EVERY_S
+        self._next_pitch_s = heard_s + LIVE_PITCH_EVERY_S
         pitch = median_pitch(b"".join(self._audio))
         if pitch is None:
             return
@@ -403,14 +402,14 @@ class SphinxListener:
             self._decoder.start_utt()
             self._decoder.process_raw(b"".join(self._audio), False, False)
 
-    def _live_adapt(self) -> None:
+    def _live_adapt(self, heard_s: float) -> None:
         """For a reader the model is not fitted to yet: fit it on the audio so far, once a
         page, and decode that audio again with the transform."""
         if not self.adapt_speaker or self._adapted or self._live_adapt_tried:
             return
         if self.adapt_warp and not self._warp_heard:
             return  # the transform is learnt on the features of the reader's warp
-        if sum(map(len, self._audio)) < LIVE_ADAPT_S * 2 * SAMPLE_RATE:
+        if heard_s < LIVE_ADAPT_S:
             return
         self._live_adapt_tried = True
         audio = b"".join(self._audio)

@@ -35,9 +35,11 @@ import numpy as np
 from tests.benchmarks.reading_eval.score import (
     CORRECT,
     GROUP_ORDER,
+    Job,
     close_at_exit,
     groups_of,
     pooled_truth,
+    reader_jobs,
 )
 
 CHUNK_BYTES = 3200  # 0.1 s of 16 kHz int16, as the microphone source delivers it
@@ -55,6 +57,7 @@ def _init(engine: str, vosk_model: str | None) -> None:
 
 def follow(listener, text: str, wav: Path, stall_s: float = 3.0) -> dict:
     """One page, live: when each word lit and which words Sidekick said (audio times)."""
+    from sidekick.audio.base import SAMPLE_RATE
     from sidekick.audio.sources import WavFileSource
     from sidekick.books.parse import parse_book_text
     from sidekick.reading.assess import listen_words
@@ -68,7 +71,7 @@ def follow(listener, text: str, wav: Path, stall_s: float = 3.0) -> dict:
     pcm = b"".join(WavFileSource(wav, realtime=False).chunks())
     for i in range(0, len(pcm), CHUNK_BYTES):
         chunk = pcm[i : i + CHUNK_BYTES]
-        t += len(chunk) / 32000
+        t += len(chunk) / (2 * SAMPLE_RATE)
         progress = tracker.update(listener.accept(chunk), t)
         if progress.stuck is not None:
             helped[progress.stuck] = round(t, 2)
@@ -76,7 +79,7 @@ def follow(listener, text: str, wav: Path, stall_s: float = 3.0) -> dict:
     return {"lit": {k: round(v, 2) for k, v in tracker.read_at.items()}, "helped": helped}
 
 
-def _follow_reader(jobs: list[tuple[str, str, str, str | None]]) -> list[tuple[str, dict]]:
+def _follow_reader(jobs: list[Job]) -> list[tuple[str, dict]]:
     """One reader's clips, in order (the recognizer keeps what it learnt of the reader)."""
     assert _LISTENER is not None
     _LISTENER.new_reader()
@@ -165,14 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     records = pooled_truth(args.data, load_truth)[: args.limit]
-    by_reader: list[list[tuple[str, str, str, str | None]]] = []
-    for r in records:
-        wav = r.get("wav") or str(args.data[0] / "clips" / f"{r['clip']}.wav")
-        job = (r["clip"], r["text"], wav, r.get("reader"))
-        if by_reader and job[3] is not None and job[3] == by_reader[-1][-1][3]:
-            by_reader[-1].append(job)
-        else:
-            by_reader.append([job])
+    by_reader = reader_jobs(records, args.data[0])
     t0 = time.perf_counter()
     try:
         _init(args.engine, args.vosk_model)  # here first: a missing model fails once, clearly

@@ -304,23 +304,26 @@ def _assess_reader(jobs: list[Job]) -> list[Result]:
     return [_assess(job) for job in jobs]
 
 
+def reader_jobs(records: Sequence[Mapping], data: Path) -> list[list[Job]]:
+    """The clips as jobs, grouped by reader in order: a clip with no reader, or another
+    reader than the clip before it, is by someone new."""
+    by_reader: list[list[Job]] = []
+    for r in records:
+        wav = r.get("wav") or str(data / "clips" / f"{r['clip']}.wav")
+        job = (r["clip"], r["text"], wav, r.get("reader"))
+        if by_reader and job[3] is not None and job[3] == by_reader[-1][-1][3]:
+            by_reader[-1].append(job)
+        else:
+            by_reader.append([job])
+    return by_reader
+
+
 def run_assessor(
     records: Sequence[Mapping], data: Path, engine: str, vosk_model: str | None = None,
     jobs: int = 1, stall_s: float = 3.0,
 ) -> tuple[dict[str, dict | None], dict]:  # fmt: skip
     """Assess every clip; return predictions and run info (engine, time per clip, failures)."""
-    work: list[Job] = [
-        (r["clip"], r["text"], r.get("wav") or str(data / "clips" / f"{r['clip']}.wav"),
-         r.get("reader"))
-        for r in records
-    ]  # fmt: skip
-    # A clip with no reader, or another reader than the clip before it, is by someone new.
-    by_reader: list[list[Job]] = []
-    for job in work:
-        if by_reader and job[3] is not None and job[3] == by_reader[-1][-1][3]:
-            by_reader[-1].append(job)
-        else:
-            by_reader.append([job])
+    by_reader = reader_jobs(records, data)
     t0 = time.perf_counter()
     _init(engine, vosk_model, stall_s)  # here first: a missing model fails once, clearly
     if jobs > 1:
@@ -340,7 +343,7 @@ def run_assessor(
         if err:
             failures[clip] = err
     audio_s = sum(r["audio_s"] for r in records)
-    info = {"engine": ",".join(sorted(names)) or engine, "clips": len(work),
+    info = {"engine": ",".join(sorted(names)) or engine, "clips": len(records),
             "wall_s": round(time.perf_counter() - t0, 1),
             "assess_s_per_clip_mean": round(float(np.mean(secs)), 3) if secs else None,
             "real_time_factor": round(sum(secs) / audio_s, 3) if audio_s else None,
