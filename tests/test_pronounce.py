@@ -43,3 +43,12 @@ def test_page_words_do_not_take_a_misreadings_slot() -> None:
     assert shifted[:4] == alone[2:]
     miscues = likely_miscues(["the", "hat", "hot", "hit"])
     assert not {"hot", "hit"} & set(miscues["hat"]) and len(miscues["hat"]) == 6
+
+
+def test_no_rude_or_violent_word_is_offered_as_a_misreading() -> None:
+    """Inflected forms too: they are neighbours of ordinary words of children's books."""
+    rude = {"fucked", "fucking", "pissed", "rapes", "raped", "sucks", "killing", "killer"}
+    for word in ("tucked", "picked", "ropes", "wraps", "wrapped", "socks", "ducks",
+                 "sucking", "kicking", "willing", "collar", "passed"):  # fmt: skip
+        assert not rude & set(distractors(word, limit=50)), word
+    assert "butter" in distractors("better", limit=50)  # "butt" is blocked, "butter" is not

@@ -126,10 +126,18 @@ SIGHT_WORDS = 100
 COMMON = -137_000  # log-probability of words at least as frequent as "poppy" or "swan"
 _FREQ_CACHE = "common-words-v2.tsv"
 #: Never offered to the recognizer as a misreading, so never shown in a report either.
+#: Inflected forms are written out: common ones are neighbours of ordinary words ("tucked",
+#: "picked", "ropes", "socks"), and a stem-plus-suffix rule would also drop "butter".
 NOT_FOR_CHILDREN = frozenset(
-    "bitch bitches damn damned hell shit piss fuck crap dick cock ass arse bastard slut whore"
-    " sex sexy porn nazi kill killed rape gay fag nigger nipple nipples boob boobs butt"
-    " breast breasts drunk".split()
+    """
+    bitch bitches bitching bitchy damn damned damning damns hell shit shits shitty bullshit
+    piss pissed pisses pissing fuck fucked fucker fuckers fuckin fucking fucks crap craps
+    crappy dick dicks cock cocks ass asses arse arses bastard bastards slut sluts whore whores
+    sex sexes sexy sexier sexiest porn nazi nazis kill killed kills killer killers killing
+    killings rape raped rapes rapist gay gays fag fags nigger niggers nipple nipples boob
+    boobs booby butt butts breast breasts drunk drunks horny penis vagina suck sucks sucked
+    sucker tits retard retarded
+    """.split()
 )
 
 
