@@ -47,8 +47,10 @@ def test_page_words_do_not_take_a_misreadings_slot() -> None:
 
 def test_no_rude_or_violent_word_is_offered_as_a_misreading() -> None:
     """Inflected forms too: they are neighbours of ordinary words of children's books."""
-    rude = {"fucked", "fucking", "pissed", "rapes", "raped", "sucks", "killing", "killer"}
+    rude = {"fucked", "fucking", "pissed", "rapes", "raped", "sucks", "killing", "killer",
+            "queer", "heroin", "cunt", "pussy"}  # fmt: skip
     for word in ("tucked", "picked", "ropes", "wraps", "wrapped", "socks", "ducks",
-                 "sucking", "kicking", "willing", "collar", "passed"):  # fmt: skip
+                 "sucking", "kicking", "willing", "collar", "passed", "queen", "heroic",
+                 "count", "canoe", "can't", "fussy"):  # fmt: skip
         assert not rude & set(distractors(word, limit=50)), word
     assert "butter" in distractors("better", limit=50)  # "butt" is blocked, "butter" is not

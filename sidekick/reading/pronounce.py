@@ -136,7 +136,11 @@ NOT_FOR_CHILDREN = frozenset(
     sex sexes sexy sexier sexiest porn nazi nazis kill killed kills killer killers killing
     killings rape raped rapes rapist gay gays fag fags nigger niggers nipple nipples boob
     boobs booby butt butts breast breasts drunk drunks horny penis vagina suck sucks sucked
-    sucker tits retard retarded
+    sucker tit tits retard retarded asshole assholes cunt cunts dammit pussy prick pricks
+    homo homos queer queers lesbian lesbians hooker hookers orgasm erection semen sperm condom
+    condoms shitting pervert perverts junkie heroin hitler suicide terrorist terrorists moron
+    morons idiot idiots stupid dumb murder murdered murderer murders corpse sexual sexually
+    sexist nude screwing
     """.split()
 )
 
