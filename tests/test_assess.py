@@ -238,3 +238,15 @@ def test_a_word_read_before_the_silence_is_not_the_stall():
     assert statuses(a) == ["correct", "correct", "assisted", "correct", "correct", "correct"]
     assert (a.words[1].start, a.words[1].end) == (1.6, 2.0)
     assert a.repetitions == []  # the copy in the silence was noise
+
+
+def test_a_heard_word_unfit_for_children_is_not_shown_unless_the_page_has_it():
+    """A recognizer without a grammar can hear any word; reports never show such a one."""
+    from sidekick.reading.pronounce import HIDDEN_WORD
+
+    a = assess(TEXT, tokens("the big brown stupid ran idiot to the red barn"))
+    assert a.words[3].status == "substituted" and a.words[3].heard == HIDDEN_WORD
+    assert [i["word"] for i in a.insertions] == [HIDDEN_WORD]
+    page = "the giant said kill the dragon".split()
+    a = assess(page, tokens("the giant said kill kill the dragon"))
+    assert a.errors == 0 and [r["word"] for r in a.repetitions] == ["kill"]  # the book's own

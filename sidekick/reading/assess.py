@@ -201,7 +201,7 @@ def assess(
     Without them, a hesitation longer than ``stall_s`` before a word marks it assisted, as
     the tutor would have supplied it.
     """
-    from sidekick.reading.pronounce import lexicon
+    from sidekick.reading.pronounce import lexicon, shown
 
     lex = lexicon()
     pairs = align([key(w) for w in expected], [key(t.word) for t in tokens])
@@ -343,6 +343,11 @@ def assess(
     for w in words:
         if w.index in assisted or (w.hesitation_s > stall_s and w.status != "self_corrected"):
             w.status = "assisted"
+    page = {key(w) for w in expected}
+    for w in words:
+        w.heard = shown(w.heard, page) if w.heard else w.heard
+    for logged in (*insertions, *repetitions):
+        logged["word"] = shown(logged["word"], page)
     return Assessment(words, insertions, repetitions)
 
 

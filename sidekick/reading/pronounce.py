@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import lru_cache
 from pathlib import Path
 
-from sidekick.reading.matching import edit_distance
+from sidekick.reading.matching import edit_distance, key
 
 _ALT = re.compile(r"\(\d+\)$")
 VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())  # ARPAbet
@@ -143,6 +143,19 @@ NOT_FOR_CHILDREN = frozenset(
     sexist nude screwing
     """.split()
 )
+
+
+#: Shown instead of a heard word that is not fit for children (:func:`shown`).
+HIDDEN_WORD = "(a word not shown)"
+
+
+def shown(word: str, page: Collection[str] = ()) -> str:
+    """``word`` as a report or screen may show it: a word of :data:`NOT_FOR_CHILDREN` that
+    is not one of the ``page``'s own words (keys) becomes :data:`HIDDEN_WORD`. The likely
+    misreadings never offer one, but a recognizer without a grammar (a Vosk model with a
+    static graph) can hear any word."""
+    k = key(word)
+    return HIDDEN_WORD if k in NOT_FOR_CHILDREN and k not in page else word
 
 
 @lru_cache(maxsize=1)

@@ -153,7 +153,8 @@ class PracticeCoach:
         (no microphone, no more files) or practice was stopped."""
         from sidekick.listening.base import SAMPLE_RATE
         from sidekick.reading.assess import check_reading, listen_words
-        from sidekick.reading.matching import same_word
+        from sidekick.reading.matching import key, same_word
+        from sidekick.reading.pronounce import shown
 
         source = self._next_source()
         if source is None or self._stop.is_set():
@@ -185,8 +186,8 @@ class PracticeCoach:
         check = check_reading(listener, [word], final.words, bytes(pcm), stall_s=limit + 1)
         del pcm
         status = check.words[0].status if check.words else "omitted"
-        return Attempt(word, status in ("correct", "self_corrected"), status,
-                       " ".join(w.word for w in final.words))  # fmt: skip
+        heard = " ".join(shown(w.word, {key(word)}) for w in final.words)
+        return Attempt(word, status in ("correct", "self_corrected"), status, heard)
 
     def stop(self) -> None:
         """Stop speaking and listening (from any thread)."""
