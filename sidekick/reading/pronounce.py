@@ -125,7 +125,8 @@ def lexicon() -> Lexicon:
 SIGHT_WORDS = 100
 COMMON = -137_000  # log-probability of words at least as frequent as "poppy" or "swan"
 _FREQ_CACHE = "common-words-v2.tsv"
-#: Never offered to the recognizer as a misreading, so never shown in a report either.
+#: Never offered to the recognizer as a misreading, and never shown as a heard word
+#: (:func:`shown`).
 #: Inflected forms are written out: common ones are neighbours of ordinary words ("tucked",
 #: "picked", "ropes", "socks"), and a stem-plus-suffix rule would also drop "butter".
 NOT_FOR_CHILDREN = frozenset(
