@@ -391,7 +391,8 @@ class SphinxListener:
         if not self.adapt_warp or self._warp_heard or heard_s < self._next_pitch_s:
             return
         self._next_pitch_s = heard_s + LIVE_PITCH_EVERY_S
-        pitch = median_pitch(b"".join(self._audio))
+        audio = b"".join(self._audio)
+        pitch = median_pitch(audio)
         if pitch is None:
             return
         self._warp_heard = True
@@ -399,8 +400,7 @@ class SphinxListener:
             self._decoder.end_utt()
             self._set_warp(warp)
             self._forget_reader()
-            self._decoder.start_utt()
-            self._decoder.process_raw(b"".join(self._audio), False, False)
+            self._resume(audio)
 
     def _live_adapt(self, heard_s: float) -> None:
         """For a reader the model is not fitted to yet: fit it on the audio so far, once a
@@ -415,6 +415,11 @@ class SphinxListener:
         audio = b"".join(self._audio)
         self._decoder.end_utt()  # the segmentation so far is what it learns from
         self._adapt(audio)
+        self._resume(audio)
+
+    def _resume(self, audio: bytes) -> None:
+        """Go on with the utterance after a change to the decoder: the audio so far is
+        decoded again, and the stream stays open."""
         self._decoder.start_utt()
         self._decoder.process_raw(audio, False, False)
 
@@ -464,8 +469,7 @@ class SphinxListener:
 
     def _decode(self, audio: bytes) -> None:
         """Decode the utterance again (with the decoder's current warp and transform)."""
-        self._decoder.start_utt()
-        self._decoder.process_raw(audio, False, False)
+        self._resume(audio)
         self._decoder.end_utt()
 
     def _adapt(self, audio: bytes) -> bool:
