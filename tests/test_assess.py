@@ -198,7 +198,29 @@ def test_refine_start_moves_only_the_first_words_start():
     assert abs(a.words[0].hesitation_s - 1.0) <= 0.03  # the lead-in is silence before it
     assert [(w.start, w.end) for w in a.words[1:]] == words[1:]
     assert statuses(a) == ["correct"] * 3
-    assert abs(a.summary()["duration_s"] - 1.6) <= 0.03
+
+
+def test_first_words_heard_in_the_noise_before_the_reading_do_not_lengthen_it():
+    from sidekick.reading.assess import refine_start
+
+    # Babble 10 dB under the reading from the start; the reader begins at 1.5 s. The
+    # recognizer heard "a b" in the babble (0.1-0.9 s) and the reader's own "a b" as
+    # other words: the reading time runs from 1.5 s, not 0.1 s.
+    read = [(1.5 + 0.6 * k, 1.9 + 0.6 * k) for k in range(8)]
+    babble = [(0.1 + 0.3 * k, 0.3 + 0.3 * k, -30.0) for k in range(4)]
+    pcm = _pcm([*babble, *[(s, e, -20.0) for s, e in read]], 7.0, noise_db=-50.0)
+    heard = [(0.1, 0.4), (0.4, 0.9), *read[2:]]
+    written = list("abcdefgh")
+    a = assess(written, [Token(w, s, e) for w, (s, e) in zip(written, heard, strict=True)])
+    assert abs(a.duration_s - 6.0) < 1e-6
+    refine_start(a, pcm)
+    assert a.reading_start is not None and abs(a.reading_start - 1.5) <= 0.03
+    assert abs(a.duration_s - 4.6) <= 0.03
+    assert statuses(a) == ["correct"] * 8  # what was heard stands; only the time changes
+    # A reading whose first word is where the voice begins keeps its time.
+    b = assess(written, [Token(w, s, e) for w, (s, e) in zip(written, read, strict=True)])
+    refine_start(b, pcm)
+    assert b.reading_start is None and abs(b.duration_s - 4.6) < 1e-6
 
 
 def test_a_word_heard_in_a_long_silence_was_a_stall():

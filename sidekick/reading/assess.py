@@ -54,6 +54,9 @@ class Assessment:
     words: list[WordResult]
     insertions: list[dict] = field(default_factory=list)
     repetitions: list[dict] = field(default_factory=list)
+    #: Where the reader's voice begins, when the first words were heard in the noise
+    #: before it (:func:`refine_start`); the reading time starts there.
+    reading_start: float | None = None
 
     @property
     def words_correct(self) -> int:
@@ -80,7 +83,10 @@ class Assessment:
             times = [(d["start"], d["end"]) for d in self.insertions + self.repetitions]
         if not times:
             return 0.0
-        return max(e for _, e in times) - min(s for s, _ in times)
+        start = min(s for s, _ in times)
+        if self.reading_start is not None:
+            start = max(start, self.reading_start)
+        return max(0.0, max(e for _, e in times) - start)
 
     def summary(self) -> dict:
         n = len(self.words)
@@ -439,12 +445,22 @@ def stalls_in_silence(assessment: Assessment, pcm: bytes, stall_s: float) -> Non
             logged[:] = [x for x in logged if not (lo - 0.03 <= x["start"] and x["end"] <= hi)]
 
 
+#: A first word heard this long (s) before the reader's voice begins was heard in the noise.
+LEAD_IN_S = 0.2
+
+
 def refine_start(assessment: Assessment, pcm: bytes) -> None:
     """Move the reading's first word to where its sound begins in ``pcm`` (in noise the
     recognizer stretches it over the lead-in, or takes noise before it for it, which
     lowers WCPM). Only its start (and the silence before it) changes; the statuses are
-    already decided."""
-    from sidekick.reading.timing import speech_onset
+    already decided.
+
+    Where the reader's voice begins well after the first word heard (:data:`LEAD_IN_S`),
+    the first words were heard in the noise before the reading (babble taken for "Leo
+    was", the reader's own "Leo was" heard as other words): the reading time starts at the
+    voice (:attr:`Assessment.reading_start`). Noisy child-like verdict clips whose reading
+    time is off by more than 5%: 29 -> 19 of 161 (mean error 3.9% -> 3.1%)."""
+    from sidekick.reading.timing import reading_onset, speech_onset
 
     timed = [w for w in assessment.words if w.start is not None and w.end is not None]
     if not timed:
@@ -454,6 +470,10 @@ def refine_start(assessment: Assessment, pcm: bytes) -> None:
     old = first.start or 0.0
     first.start = round(speech_onset(pcm, old, first.end or 0.0, spans), 3)
     first.hesitation_s = round(first.hesitation_s + first.start - old, 2)  # silence it took
+    onset = reading_onset(pcm, spans)
+    last_end = max(e for _, e in spans)
+    if onset is not None and first.start + LEAD_IN_S < onset < last_end:
+        assessment.reading_start = round(onset, 3)
 
 
 class Assessor:
