@@ -32,9 +32,9 @@ FAINT_DB = 15.0  # a first "word" this far below the reading's typical peak is n
 NEAR_TYPICAL_DB = 12.0  # and the reading starts where the level comes this near that peak
 SUSTAIN = 3  # frames in a row (30 ms), so a click is not an onset
 #: The reading starts where the level first comes this near the reading's typical word
-#: peak. Chosen on the noisy child-like development clips (error of the reading's start, 5th / 95th
-#: percentile: 6 dB -0.01 / +0.15 s, 9 dB -0.02 / +0.09 s, 12 dB -0.55 / +0.07 s, where
-#: babble already comes that near).
+#: peak. Chosen on the noisy child-like development clips (error of the reading's start,
+#: 5th / 95th percentile: 6 dB -0.01 / +0.15 s, 9 dB -0.02 / +0.09 s, 12 dB -0.55 / +0.07 s,
+#: where babble already comes that near).
 ONSET_NEAR_DB = 9.0
 
 
