@@ -223,6 +223,27 @@ def test_first_words_heard_in_the_noise_before_the_reading_do_not_lengthen_it():
     assert b.reading_start is None and abs(b.duration_s - 4.6) < 1e-6
 
 
+def test_a_last_word_stretched_over_the_noise_after_the_reading_does_not_lengthen_it():
+    from sidekick.reading.assess import refine_end
+
+    # The reader stops at 5.1 s; babble 15 dB under the reading goes on, and the recognizer
+    # stretched the last word to 6.2 s. The reading ends a soft ending after the voice.
+    read = [(0.5 + 0.6 * k, 0.9 + 0.6 * k) for k in range(8)]
+    babble = [(5.3 + 0.3 * k, 5.5 + 0.3 * k, -35.0) for k in range(4)]
+    pcm = _pcm([*[(s, e, -20.0) for s, e in read], *babble], 6.5, noise_db=-50.0)
+    heard = [*read[:-1], (read[-1][0], 6.2)]
+    written = list("abcdefgh")
+    a = assess(written, [Token(w, s, e) for w, (s, e) in zip(written, heard, strict=True)])
+    assert abs(a.duration_s - 5.7) < 1e-6
+    refine_end(a, pcm)
+    assert a.reading_end is not None and 5.1 <= a.reading_end <= 5.1 + 0.25
+    assert statuses(a) == ["correct"] * 8 and a.words[-1].end == 6.2  # the word is as heard
+    # A last word heard where the voice ends keeps the reading's end.
+    b = assess(written, [Token(w, s, e) for w, (s, e) in zip(written, read, strict=True)])
+    refine_end(b, pcm)
+    assert b.reading_end is None and abs(b.duration_s - 4.6) < 1e-6
+
+
 def test_a_word_heard_in_a_long_silence_was_a_stall():
     from sidekick.reading.assess import stalls_in_silence
 

@@ -54,9 +54,10 @@ class Assessment:
     words: list[WordResult]
     insertions: list[dict] = field(default_factory=list)
     repetitions: list[dict] = field(default_factory=list)
-    #: Where the reader's voice begins, when the first words were heard in the noise
-    #: before it (:func:`refine_start`); the reading time starts there.
+    #: Where the reader's voice begins and ends, when words were heard in the noise
+    #: outside it (:func:`refine_start`, :func:`refine_end`): the reading time is within.
     reading_start: float | None = None
+    reading_end: float | None = None
 
     @property
     def words_correct(self) -> int:
@@ -83,10 +84,12 @@ class Assessment:
             times = [(d["start"], d["end"]) for d in self.insertions + self.repetitions]
         if not times:
             return 0.0
-        start = min(s for s, _ in times)
+        start, end = min(s for s, _ in times), max(e for _, e in times)
         if self.reading_start is not None:
             start = max(start, self.reading_start)
-        return max(0.0, max(e for _, e in times) - start)
+        if self.reading_end is not None:
+            end = min(end, self.reading_end)
+        return max(0.0, end - start)
 
     def summary(self) -> dict:
         n = len(self.words)
@@ -401,6 +404,8 @@ def check_reading(
     )  # fmt: skip
     stalls_in_silence(result, pcm, stall_s)
     refine_start(result, pcm)
+    if not listener.quiet():
+        refine_end(result, pcm)
     return result
 
 
@@ -445,8 +450,9 @@ def stalls_in_silence(assessment: Assessment, pcm: bytes, stall_s: float) -> Non
             logged[:] = [x for x in logged if not (lo - 0.03 <= x["start"] and x["end"] <= hi)]
 
 
-#: A first word heard this long (s) before the reader's voice begins was heard in the noise.
-LEAD_IN_S = 0.2
+#: A first (last) word heard this long (s) before the reader's voice begins (after it
+#: ends) was heard in the noise.
+OUTSIDE_S = 0.2
 
 
 def refine_start(assessment: Assessment, pcm: bytes) -> None:
@@ -455,7 +461,7 @@ def refine_start(assessment: Assessment, pcm: bytes) -> None:
     lowers WCPM). Only its start (and the silence before it) changes; the statuses are
     already decided.
 
-    Where the reader's voice begins well after the first word heard (:data:`LEAD_IN_S`),
+    Where the reader's voice begins well after the first word heard (:data:`OUTSIDE_S`),
     the first words were heard in the noise before the reading (babble taken for "Leo
     was", the reader's own "Leo was" heard as other words): the reading time starts at the
     voice (:attr:`Assessment.reading_start`). Noisy child-like verdict clips whose reading
@@ -472,8 +478,27 @@ def refine_start(assessment: Assessment, pcm: bytes) -> None:
     first.hesitation_s = round(first.hesitation_s + first.start - old, 2)  # silence it took
     onset = reading_onset(pcm, spans)
     last_end = max(e for _, e in spans)
-    if onset is not None and first.start + LEAD_IN_S < onset < last_end:
+    if onset is not None and first.start + OUTSIDE_S < onset < last_end:
         assessment.reading_start = round(onset, 3)
+
+
+def refine_end(assessment: Assessment, pcm: bytes) -> None:
+    """In a noisy recording, end the reading time where the reader's voice ends when the
+    last word heard runs on well after it (:data:`OUTSIDE_S`): the recognizer stretched
+    it over the noise that followed. Not in quiet ones, where the recognizer's end is
+    already the better one (a word's soft ending is lost under the level's threshold).
+    Noisy child-like verdict clips whose reading time is off by more than 5%: 19 -> 14 of
+    161 (mean error 3.1% -> 2.8%); the development sets chose the threshold."""
+    from sidekick.reading.timing import reading_offset
+
+    timed = [w for w in assessment.words if w.start is not None and w.end is not None]
+    spans = [(w.start or 0.0, w.end or 0.0) for w in timed]
+    if not spans:
+        return
+    offset = reading_offset(pcm, spans)
+    start = max(min(s for s, _ in spans), assessment.reading_start or 0.0)
+    if offset is not None and start < offset < max(e for _, e in spans) - OUTSIDE_S:
+        assessment.reading_end = round(offset, 3)
 
 
 class Assessor:

@@ -36,6 +36,11 @@ SUSTAIN = 3  # frames in a row (30 ms), so a click is not an onset
 #: 5th / 95th percentile: 6 dB -0.01 / +0.15 s, 9 dB -0.02 / +0.09 s, 12 dB -0.55 / +0.07 s,
 #: where babble already comes that near).
 ONSET_NEAR_DB = 9.0
+#: In noise the reading ends a word's soft ending after the level last comes this near the
+#: typical peak (end of the reading, noisy development clips: 12 dB -0.09 s median, 9 dB
+#: -0.14 s: a word fades out under the noise before it ends).
+OFFSET_NEAR_DB = 12.0
+TAIL_S = 0.15
 
 
 def levels_db(pcm: bytes, rate: int = SAMPLE_RATE) -> np.ndarray:
@@ -107,6 +112,23 @@ def reading_onset(
         return None
     runs = _runs(db, typical - ONSET_NEAR_DB)
     return float(np.argmax(runs)) * HOP_S if runs.any() else None
+
+
+def reading_offset(
+    pcm: bytes, words: Sequence[tuple[float, float]], rate: int = SAMPLE_RATE
+) -> float | None:
+    """Where (s) the reading ends by its level: :data:`TAIL_S` after the level last stays
+    within :data:`OFFSET_NEAR_DB` of the reading's typical word peak for :data:`SUSTAIN`
+    frames; None when it never does."""
+    db = levels_db(pcm, rate)
+    typical = _typical_peak(db, words)
+    if typical is None:
+        return None
+    runs = _runs(db, typical - OFFSET_NEAR_DB)
+    if not runs.any():
+        return None
+    last = len(runs) - 1 - int(np.argmax(runs[::-1]))  # the last run's first frame
+    return (last + SUSTAIN) * HOP_S + WINDOW_S + TAIL_S
 
 
 def speech_onset(
