@@ -404,7 +404,7 @@ def check_reading(
     )  # fmt: skip
     stalls_in_silence(result, pcm, stall_s)
     refine_start(result, pcm)
-    if not listener.quiet():
+    if not listener.quiet():  # noisy, or the listener cannot tell
         refine_end(result, pcm)
     return result
 
