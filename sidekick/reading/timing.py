@@ -8,8 +8,9 @@ above the recording's background (measured between the words) and within reach o
 word's own peak.
 
 In babble the recognizer may even hear the first words of the page in the noise before the
-reading, and the words themselves as others: the reading then seems to start up to a second
-early. :func:`reading_onset` finds where the reader's voice begins.
+reading (and the words themselves as others), or stretch the last word over the noise after
+it: the reading then seems up to a second longer. :func:`reading_onset` and
+:func:`reading_offset` find where the reader's voice begins and ends.
 
 In noise the recognizer also takes noise for words: in a long silence where the reader
 stalled on a word, babble heard as that very word (or as an attempt at it) would break the
@@ -36,9 +37,9 @@ SUSTAIN = 3  # frames in a row (30 ms), so a click is not an onset
 #: 5th / 95th percentile: 6 dB -0.01 / +0.15 s, 9 dB -0.02 / +0.09 s, 12 dB -0.55 / +0.07 s,
 #: where babble already comes that near).
 ONSET_NEAR_DB = 9.0
-#: In noise the reading ends a word's soft ending after the level last comes this near the
-#: typical peak (end of the reading, noisy development clips: 12 dB -0.09 s median, 9 dB
-#: -0.14 s: a word fades out under the noise before it ends).
+#: The reading ends ``TAIL_S`` after the level last comes this near the typical peak: a
+#: word's soft ending fades under the threshold before it ends (noisy development clips,
+#: the level's end against the reading's: median 12 dB -0.09 s, 9 dB -0.14 s).
 OFFSET_NEAR_DB = 12.0
 TAIL_S = 0.15
 
@@ -100,35 +101,34 @@ def quiet_spans(
     ]
 
 
-def reading_onset(
-    pcm: bytes, words: Sequence[tuple[float, float]], rate: int = SAMPLE_RATE
-) -> float | None:
-    """Where (s) the reader's voice first comes within :data:`ONSET_NEAR_DB` of the
-    reading's typical word peak (``words``: the (start, end) of the words heard), for
-    :data:`SUSTAIN` frames; None when the level never does."""
+def _near_peak(
+    pcm: bytes, words: Sequence[tuple[float, float]], near_db: float, rate: int
+) -> np.ndarray:
+    """Frame indices where the level stays within ``near_db`` of the reading's typical word
+    peak (``words``: the (start, end) of the words heard) for :data:`SUSTAIN` frames."""
     db = levels_db(pcm, rate)
     typical = _typical_peak(db, words)
     if typical is None:
-        return None
-    runs = _runs(db, typical - ONSET_NEAR_DB)
-    return float(np.argmax(runs)) * HOP_S if runs.any() else None
+        return np.zeros(0, dtype=int)
+    return np.flatnonzero(_runs(db, typical - near_db))
+
+
+def reading_onset(
+    pcm: bytes, words: Sequence[tuple[float, float]], rate: int = SAMPLE_RATE
+) -> float | None:
+    """Where (s) the reader's voice begins: the level first comes within
+    :data:`ONSET_NEAR_DB` of the reading's typical word peak; None if it never does."""
+    frames = _near_peak(pcm, words, ONSET_NEAR_DB, rate)
+    return float(frames[0]) * HOP_S if len(frames) else None
 
 
 def reading_offset(
     pcm: bytes, words: Sequence[tuple[float, float]], rate: int = SAMPLE_RATE
 ) -> float | None:
-    """Where (s) the reading ends by its level: :data:`TAIL_S` after the level last stays
-    within :data:`OFFSET_NEAR_DB` of the reading's typical word peak for :data:`SUSTAIN`
-    frames; None when it never does."""
-    db = levels_db(pcm, rate)
-    typical = _typical_peak(db, words)
-    if typical is None:
-        return None
-    runs = _runs(db, typical - OFFSET_NEAR_DB)
-    if not runs.any():
-        return None
-    last = len(runs) - 1 - int(np.argmax(runs[::-1]))  # the last run's first frame
-    return (last + SUSTAIN) * HOP_S + WINDOW_S + TAIL_S
+    """Where (s) the reading ends: :data:`TAIL_S` after the level was last within
+    :data:`OFFSET_NEAR_DB` of the reading's typical word peak; None if it never was."""
+    frames = _near_peak(pcm, words, OFFSET_NEAR_DB, rate)
+    return float(frames[-1] + SUSTAIN) * HOP_S + WINDOW_S + TAIL_S if len(frames) else None
 
 
 def speech_onset(
