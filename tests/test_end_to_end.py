@@ -43,7 +43,9 @@ def test_child_turn_then_sidekick_turn(tmp_path, transcribe):
     assert run.returncode == 0, run.stderr
     events = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
     start = next(e for e in events if e["event"] == "session_start")
-    assert start["engine"] == "pocketsphinx" and start["voice"] == "storyteller"
+    from sidekick.speaking.registry import default_voice
+
+    assert start["engine"] == "pocketsphinx" and start["voice"] == default_voice()
     assert start["plan"][:2] == ["child", "sidekick"]
 
     starts = [e for e in events if e["event"] == "turn_start"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sidekick.errors import ModelError
@@ -9,7 +10,7 @@ from sidekick.paths import BUNDLED_VOICES
 from sidekick.speaking.base import Voice
 
 STANDARD = "standard"
-STORYTELLER = "storyteller"  # the app's narrator when its bundle is installed
+STORYTELLER = "storyteller"  # the app's narrator once its card shows it reads books well
 
 
 def available_voices() -> list[str]:
@@ -19,9 +20,28 @@ def available_voices() -> list[str]:
     return names
 
 
+def storyteller_shortfalls() -> list[str]:
+    """Why the storyteller does not narrate yet, in plain words ([] = it does).
+
+    Read from its bundle's recorded figures on the bundled books; see
+    :mod:`sidekick.speaking.narrator`.
+    """
+    from sidekick.speaking.narrator import shortfalls
+
+    config = BUNDLED_VOICES / STORYTELLER / "voice.json"
+    if not config.is_file():
+        return ["it is not installed"]
+    try:
+        record = json.loads(config.read_text(encoding="utf-8")).get("narrator_check")
+    except (OSError, ValueError, AttributeError):
+        return ["its voice.json cannot be read"]
+    return shortfalls(record)
+
+
 def default_voice() -> str:
-    """The storyteller when its bundle is here, else the standard voice."""
-    return STORYTELLER if (BUNDLED_VOICES / STORYTELLER / "voice.json").is_file() else STANDARD
+    """The storyteller when its card shows it meets the narrator bar on the bundled books,
+    else the standard voice."""
+    return STANDARD if storyteller_shortfalls() else STORYTELLER
 
 
 def load_voice(name: str) -> Voice:

@@ -28,6 +28,18 @@ VOICE_LABELS = {
     "standard": "Standard (calm, neutral)",
     "storyteller": "Storyteller (lively, a bit slower)",
 }
+STORYTELLER_LEARNING = "Storyteller (still learning: often unclear in real books)"
+
+
+def voice_label(name: str) -> str:
+    """The voice's name in the picker; the storyteller says so while it misses the narrator
+    bar (see :mod:`sidekick.speaking.narrator`)."""
+    if name == "storyteller":
+        from sidekick.speaking.registry import storyteller_shortfalls
+
+        if storyteller_shortfalls():
+            return STORYTELLER_LEARNING
+    return VOICE_LABELS.get(name, name)
 
 
 def _number(value: float) -> str:
@@ -74,7 +86,7 @@ class SettingsScreen(Screen[bool]):
             with Horizontal(classes="row"):
                 yield Label("Sidekick's voice", classes="field-label")
                 yield Select(
-                    [(VOICE_LABELS.get(v, v), v) for v in self.voices],
+                    [(voice_label(v), v) for v in self.voices],
                     value=voice,
                     allow_blank=False,
                     id="voice",
