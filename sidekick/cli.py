@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sidekick.errors import SidekickError
 from sidekick.settings import Settings, Share
 from sidekick.speaking.registry import default_voice
+
+if TYPE_CHECKING:
+    from sidekick.progress.store import ProgressStore
 
 EXAMPLES = """\
 examples:
@@ -358,12 +362,20 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store_notes(store: ProgressStore) -> None:
+    """What opening the progress store did that the user must hear of, on stderr."""
+    if store.recovered is not None:
+        print(f"note: {store.recovered}", file=sys.stderr)
+    if store.saved_pending:
+        print(f"note: {store.saved_pending} turn(s) that could not be saved before are saved "
+              "now.", file=sys.stderr)  # fmt: skip
+
+
 def _cmd_readers(args: argparse.Namespace) -> int:
     from sidekick.progress.store import ProgressStore
 
     with ProgressStore() as store:
-        if store.recovered is not None:
-            print(f"note: {store.recovered}", file=sys.stderr)
+        _store_notes(store)
         if args.action == "add":
             grade: int | str | None = args.grade
             if isinstance(grade, str) and grade.isdigit():
@@ -395,8 +407,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from sidekick.progress.store import ProgressStore
 
     with ProgressStore() as store:
-        if store.recovered is not None:
-            print(f"note: {store.recovered}", file=sys.stderr)
+        _store_notes(store)
         if args.reader:
             store.get_reader(args.reader)  # a clear error for an unknown name
         n = write_report(store, args.format, args.output or sys.stdout, reader=args.reader)
@@ -433,6 +444,9 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def run(argv: list[str]) -> int:
+    from sidekick.private_files import sweep
+
+    sweep()  # what a killed session left of a child's voice, before anything else
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["app", *argv]  # `sidekick --reader Mia` is `sidekick app --reader Mia`
     args = build_parser().parse_args(argv)
@@ -460,6 +474,7 @@ def run(argv: list[str]) -> int:
         from sidekick.progress.store import ProgressStore
 
         with ProgressStore() as store:
+            _store_notes(store)  # the first command after damage says so, whichever it is
             store.get_reader(args.reader)
     if args.command == "read":
         from sidekick.headless import run_headless

@@ -49,17 +49,22 @@ def _usable(folder: Path) -> bool:
     return stat.S_IMODE(folder.lstat().st_mode) == 0o700
 
 
+def _places() -> list[Path]:
+    """Where the private folder may be, best first (the last one is on disk)."""
+    places = []
+    if runtime := os.environ.get("XDG_RUNTIME_DIR"):
+        places.append(Path(runtime) / "sidekick")
+    if Path("/dev/shm").is_dir():
+        places.append(Path("/dev/shm") / f"sidekick-{os.getuid()}")
+    return [*places, data_dir() / "private"]
+
+
 def base_dir() -> Path:
     """The user's one private folder for session files (see the module docstring)."""
-    candidates = []
-    if runtime := os.environ.get("XDG_RUNTIME_DIR"):
-        candidates.append(Path(runtime) / "sidekick")
-    if Path("/dev/shm").is_dir():
-        candidates.append(Path("/dev/shm") / f"sidekick-{os.getuid()}")
-    for folder in candidates:
-        if folder.parent.is_dir() and _usable(folder):
-            return folder
-    folder = data_dir() / "private"
+    *memory, folder = _places()
+    for place in memory:
+        if place.parent.is_dir() and _usable(place):
+            return place
     folder.parent.mkdir(parents=True, exist_ok=True)
     if not _usable(folder):
         raise OSError(f"Cannot make a private folder at {folder}")
@@ -97,20 +102,21 @@ def remove_private_dir() -> None:
 
 
 def sweep(base: Path | None = None) -> int:
-    """Remove the folders of sessions that are no longer running; returns how many."""
-    try:
-        base = base or base_dir()
-        entries = list(base.iterdir())
-    except OSError:
-        return 0
+    """Remove the folders of sessions that are no longer running (in ``base``, or wherever
+    the private folder may be); returns how many. Creates nothing."""
     own = _session[0] if _session is not None else None
     removed = 0
-    for folder in entries:
-        if folder == own or not folder.name.startswith("session-"):
+    for place in [base] if base is not None else _places():
+        try:
+            if place.lstat().st_uid != os.getuid() or not place.is_dir() or place.is_symlink():
+                continue
+            entries = list(place.iterdir())
+        except OSError:
             continue
-        if _abandoned(folder):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed += 1
+        for folder in entries:
+            if folder != own and folder.name.startswith("session-") and _abandoned(folder):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
     return removed
 
 

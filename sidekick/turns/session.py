@@ -164,8 +164,12 @@ class ReadingSession:
         self._store = store = ProgressStore()
         if store.recovered is not None:
             self.emit(ev.Notice(str(store.recovered)))
-        recorder = TurnRecorder(store, reader, self.book)
+        if store.saved_pending:
+            self.emit(ev.Notice(f"{store.saved_pending} turn(s) that could not be saved "
+                                "before are saved now."))  # fmt: skip
         show = self.emit
+        recorder = TurnRecorder(store, reader, self.book,
+                                on_notice=lambda text: show(ev.Notice(text)))  # fmt: skip
 
         def emit(event: ev.Event) -> None:
             recorder(event)  # stored before anyone hears of it

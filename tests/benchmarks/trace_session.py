@@ -41,9 +41,12 @@ AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".raw", ".pcm", ".mfc", ".mllr", ".fe
 #: Paths that are memory, not files: memfd files reopened by name, POSIX semaphores, terminals.
 MEMORY_PATHS = ("/proc/self/fd/", "/dev/shm/sem.", "/dev/null", "/dev/pts/", "/dev/tty")
 _WRITE_FLAGS = re.compile(r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC")
-_OPEN = re.compile(r'^(\d+\s+)?(openat|open|creat)\((?:AT_FDCWD, )?"([^"]+)", ([^)]*?)\)? = (-?\d+)')
+#: An open (``strace -y`` shows what the returned descriptor is: ``= 5</real/path>``).
+_OPEN = re.compile(
+    r'^(\d+\s+)?(openat|open|creat)\((?:[^,"]*, )?"([^"]+)", ([^)]*?)\)? = (-?\d+)(?:<([^>]*)>)?'
+)
 _PATH_CALLS = re.compile(
-    r'^(\d+\s+)?(mkdir|mkdirat|rename|renameat|renameat2|link|linkat|symlink|symlinkat)\('
+    r"^(\d+\s+)?(mkdir|mkdirat|rename|renameat|renameat2|link|linkat|symlink|symlinkat)\("
     r"(.*)\) = (-?\d+)"
 )
 _QUOTED = re.compile(r'"([^"]*)"')
@@ -69,9 +72,7 @@ class TraceReport:
         }
 
 
-def parse_trace(
-    text: str, cwd: Path, places: dict[str, Path], speech_out: Path
-) -> TraceReport:
+def parse_trace(text: str, cwd: Path, places: dict[str, Path], speech_out: Path) -> TraceReport:
     """Count what a ``strace -f -e trace=%network,%file`` log shows (see the module doc)."""
     report = TraceReport(written={k: [] for k in (*places, "memory", "elsewhere")})
     for line in text.splitlines():
@@ -89,11 +90,17 @@ def parse_trace(
             continue
         paths: list[str] = []
         if (m := _OPEN.match(line)) and _WRITE_FLAGS.search(m.group(4)) and m.group(5) != "-1":
-            paths = [m.group(3)]
+            paths = [m.group(6) or m.group(3)]  # what was really opened (through links)
         elif (m := _PATH_CALLS.match(line)) and m.group(4) != "-1":
             quoted = _QUOTED.findall(m.group(3))
+            if m.group(2).startswith("symlink") and quoted[0].startswith(MEMORY_PATHS[0]):
+                report.written["memory"].append(quoted[-1])  # a name for an in-memory file
+                continue
             paths = quoted[-1:]  # the new name (rename, link) or the new folder
         for raw in paths:
+            if raw.startswith("/memfd:"):  # an anonymous in-memory file, on no file system
+                report.written["memory"].append(raw)
+                continue
             path = Path(os.path.normpath(cwd / raw))
             where = next((k for k, root in places.items() if path.is_relative_to(root)), None)
             if where is None:
@@ -144,7 +151,7 @@ def trace_session(work: Path, repo: Path = REPO, timeout: float = 600) -> tuple[
     if added.returncode != 0:
         raise RuntimeError(added.stderr)
     log = work / "trace.txt"
-    command = [strace, "-f", "-qq", "-e", "trace=%network,%file", "-o", str(log), *sidekick,
+    command = [strace, "-f", "-qq", "-y", "-e", "trace=%network,%file", "-o", str(log), *sidekick,
                "read", str(book.path), "--child-audio", str(kid), "--speaker-out", str(out),
                "--engine", "pocketsphinx", "--reader", "Mia", "--realtime", "--json"]  # fmt: skip
     done = subprocess.run(command, env=env, cwd=work, capture_output=True, text=True,
