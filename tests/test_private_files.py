@@ -3,22 +3,17 @@ session folder and its sweep, and a reading session killed in the middle of a ch
 
 from __future__ import annotations
 
-import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from sidekick import private_files
-from sidekick.books.library import list_books
 from sidekick.private_files import MemoryFile
 
 REPO = Path(__file__).resolve().parent.parent
-AUDIO_SUFFIXES = (".wav", ".mfc", ".mllr", ".raw", ".flac")
 
 
 @pytest.fixture
@@ -65,12 +60,12 @@ def _session_in_subprocess(env: dict[str, str], wait: bool) -> subprocess.Popen:
 
 def test_sweep_removes_dead_sessions_only(runtime_dir: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    dead = _session_in_subprocess(env, wait=False)
-    dead_folder = Path(dead.stdout.readline().strip())
-    dead.wait(30)
     live = _session_in_subprocess(env, wait=True)
     try:
         live_folder = Path(live.stdout.readline().strip())
+        dead = _session_in_subprocess(env, wait=False)  # its own start sweeps: live stays
+        dead_folder = Path(dead.stdout.readline().strip())
+        dead.wait(30)
         assert dead_folder.is_dir() and live_folder.is_dir()
         assert private_files.sweep() == 1
         assert not dead_folder.exists()
@@ -82,43 +77,18 @@ def test_sweep_removes_dead_sessions_only(runtime_dir: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_killed_session_leaves_no_trace(tmp_path: Path, speak_to_wav) -> None:
-    """SIGKILL in the middle of the child's turn (after the model was fitted to the child),
-    then the next start: no file anywhere holds audio or features of it."""
-    book = next(b for b in list_books()[0] if b.bundled and "early" in b.level)
-    kid = speak_to_wav(book.pages[0].text, tmp_path / "kid.wav")
-    home, tmp, run, out = (tmp_path / n for n in ("home", "tmp", "run", "out"))
-    for folder in (home, tmp, run):
-        folder.mkdir(mode=0o700)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SIDEKICK_", "XDG_"))}
-    env.update(HOME=str(home), TMPDIR=str(tmp), XDG_RUNTIME_DIR=str(run), PYTHONPATH=str(REPO))
-    sidekick = [sys.executable, "-m", "sidekick"]
-    session = subprocess.Popen(
-        [*sidekick, "read", str(book.path), "--child-audio", str(kid), "--speaker-out",
-         str(out), "--engine", "pocketsphinx", "--realtime", "--json"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    words = 0
-    try:
-        deadline = time.monotonic() + 240
-        for line in session.stdout:
-            event = json.loads(line)
-            words += event["event"] == "word_read"
-            if event["event"] == "word_read" and event["t"] > 6.0:
-                break  # the live adaptation (after 4 s) has fitted a transform to the child
-            assert time.monotonic() < deadline and event["event"] != "turn_end"
-    finally:
-        session.send_signal(signal.SIGKILL)
-        session.wait(30)
-    assert words >= 5
-    left = [p for root in (home, tmp, run) for p in root.rglob("*") if not p.is_dir()]
-    # Killed: the session's folder holds at most its lock and a link to memory that is gone.
-    assert all(p.name == ".lock" or p.is_symlink() for p in left), left
-    assert not [p for p in left if p.is_file() and p.suffix in AUDIO_SUFFIXES and p.stat().st_size]
+def test_a_killed_session_leaves_no_trace(tmp_path: Path) -> None:
+    """SIGKILL in the middle of the child's turn (after the model was fitted to the child,
+    4 s in), then the next start: no file anywhere holds audio or features of it."""
+    from tests.benchmarks.kill_sessions import kill_at
+    from tests.benchmarks.trace_session import Sandbox
 
-    done = subprocess.run([*sidekick, "books"], env=env, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    left = [p for root in (home, tmp, run) for p in root.rglob("*") if not p.is_dir()]
-    assert left == [], left
-    assert list((run / "sidekick").iterdir()) == []
+    box = Sandbox(tmp_path / "work")
+    assert kill_at(box, 6.0) >= 5
+    # Killed: the session's private folder holds at most its lock, and links to memory that
+    # went with the process.
+    left = [Path(p) for p in box.files_left()]
+    assert left and all(p.name == ".lock" or p.is_symlink() for p in left), left
+    box.sidekick("books")
+    assert box.files_left() == []
+    assert list((box.run / "sidekick").iterdir()) == []

@@ -124,47 +124,71 @@ def make_child_audio(path: Path, text: str) -> None:
         raise RuntimeError(done.stderr)
 
 
+@dataclass
+class Sandbox:
+    """A fresh HOME, TMPDIR and XDG_RUNTIME_DIR for sessions of one Sidekick checkout, the
+    child's reading of the first page of an early-reader book, and a reader "Mia"."""
+
+    work: Path
+    repo: Path = REPO
+
+    def __post_init__(self) -> None:
+        from sidekick.books.library import list_books
+        from sidekick.offline import QUIET_ENV
+
+        self.book = next(b for b in list_books()[0] if b.bundled and "early" in b.level)
+        self.home, self.tmp, self.run, self.out = (
+            self.work / n for n in ("home", "tmp", "run", "out")
+        )
+        for folder in (self.home, self.tmp, self.run):
+            folder.mkdir(parents=True, mode=0o700)
+        self.data = self.home / ".local" / "share" / "sidekick"
+        self.kid = self.work / "kid.wav"
+        make_child_audio(self.kid, self.book.pages[0].text)
+        # The session must turn telemetry off itself: none of this process's settings leak in.
+        self.env = {k: v for k, v in os.environ.items() if k not in QUIET_ENV
+                    and not k.startswith(("SIDEKICK_", "XDG_", "PULSE_"))}  # fmt: skip
+        self.env.update(HOME=str(self.home), TMPDIR=str(self.tmp), XDG_RUNTIME_DIR=str(self.run),
+                        PYTHONPATH=str(self.repo), PYTHONDONTWRITEBYTECODE="1")  # fmt: skip
+        self.sidekick("readers", "add", "Mia")
+
+    def sidekick(self, *args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "sidekick", *args]
+        done = subprocess.run(command, env=self.env, cwd=self.work, capture_output=True,
+                              text=True, timeout=300)  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"sidekick {args[0]} failed: {done.stderr[-3000:]}")
+        return done
+
+    def read_command(self) -> list[str]:
+        """``sidekick read`` of the book with the child's reading at real-time pace."""
+        return [sys.executable, "-m", "sidekick", "read", str(self.book.path), "--child-audio",
+                str(self.kid), "--speaker-out", str(self.out), "--engine", "pocketsphinx",
+                "--reader", "Mia", "--realtime", "--json"]  # fmt: skip
+
+    def files_left(self) -> list[str]:
+        """Files outside the data dir and the speech output."""
+        return sorted(str(p) for root in (self.home, self.tmp, self.run) for p in root.rglob("*")
+                      if not p.is_dir() and not p.is_relative_to(self.data))  # fmt: skip
+
+
 def trace_session(work: Path, repo: Path = REPO, timeout: float = 600) -> tuple[TraceReport, str]:
     """Run the traced session in ``work`` (made empty first); returns the report and the
     session's stdout."""
     strace = shutil.which("strace")
     if strace is None:
         raise RuntimeError("strace is not installed (sidekick setup --test installs it)")
-    from sidekick.books.library import list_books
-
-    book = next(b for b in list_books()[0] if b.bundled and "early" in b.level)
-    home, tmp, run, out = (work / n for n in ("home", "tmp", "run", "out"))
-    for folder in (home, tmp, run):
-        folder.mkdir(parents=True, mode=0o700)
-    kid = work / "kid.wav"
-    make_child_audio(kid, book.pages[0].text)
-    from sidekick.offline import QUIET_ENV
-
-    # The session must turn telemetry off itself: nothing of this process's settings leaks in.
-    env = {k: v for k, v in os.environ.items() if k not in QUIET_ENV
-           and not k.startswith(("SIDEKICK_", "XDG_", "PULSE_"))}  # fmt: skip
-    env.update(HOME=str(home), TMPDIR=str(tmp), XDG_RUNTIME_DIR=str(run),
-               PYTHONPATH=str(repo), PYTHONDONTWRITEBYTECODE="1")  # fmt: skip
-    sidekick = [sys.executable, "-m", "sidekick"]
-    added = subprocess.run([*sidekick, "readers", "add", "Mia"], env=env, cwd=work,
-                           capture_output=True, text=True, timeout=120)  # fmt: skip
-    if added.returncode != 0:
-        raise RuntimeError(added.stderr)
+    box = Sandbox(work, repo)
     log = work / "trace.txt"
-    command = [strace, "-f", "-qq", "-y", "-e", "trace=%network,%file", "-o", str(log), *sidekick,
-               "read", str(book.path), "--child-audio", str(kid), "--speaker-out", str(out),
-               "--engine", "pocketsphinx", "--reader", "Mia", "--realtime", "--json"]  # fmt: skip
-    done = subprocess.run(command, env=env, cwd=work, capture_output=True, text=True,
+    command = [strace, "-f", "-qq", "-y", "-e", "trace=%network,%file", "-o", str(log),
+               *box.read_command()]  # fmt: skip
+    done = subprocess.run(command, env=box.env, cwd=work, capture_output=True, text=True,
                           timeout=timeout)  # fmt: skip
     if done.returncode != 0:
         raise RuntimeError(f"the traced session failed: {done.stderr[-3000:]}")
-    data = home / ".local" / "share" / "sidekick"
-    places = {"data_dir": data, "speech_out": out, "private_memory": run / "sidekick"}
-    report = parse_trace(log.read_text(errors="replace"), work, places, out)
-    for root in (home, tmp, run):
-        for path in root.rglob("*"):
-            if path.is_file() and not path.is_relative_to(data):
-                report.left_behind.append(str(path))
+    places = {"data_dir": box.data, "speech_out": box.out, "private_memory": box.run / "sidekick"}
+    report = parse_trace(log.read_text(errors="replace"), work, places, box.out)
+    report.left_behind = box.files_left()
     return report, done.stdout
 
 
