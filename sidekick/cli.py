@@ -217,11 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     _listen_test_args(sub)
 
-    sub.add_parser(
-        "setup",
-        help="install missing system packages (libportaudio2; flite for "
-        "the tests' held-out voices)",
+    setup = sub.add_parser(
+        "setup", help="install missing system packages (libportaudio2, for sound)"
     )
+    setup.add_argument("--test", action="store_true",
+                       help="also what the tests need (flite, strace)")  # fmt: skip
     return p
 
 
@@ -364,11 +364,8 @@ def _cmd_assess(args: argparse.Namespace) -> int:
 
 def _store_notes(store: ProgressStore) -> None:
     """What opening the progress store did that the user must hear of, on stderr."""
-    if store.recovered is not None:
-        print(f"note: {store.recovered}", file=sys.stderr)
-    if store.saved_pending:
-        print(f"note: {store.saved_pending} turn(s) that could not be saved before are saved "
-              "now.", file=sys.stderr)  # fmt: skip
+    for line in store.notices:
+        print(f"note: {line}", file=sys.stderr)
 
 
 def _cmd_readers(args: argparse.Namespace) -> int:
@@ -467,7 +464,7 @@ def run(argv: list[str]) -> int:
     if args.command == "setup":
         from sidekick.setup_system import install_system_packages
 
-        return install_system_packages()
+        return install_system_packages(test=args.test)
     from sidekick.books.library import find_book
 
     if args.reader:  # an unknown name is a clear error now, not in the middle of a book

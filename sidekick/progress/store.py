@@ -835,6 +835,16 @@ class ProgressStore:
                 )
         return stored
 
+    @property
+    def notices(self) -> list[str]:
+        """What opening the store did that the user must be told (one line each): a damaged
+        file salvaged, turns from the pending journal saved."""
+        lines = [str(self.recovered)] if self.recovered is not None else []
+        if self.saved_pending:
+            lines.append(f"{self.saved_pending} turn(s) that could not be saved before are "
+                         "saved now.")  # fmt: skip
+        return lines
+
     def keep_turn(self, reader: str, turn: TurnRecord) -> None:
         """Keep a turn that could not be saved in the pending journal (see the module
         docstring); SidekickError if even that fails."""

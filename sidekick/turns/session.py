@@ -162,11 +162,8 @@ class ReadingSession:
         from sidekick.progress.store import ProgressStore
 
         self._store = store = ProgressStore()
-        if store.recovered is not None:
-            self.emit(ev.Notice(str(store.recovered)))
-        if store.saved_pending:
-            self.emit(ev.Notice(f"{store.saved_pending} turn(s) that could not be saved "
-                                "before are saved now."))  # fmt: skip
+        for line in store.notices:
+            self.emit(ev.Notice(line))
         show = self.emit
         recorder = TurnRecorder(store, reader, self.book,
                                 on_notice=lambda text: show(ev.Notice(text)))  # fmt: skip

@@ -96,9 +96,8 @@ class SidekickApp(App[None]):
 
             self._store = ProgressStore()
             self._own_store = True
-            if self._store.recovered is not None:
-                self.notify(str(self._store.recovered), title="Progress", severity="warning",
-                            timeout=15)  # fmt: skip
+            for line in self._store.notices:
+                self.notify(line, title="Progress", severity="warning", timeout=15)
         return self._store
 
     def open_progress(self, reader: str | None = None) -> None:

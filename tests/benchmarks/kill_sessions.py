@@ -3,8 +3,8 @@
     .venv/bin/python -m tests.benchmarks.kill_sessions [--kills 5] [--repo DIR]
 
 Each round starts ``sidekick read --realtime`` (see :mod:`tests.benchmarks.trace_session`)
-and SIGKILLs it at a different moment of the child's page (from 2 s in, when nothing was
-fitted to the child yet, to past the live adaptation at 4 s), then counts the files left
+and SIGKILLs it at a different moment of the child's page (from 1.5 s in, when nothing was
+fitted to the child yet, to 6 s, past the live adaptation at 4 s), then counts the files left
 outside the data dir: right after the kill, and after the next ``sidekick books``.
 ``--repo`` runs another checkout of Sidekick with this venv (e.g. an older commit).
 """
@@ -51,7 +51,7 @@ def main() -> None:
         box = Sandbox(Path(work), args.repo.resolve())
         after_kills: list[str] = []
         for i in range(args.kills):
-            kill_at(box, 2.0 + 6.0 * i / max(1, args.kills - 1))
+            kill_at(box, 1.5 + 4.5 * i / max(1, args.kills - 1))
             after_kills = box.files_left()
         voice = [f for f in after_kills if f.endswith(AUDIO_SUFFIXES) or "sphinx" in f]
         box.sidekick("books")

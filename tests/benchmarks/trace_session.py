@@ -160,11 +160,11 @@ class Sandbox:
             raise RuntimeError(f"sidekick {args[0]} failed: {done.stderr[-3000:]}")
         return done
 
-    def read_command(self) -> list[str]:
-        """``sidekick read`` of the book with the child's reading at real-time pace."""
+    def read_command(self, realtime: bool = True) -> list[str]:
+        """``sidekick read`` of the book, the child's reading at real-time pace (or fast)."""
         return [sys.executable, "-m", "sidekick", "read", str(self.book.path), "--child-audio",
                 str(self.kid), "--speaker-out", str(self.out), "--engine", "pocketsphinx",
-                "--reader", "Mia", "--realtime", "--json"]  # fmt: skip
+                "--reader", "Mia", "--json", *(["--realtime"] if realtime else [])]  # fmt: skip
 
     def files_left(self) -> list[str]:
         """Files outside the data dir and the speech output."""
