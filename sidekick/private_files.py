@@ -167,8 +167,9 @@ class MemoryFile:
                 else:
                     os.close(fd)
         if self._fd is None:
-            self._file = private_dir() / name
-            self._file.touch(mode=0o600)
+            fd, path = tempfile.mkstemp(prefix=f"{name}.", dir=private_dir())
+            os.close(fd)
+            self._file = Path(path)
 
     @property
     def path(self) -> str:

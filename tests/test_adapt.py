@@ -114,3 +114,29 @@ def test_a_reading_adapts_the_listener(reading) -> None:
         assert not listener._adapted and listener._decoder.config["mllr"] is None
     finally:
         listener.close()
+
+
+def test_without_in_memory_files_the_same_words_and_nothing_kept(
+    reading, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where there is no memfd (not Linux), the page files and features go to the private
+    folder instead: the reading is recognized the same, and no feature file is kept."""
+
+    def read_page() -> tuple[list[tuple[str, float | None]], int, list]:
+        listener = SphinxListener()
+        try:
+            listener.start(TEXT.split())
+            listener.accept(reading)
+            words = [(w.word, w.start) for w in listener.finish().words]
+            assert listener._adapted
+            log = listener._features
+            return words, log.caught, list(log.folder.iterdir())
+        finally:
+            listener.close()
+
+    in_memory = read_page()
+    monkeypatch.delattr("os.memfd_create")
+    on_files = read_page()
+    assert on_files[0] == in_memory[0]
+    assert in_memory[1] >= 1 and on_files[1] == 0  # caught in memory / read from a file
+    assert in_memory[2] == on_files[2] == []
