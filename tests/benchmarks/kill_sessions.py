@@ -53,11 +53,11 @@ def main() -> None:
         for i in range(args.kills):
             kill_at(box, 1.5 + 4.5 * i / max(1, args.kills - 1))
             after_kills = box.files_left()
-        voice = [f for f in after_kills if f.endswith(AUDIO_SUFFIXES) or "sphinx" in f]
+        voice = [f for f in after_kills if f.endswith(AUDIO_SUFFIXES)]
         box.sidekick("books")
         after_start = box.files_left()
     print(json.dumps({"kills": args.kills, "files_left_after_kills": len(after_kills),
-                      "of_them_voice_data_or_page_files": len(voice),
+                      "of_them_audio_features_or_transforms": len(voice),
                       "files_left_after_next_start": len(after_start)}, indent=2))  # fmt: skip
     for f in after_kills[:20]:
         print(f"left after the kills: {f}")
