@@ -857,16 +857,19 @@ class ProgressStore:
         if not self.pending:
             return 0
         saved = 0
-        with self.pending.taking() as waiting, self._busy_timeout(PENDING_TIMEOUT_S):
-            for entry in list(waiting):
-                try:
-                    if self.find_reader(entry.reader) is None:
-                        continue
-                    stored = self._insert_turns(entry.reader, [entry.turn], skip_stored=True)
-                except SidekickError:
-                    break
-                waiting.remove(entry)
-                saved += len(stored)
+        try:
+            with self.pending.taking() as waiting, self._busy_timeout(PENDING_TIMEOUT_S):
+                for entry in list(waiting):
+                    try:
+                        if self.find_reader(entry.reader) is None:
+                            continue
+                        stored = self._insert_turns(entry.reader, [entry.turn], skip_stored=True)
+                    except SidekickError:
+                        break
+                    waiting.remove(entry)
+                    saved += len(stored)
+        except OSError:  # the journal cannot be rewritten now: what was saved is skipped later
+            pass
         return saved
 
     @contextlib.contextmanager
