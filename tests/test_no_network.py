@@ -7,6 +7,8 @@ child turn from a WAV file recognized by pocketsphinx and stored in the reader's
 Sidekick's turn written to a WAV file, then the progress screen). The ``sidekick read``
 subprocess gets the same guard through a ``sitecustomize`` module on ``PYTHONPATH``, and runs
 in a network namespace of its own without any network (``unshare -n``) where that is allowed.
+Last, a whole session runs under ``strace``, which sees what no Python guard can: lookups
+and connections made by native libraries (onnxruntime's telemetry), and every file written.
 """
 
 from __future__ import annotations

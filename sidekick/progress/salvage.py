@@ -110,15 +110,17 @@ def _fit_header(copy: Path) -> None:
         if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
             return
         size = _page_size(head)
-        pages = f.seek(0, 2) // size
-        if struct.unpack(">I", head[28:32])[0] > pages:
+        pages = f.seek(0, 2) // size if size else 0
+        if pages and struct.unpack(">I", head[28:32])[0] > pages:
             f.seek(28)
             f.write(struct.pack(">I", pages))
 
 
 def _page_size(head: bytes) -> int:
+    """The page size the header gives (0 if it is not one SQLite allows)."""
     (size,) = struct.unpack(">H", head[16:18])
-    return 65536 if size == 1 else size
+    size = 65536 if size == 1 else size
+    return size if size >= 512 and size & (size - 1) == 0 else 0
 
 
 def _ids(source: sqlite3.Connection, table: str) -> set[int]:
@@ -172,6 +174,8 @@ def page_rows(data: bytes) -> dict[str, dict[int, Row]]:
     if len(data) < 100 or not data.startswith(b"SQLite format 3\x00"):
         return found
     size = _page_size(data)
+    if not size:
+        return found
     usable = size - data[20]
     free = _free_pages(data, size)
     for number in range(1, len(data) // size + 1):
@@ -192,7 +196,7 @@ def _free_pages(data: bytes, size: int) -> set[int]:
     free: set[int] = set()
     trunk = struct.unpack(">I", data[32:36])[0]
     pages = len(data) // size
-    while 0 < trunk <= pages and trunk not in free:
+    while 0 < trunk <= pages and trunk not in free:  # a damaged list ends where it loops
         free.add(trunk)
         at = (trunk - 1) * size
         following, count = struct.unpack(">II", data[at : at + 8])

@@ -531,8 +531,8 @@ class ProgressStore:
                 counts = salvage.carry_over(self.path, conn)
             finally:
                 conn.close()
-        except (sqlite3.Error, OSError):
-            fresh.unlink(missing_ok=True)  # nothing could be carried over: start afresh
+        except Exception:  # salvage is a best effort that must never stop a fresh start
+            fresh.unlink(missing_ok=True)
             counts = None
         backup = self._move_aside()
         if counts is not None:
