@@ -5,14 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sidekick.errors import SidekickError
 from sidekick.settings import Settings, Share
 from sidekick.speaking.registry import default_voice
-
-if TYPE_CHECKING:
-    from sidekick.progress.store import ProgressStore
 
 EXAMPLES = """\
 examples:
@@ -362,9 +358,10 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store_notes(store: ProgressStore) -> None:
-    """What opening the progress store did that the user must hear of, on stderr."""
-    for line in store.notices:
+def _print_notes(notices: list[str]) -> None:
+    """What opening the progress store did that the user must hear of (``store.notices``),
+    on stderr."""
+    for line in notices:
         print(f"note: {line}", file=sys.stderr)
 
 
@@ -372,7 +369,7 @@ def _cmd_readers(args: argparse.Namespace) -> int:
     from sidekick.progress.store import ProgressStore
 
     with ProgressStore() as store:
-        _store_notes(store)
+        _print_notes(store.notices)
         if args.action == "add":
             grade: int | str | None = args.grade
             if isinstance(grade, str) and grade.isdigit():
@@ -404,7 +401,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from sidekick.progress.store import ProgressStore
 
     with ProgressStore() as store:
-        _store_notes(store)
+        _print_notes(store.notices)
         if args.reader:
             store.get_reader(args.reader)  # a clear error for an unknown name
         n = write_report(store, args.format, args.output or sys.stdout, reader=args.reader)
@@ -467,13 +464,19 @@ def run(argv: list[str]) -> int:
         return install_system_packages(test=args.test)
     from sidekick.books.library import find_book
 
+    notices: list[str] = []  # the first command after damage says so, whichever it is
     if args.reader:  # an unknown name is a clear error now, not in the middle of a book
         from sidekick.progress.store import ProgressStore
 
         with ProgressStore() as store:
-            _store_notes(store)  # the first command after damage says so, whichever it is
-            store.get_reader(args.reader)
+            notices = store.notices
+            try:
+                store.get_reader(args.reader)
+            except SidekickError:
+                _print_notes(notices)
+                raise
     if args.command == "read":
+        _print_notes(notices)
         from sidekick.headless import run_headless
 
         book = find_book(args.book)
@@ -485,7 +488,8 @@ def run(argv: list[str]) -> int:
     from sidekick.ui.app import run_app
 
     book = find_book(args.book) if args.book else None
-    run_app(_settings(args, child_audio=args.child_audio, speech_out=args.speaker_out), book)
+    settings = _settings(args, child_audio=args.child_audio, speech_out=args.speaker_out)
+    run_app(settings, book, notices)
     return 0
 
 

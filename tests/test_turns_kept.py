@@ -22,6 +22,7 @@ from sidekick.progress import store as store_module
 from sidekick.progress.recorder import TurnRecorder
 from sidekick.progress.store import MissedWord, ProgressStore, TurnRecord
 from sidekick.turns import events as ev
+from tests.test_ui import SIZE, pilot_test
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -242,3 +243,16 @@ def test_every_command_says_so_once_even_read_with_a_reader(tmp_path: Path) -> N
     again = subprocess.run([sys.executable, "-m", "sidekick", "readers"], env=env,
                            capture_output=True, text=True, timeout=120)  # fmt: skip
     assert "damaged" not in again.stderr and "Ann" in again.stdout
+
+
+@pilot_test
+async def test_the_app_shows_what_the_reader_check_found(tmp_path: Path) -> None:
+    """``sidekick app --reader X`` after damage: the check before the app recovered the
+    file, and the app shows its note."""
+    from sidekick.settings import Settings
+    from sidekick.ui.app import SidekickApp
+
+    note = "The progress file was damaged; 3 of the 3 turns were carried over."
+    app = SidekickApp(Settings(), list_books=lambda: ([], []), notices=[note])
+    async with app.run_test(size=SIZE):
+        assert [n.message for n in app._notifications] == [note]
