@@ -122,7 +122,7 @@ def sweep(base: Path | None = None) -> int:
 
 def _abandoned(folder: Path) -> bool:
     try:
-        fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CLOEXEC)
+        fd = os.open(folder / _LOCK, os.O_RDONLY | os.O_CLOEXEC)  # a lock needs no writing
     except FileNotFoundError:
         import time
 
