@@ -213,11 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     _listen_test_args(sub)
 
-    sub.add_parser(
-        "setup",
-        help="install missing system packages (libportaudio2; flite for "
-        "the tests' held-out voices)",
+    setup = sub.add_parser(
+        "setup", help="install missing system packages (libportaudio2, for sound)"
     )
+    setup.add_argument("--test", action="store_true",
+                       help="also what the tests need (flite, strace)")  # fmt: skip
     return p
 
 
@@ -358,12 +358,18 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_notes(notices: list[str]) -> None:
+    """What opening the progress store did that the user must hear of (``store.notices``),
+    on stderr."""
+    for line in notices:
+        print(f"note: {line}", file=sys.stderr)
+
+
 def _cmd_readers(args: argparse.Namespace) -> int:
     from sidekick.progress.store import ProgressStore
 
     with ProgressStore() as store:
-        if store.recovered is not None:
-            print(f"note: {store.recovered}", file=sys.stderr)
+        _print_notes(store.notices)
         if args.action == "add":
             grade: int | str | None = args.grade
             if isinstance(grade, str) and grade.isdigit():
@@ -395,8 +401,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from sidekick.progress.store import ProgressStore
 
     with ProgressStore() as store:
-        if store.recovered is not None:
-            print(f"note: {store.recovered}", file=sys.stderr)
+        _print_notes(store.notices)
         if args.reader:
             store.get_reader(args.reader)  # a clear error for an unknown name
         n = write_report(store, args.format, args.output or sys.stdout, reader=args.reader)
@@ -433,6 +438,9 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def run(argv: list[str]) -> int:
+    from sidekick.private_files import sweep
+
+    sweep()  # what a killed session left of a child's voice, before anything else
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["app", *argv]  # `sidekick --reader Mia` is `sidekick app --reader Mia`
     args = build_parser().parse_args(argv)
@@ -453,15 +461,22 @@ def run(argv: list[str]) -> int:
     if args.command == "setup":
         from sidekick.setup_system import install_system_packages
 
-        return install_system_packages()
+        return install_system_packages(test=args.test)
     from sidekick.books.library import find_book
 
+    notices: list[str] = []  # the first command after damage says so, whichever it is
     if args.reader:  # an unknown name is a clear error now, not in the middle of a book
         from sidekick.progress.store import ProgressStore
 
         with ProgressStore() as store:
-            store.get_reader(args.reader)
+            notices = store.notices
+            try:
+                store.get_reader(args.reader)
+            except SidekickError:
+                _print_notes(notices)
+                raise
     if args.command == "read":
+        _print_notes(notices)
         from sidekick.headless import run_headless
 
         book = find_book(args.book)
@@ -473,7 +488,8 @@ def run(argv: list[str]) -> int:
     from sidekick.ui.app import run_app
 
     book = find_book(args.book) if args.book else None
-    run_app(_settings(args, child_audio=args.child_audio, speech_out=args.speaker_out), book)
+    settings = _settings(args, child_audio=args.child_audio, speech_out=args.speaker_out)
+    run_app(settings, book, notices)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""``sidekick setup``: install the few Debian packages the app needs when they are missing."""
+"""``sidekick setup``: install the few Debian packages the app needs when they are missing
+(``--test``: and those the tests need)."""
 
 from __future__ import annotations
 
@@ -7,21 +8,27 @@ import os
 import shutil
 import subprocess
 
-#: Debian package -> how to tell it is present. flite gives the reading-check benchmark and
-#: tests voices the project does not use (held-out voices); the app itself does not need it.
+#: Debian package -> how to tell it is present: what the app needs.
 SYSTEM_PACKAGES = {
     "libportaudio2": lambda: ctypes.util.find_library("portaudio") is not None,
+}
+#: ... and what only the tests and benchmarks need: flite gives the reading check voices the
+#: project does not use (held-out voices); strace watches a session's system calls (no
+#: network, nothing of the child's voice on disk).
+TEST_PACKAGES = {
     "flite": lambda: shutil.which("flite") is not None,
+    "strace": lambda: shutil.which("strace") is not None,
 }
 
 
-def missing_packages() -> list[str]:
-    return [name for name, present in SYSTEM_PACKAGES.items() if not present()]
+def missing_packages(test: bool = False) -> list[str]:
+    wanted = {**SYSTEM_PACKAGES, **(TEST_PACKAGES if test else {})}
+    return [name for name, present in wanted.items() if not present()]
 
 
-def install_system_packages() -> int:
+def install_system_packages(test: bool = False) -> int:
     """Install what is missing with apt-get (as root or through sudo). Returns an exit code."""
-    missing = missing_packages()
+    missing = missing_packages(test)
     if not missing:
         print("System packages: all present.")
         return 0

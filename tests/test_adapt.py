@@ -69,7 +69,7 @@ def test_pocketsphinx_accepts_the_transform(tmp_path, reading) -> None:
     import pocketsphinx
 
     path = tmp_path / "identity.mllr"
-    adapt.write_transform(path, [np.hstack([np.zeros((13, 1)), np.eye(13)])] * 3)
+    path.write_text(adapt.transform_text([np.hstack([np.zeros((13, 1)), np.eye(13)])] * 3))
     heard = []
     for extra in ({}, {"mllr": str(path)}):
         decoder = pocketsphinx.Decoder(hmm=str(HMM), loglevel="FATAL", **extra)
@@ -91,16 +91,20 @@ def test_a_reading_adapts_the_listener(reading) -> None:
 
     try:
         heard = read_page()
-        assert listener._adapted and listener._transform.is_file()
+        assert listener._adapted and listener._transform.read().startswith(b"1\n3\n")
         assert matched(page_words(TEXT.split()), heard) >= 0.9, heard
-        assert not list(listener._tmp.rglob("*.mfc"))  # no features of the voice are kept
+        # Features and transform were never on a file system (memfd), and nothing is kept.
+        assert listener._transform.in_memory and listener._features is not None
+        log = listener._features
+        assert log._next >= 1 and log.caught == log._next  # every log went to memory
+        assert not any(listener._features.folder.iterdir())
         listener.second_look(reading[:48_000], "ball", "big")  # the checker takes the transform
-        assert listener._checker.config["mllr"] == str(listener._transform)
+        assert listener._checker.config["mllr"] == listener._transform.path
 
         # The same reader's next page is decoded with that transform from its start, then
         # adapted to again.
         listener.start(TEXT.split())
-        assert listener._adapted and listener._decoder.config["mllr"] == str(listener._transform)
+        assert listener._adapted and listener._decoder.config["mllr"] == listener._transform.path
         listener.finish()
         heard = read_page()
         assert listener._adapted and matched(page_words(TEXT.split()), heard) >= 0.9, heard
@@ -110,3 +114,29 @@ def test_a_reading_adapts_the_listener(reading) -> None:
         assert not listener._adapted and listener._decoder.config["mllr"] is None
     finally:
         listener.close()
+
+
+def test_without_in_memory_files_the_same_words_and_nothing_kept(
+    reading, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where there is no memfd (not Linux), the page files and features go to the private
+    folder instead: the reading is recognized the same, and no feature file is kept."""
+
+    def read_page() -> tuple[list[tuple[str, float | None]], int, list]:
+        listener = SphinxListener()
+        try:
+            listener.start(TEXT.split())
+            listener.accept(reading)
+            words = [(w.word, w.start) for w in listener.finish().words]
+            assert listener._adapted
+            log = listener._features
+            return words, log.caught, list(log.folder.iterdir())
+        finally:
+            listener.close()
+
+    in_memory = read_page()
+    monkeypatch.delattr("os.memfd_create")
+    on_files = read_page()
+    assert on_files[0] == in_memory[0]
+    assert in_memory[1] >= 1 and on_files[1] == 0  # caught in memory / read from a file
+    assert in_memory[2] == on_files[2] == []

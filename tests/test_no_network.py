@@ -7,6 +7,8 @@ child turn from a WAV file recognized by pocketsphinx and stored in the reader's
 Sidekick's turn written to a WAV file, then the progress screen). The ``sidekick read``
 subprocess gets the same guard through a ``sitecustomize`` module on ``PYTHONPATH``, and runs
 in a network namespace of its own without any network (``unshare -n``) where that is allowed.
+Last, a whole session runs under ``strace``, which sees what no Python guard can: lookups
+and connections made by native libraries (onnxruntime's telemetry), and every file written.
 """
 
 from __future__ import annotations
@@ -168,3 +170,34 @@ def test_headless_read_makes_no_network_connection(tmp_path: Path, speak_to_wav)
     assert log.read_text().startswith("getaddrinfo")
     with ProgressStore() as store:
         assert store.turn_count("Mia") == 1
+
+
+def _strace_works() -> bool:
+    if not shutil.which("strace"):
+        return False
+    try:
+        done = subprocess.run(["strace", "-o", os.devnull, "true"], capture_output=True,
+                              timeout=30)  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _strace_works(), reason="needs strace (sidekick setup --test) and ptrace")
+def test_a_traced_session_phones_no_one_and_writes_no_audio(tmp_path: Path) -> None:
+    """A full ``sidekick read --reader`` session at real-time pace (long enough for
+    onnxruntime's telemetry, which looks up its server about 15 s in) under strace: no DNS
+    lookup, no connect, nothing written outside the data dir and the speech output (in-memory
+    files aside), no file with audio or features of it, nothing left behind (no
+    ``~/.cache/Microsoft/DeveloperTools/.onnxruntime``)."""
+    from tests.benchmarks.trace_session import trace_session
+
+    report, stdout = trace_session(tmp_path / "work")
+    assert '"event": "reading_checked"' in stdout
+    assert report.written["speech_out"] and report.written["data_dir"]  # the trace saw writes
+    assert report.dns_lookups == []
+    assert report.connects == []
+    assert report.written["elsewhere"] == []
+    assert report.audio_written == []
+    assert report.left_behind == []

@@ -11,8 +11,9 @@ codebook.
 
 One global transform per stream (cepstra, deltas, double deltas; 13 x 13 plus a bias), pulled
 towards the identity (``prior``) so that a short page cannot overfit it. The page's features
-come from pocketsphinx's own front end (its ``mfclogdir`` log, read back and deleted at
-once), so they match the decoder's exactly: same warp, same noise removal.
+come from pocketsphinx's own front end (its ``mfclogdir`` log, caught in memory: see
+:class:`sidekick.listening.sphinx_engine.FeatureLog`), so they match the decoder's exactly:
+same warp, same noise removal.
 """
 
 from __future__ import annotations
@@ -82,9 +83,8 @@ def acoustic_model(hmm: Path) -> AcousticModel:
     return AcousticModel(hmm)
 
 
-def read_cepstra(path: Path) -> np.ndarray:
-    """A Sphinx MFCC file (big-endian count, then float32 cepstra): (frames, 13)."""
-    data = path.read_bytes()
+def read_cepstra(data: bytes) -> np.ndarray:
+    """A Sphinx MFCC file's bytes (big-endian count, then float32 cepstra): (frames, 13)."""
     (count,) = struct.unpack(">i", data[:4])
     return (
         np.frombuffer(data, dtype=">f4", count=count, offset=4).astype(np.float64).reshape(-1, 13)
@@ -190,7 +190,7 @@ def _step(
     return new
 
 
-def write_transform(path: Path, transforms: list[np.ndarray]) -> None:
+def transform_text(transforms: list[np.ndarray]) -> str:
     """pocketsphinx's MLLR file: classes, streams, then per stream its length, A, the bias
     and the variance scales (1: variances are left as they are)."""
     lines = ["1", str(len(transforms))]
@@ -200,4 +200,4 @@ def write_transform(path: Path, transforms: list[np.ndarray]) -> None:
         lines += [" ".join(f"{v:.6g}" for v in rows[i, 1:]) for i in range(dim)]
         lines.append(" ".join(f"{v:.6g}" for v in rows[:, 0]))
         lines.append(" ".join(["1"] * dim))
-    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+    return "\n".join(lines) + "\n"

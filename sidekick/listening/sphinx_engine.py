@@ -4,6 +4,9 @@ One decoder is kept; each page gets its own small dictionary and ARPA language m
 page's words in reading order plus distractors) and the decoder is re-initialized on them,
 which takes milliseconds (adding an LM to a decoder holding the full 126k-word dictionary
 takes over a second).
+
+Nothing heard of the child reaches a disk: the page files, the reader's transform and the
+features of what they read live in memory (:mod:`sidekick.private_files`).
 """
 
 from __future__ import annotations
@@ -14,10 +17,9 @@ import math
 import os
 import re
 import shutil
-import tempfile
 import unicodedata
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from sidekick.audio.pitch import median_pitch
 from sidekick.errors import ModelError
 from sidekick.listening.base import SAMPLE_RATE, HeardWord, Hypothesis
 from sidekick.listening.models import DISTRACTORS, page_words, unique
+from sidekick.private_files import MemoryFile, private_dir
 
 FRAME_SECONDS = 0.01  # pocketsphinx frames are 10 ms
 PAGE_WEIGHT = 3  # the page as written counts this many times against each misreading
@@ -169,6 +172,52 @@ def guess_pronunciation(word: str) -> str | None:
     return phones or None
 
 
+class FeatureLog:
+    """pocketsphinx's log of an utterance's features, caught in memory.
+
+    A decoder with ``mfclogdir`` writes each utterance's features to ``DIR/%09u.mfc``, named
+    by its count of utterances. Before an utterance, the name it will write is made a link
+    to a :class:`MemoryFile`, so the features never reach a file system. Should the count be
+    other than expected, the file it wrote instead (inside the private folder) is read,
+    deleted at once, and the count taken from its name.
+    """
+
+    def __init__(self) -> None:
+        self.folder = private_dir() / f"features-{id(self):x}"
+        self.folder.mkdir(mode=0o700)
+        self._memory = MemoryFile("features")
+        self._next = 0  # the decoder's next utterance number
+        self.caught = 0  # utterances whose features were caught in memory
+
+    def record(self, utterance: Callable[[], None]) -> bytes:
+        """Run ``utterance`` (one start_utt ... end_utt of the logging decoder) and return
+        the features it logged (b"" if none)."""
+        link = self.folder / f"{self._next:09d}.mfc"
+        if self._memory.in_memory:
+            self._memory.write(b"")
+            link.unlink(missing_ok=True)
+            link.symlink_to(self._memory.path)
+        data = b""
+        try:
+            utterance()
+        finally:
+            for path in sorted(self.folder.iterdir()):
+                if path.is_symlink():
+                    if data := self._memory.read():
+                        self._next += 1
+                        self.caught += 1
+                else:  # not where it was expected: read it and take the count from it
+                    data = path.read_bytes()
+                    if path.stem.isdigit():
+                        self._next = int(path.stem) + 1
+                path.unlink()
+        return data
+
+    def close(self) -> None:
+        self._memory.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 class SphinxListener:
     """pocketsphinx 5 with the bundled en-us acoustic model and a language model per page.
 
@@ -221,8 +270,14 @@ class SphinxListener:
         self.denoise = denoise
         self.unknown_words: frozenset[str] = frozenset()
         self.vocabulary: list[str] = []
-        self._tmp = Path(tempfile.mkdtemp(prefix="sidekick-sphinx-"))
-        self._cleanup = weakref.finalize(self, shutil.rmtree, str(self._tmp), True)
+        # The page's dictionary and language model, the reader's transform and the features
+        # it is learnt from: in memory only.
+        self._dict_file, self._lm_file = MemoryFile("page.dict"), MemoryFile("page.arpa")
+        self._transform = MemoryFile("reader.mllr")
+        self._features: FeatureLog | None = None
+        self._files: list[MemoryFile | FeatureLog] = [self._dict_file, self._lm_file,
+                                                      self._transform]  # fmt: skip
+        self._cleanup = weakref.finalize(self, _close_all, self._files)
         self._decoder: Any = None
         self._in_utt = False
         self._odd = b""
@@ -235,7 +290,6 @@ class SphinxListener:
         self.adapt_speaker = adapt_speaker
         self._audio: list[bytes] = []  # the utterance as decoded, to decode it again
         self._prons: dict[str, str] = {}  # the page dictionary's entries ("to(2)": "T UW")
-        self._transform = self._tmp / "reader.mllr"
         self._adapted = False  # whether the decoders hold the reader's (last page's) transform
         self._aligner: Any = None  # grammar decoders: the transform's alignment, second looks
         self._checker: Any = None
@@ -248,7 +302,7 @@ class SphinxListener:
 
     def _write_page(
         self, words: list[str], misreadings: Mapping[str, Sequence[str]]
-    ) -> tuple[Path, Path]:
+    ) -> tuple[str, str]:
         prons: dict[str, list[str]] = {}
         unknown = set()
         for w in unique(words):
@@ -267,15 +321,13 @@ class SphinxListener:
         self.unknown_words = frozenset(unknown)
         self.vocabulary = list(prons)
 
-        dict_path = self._tmp / "page.dict"
         self._prons = {
             w if i == 0 else f"{w}({i + 1})": phones
             for w, alts in prons.items()
             for i, phones in enumerate(alts)
         }
-        dict_path.write_text(
-            "".join(f"{w} {phones}\n" for w, phones in self._prons.items()), encoding="utf-8"
-        )
+        entries = "".join(f"{w} {phones}\n" for w, phones in self._prons.items())
+        self._dict_file.write(entries.encode("utf-8"))
 
         from pocketsphinx.lm import ArpaBoLM
 
@@ -294,10 +346,9 @@ class SphinxListener:
             lm.grams_1["<s>"] += 1
             lm.grams_1["</s>"] += 1
         lm.compute()
-        lm_path = self._tmp / "page.arpa"
-        if not lm.write_file(str(lm_path)):
-            raise ModelError(f"Cannot write the page language model to {self._tmp}.")
-        return dict_path, lm_path
+        if not lm.write_file(self._lm_file.path):
+            raise ModelError("Cannot write the page language model.")
+        return self._dict_file.path, self._lm_file.path
 
     def _load(
         self, words: list[str], misreadings: Mapping[str, Sequence[str]] | None = None
@@ -309,17 +360,17 @@ class SphinxListener:
             if self._decoder is None:
                 self._decoder = self._ps.Decoder(
                     hmm=str(self._hmm),
-                    dict=str(dict_path),
-                    lm=str(lm_path),
+                    dict=dict_path,
+                    lm=lm_path,
                     loglevel="FATAL",
                     **DECODER_OPTIONS,
                 )
             else:
                 config = self._decoder.config
-                config["dict"] = str(dict_path)
-                config["lm"] = str(lm_path)
+                config["dict"] = dict_path
+                config["lm"] = lm_path
                 # A reader's later pages are decoded with what was learnt on the last one.
-                config["mllr"] = str(self._transform) if self._adapted else None
+                config["mllr"] = self._transform.path if self._adapted else None
                 self._decoder.reinit(config)
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"pocketsphinx could not load the page model: {exc}.") from exc
@@ -480,22 +531,23 @@ class SphinxListener:
         heard = [seg.word for seg in self._decoder.seg() or () if seg.word in self._prons]
         if not heard:
             return False
-        features = self._tmp / "features"  # the front end's log of this utterance only
-        features.mkdir(exist_ok=True)
-        aligner = self._helper("_aligner", mfclogdir=str(features))
-        try:
-            aligner.set_align_text(" ".join(_ALT.sub("", w) for w in heard))
+        if self._features is None:
+            self._features = FeatureLog()  # the front end's log of each utterance, in memory
+            self._files.append(self._features)
+        aligner = self._helper("_aligner", mfclogdir=str(self._features.folder))
+
+        def align() -> None:
             aligner.start_utt()
             aligner.process_raw(audio, False, True)
             aligner.end_utt()
+
+        aligner.set_align_text(" ".join(_ALT.sub("", w) for w in heard))
+        try:
+            logged = self._features.record(align)
             segments = [(s.word, s.start_frame, s.end_frame) for s in aligner.seg() or ()]
         except RuntimeError:  # no alignment reached the end: nothing to learn from
             return False
-        finally:
-            logs = sorted(features.glob("*.mfc"))
-            cepstra = adapt.read_cepstra(logs[-1]) if logs else None
-            for log in logs:
-                log.unlink()  # features of the child's voice are not kept
+        cepstra = adapt.read_cepstra(logged) if logged else None
         if cepstra is None or not len(cepstra):
             return False
         model = adapt.acoustic_model(self._hmm)
@@ -504,9 +556,9 @@ class SphinxListener:
         if (codebook >= 0).sum() < MIN_ADAPT_FRAMES:
             return False
         transform = adapt.estimate(model, codebook, adapt.streams(cepstra))
-        adapt.write_transform(self._transform, transform)
+        self._transform.write(adapt.transform_text(transform).encode("ascii"))
         config = self._decoder.config
-        config["mllr"] = str(self._transform)
+        config["mllr"] = self._transform.path
         self._decoder.reinit(config)
         self._adapted = True
         return True
@@ -586,7 +638,7 @@ class SphinxListener:
     def _checker_for_page(self) -> Any:
         """A second decoder on the current page's dictionary, for :meth:`second_look`; it
         decodes with the current warp and the reader's transform."""
-        return self._helper("_checker", mllr=str(self._transform) if self._adapted else None)
+        return self._helper("_checker", mllr=self._transform.path if self._adapted else None)
 
     def _helper(self, name: str, **options: Any) -> Any:
         """A grammar decoder (``name``: its attribute) on the current page's dictionary and
@@ -595,7 +647,7 @@ class SphinxListener:
         state = (self._page_serial, self.warp, *options.values())
         helper = getattr(self, name, None)
         if getattr(self, f"{name}_state", None) != state:
-            settings = {"dict": str(self._dict_path), "warp_params": str(self.warp), **options}
+            settings = {"dict": self._dict_path, "warp_params": str(self.warp), **options}
             if helper is None:
                 helper = self._ps.Decoder(
                     hmm=str(self._hmm), lm=None, loglevel="FATAL",
@@ -611,5 +663,10 @@ class SphinxListener:
         return helper
 
     def close(self) -> None:
-        """Remove the temporary page files."""
+        """Drop the page files, the reader's transform and the feature log."""
         self._cleanup()
+
+
+def _close_all(files: Sequence[MemoryFile | FeatureLog]) -> None:
+    for f in files:
+        f.close()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sidekick.books.model import Book
+from sidekick.errors import SidekickError
 from sidekick.progress.store import ProgressStore, TurnRecord
 from sidekick.turns import events as ev
 
@@ -18,14 +21,25 @@ class TurnRecorder:
     """An event consumer: each ``reading_checked`` event becomes one stored turn.
 
     A turn is written in its own transaction as soon as it is checked, so killing the
-    program loses at most the turn in progress. Never audio: only the scores and words.
+    program loses at most the turn in progress. A turn the database cannot take (read-only,
+    locked by another program, damaged) is kept in the store's pending journal, to be saved
+    when it can be, and ``on_notice`` is told so in one line. Never audio: only the scores
+    and words.
     """
 
-    def __init__(self, store: ProgressStore, reader: str, book: Book) -> None:
+    def __init__(
+        self,
+        store: ProgressStore,
+        reader: str,
+        book: Book,
+        on_notice: Callable[[str], None] | None = None,
+    ) -> None:
         self.store = store
         self.reader = store.get_reader(reader).name  # a clear error for an unknown reader
         self.book = book
+        self.on_notice = on_notice or (lambda _text: None)
         self.recorded: list[TurnRecord] = []
+        self.kept: list[TurnRecord] = []  # in the pending journal
 
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.ReadingChecked):
@@ -34,4 +48,10 @@ class TurnRecorder:
             record = TurnRecord.from_result(
                 result, book_title=self.book.title, book_id=book_id(self.book), page=event.page
             )
-            self.recorded.append(self.store.record_turn(self.reader, record))
+            try:
+                self.recorded.append(self.store.record_turn(self.reader, record))
+            except SidekickError as why:
+                self.store.keep_turn(self.reader, record)
+                self.kept.append(record)
+                self.on_notice(f"{why} This turn is kept and will be saved when the progress "
+                               "file can be written again.")  # fmt: skip

@@ -13,12 +13,21 @@ Durability
 Damaged files
     On open the file is checked (``PRAGMA quick_check``; SQLite's "file is not a database"
     and "malformed" errors count too). A damaged file never stops a reading session and is
-    never overwritten: the store moves it aside, byte for byte, to
-    ``progress.sqlite3.corrupt-YYYYmmdd-HHMMSS`` (its ``-wal`` file alongside), starts a fresh
-    database, and keeps a :class:`CorruptDatabaseError` in :attr:`ProgressStore.recovered`
-    whose one-line message says so. Callers must show that line (the app as a
-    notification, the CLI on stderr); it is ``None`` when the file was fine. Damage found
-    later, in the middle of a write, raises that error instead (the next open recovers).
+    never overwritten: every row that can still be read (a copy of it is read one row at a
+    time, around the damaged pages; see :mod:`sidekick.progress.salvage`) is carried into a
+    fresh database, then the damaged file is moved aside, byte for byte, to
+    ``progress.sqlite3.corrupt-YYYYmmdd-HHMMSS`` (its ``-wal`` file alongside) and the fresh
+    one takes its place. :attr:`ProgressStore.recovered` holds a
+    :class:`CorruptDatabaseError` whose one-line message says so and how many turns were
+    carried over. Callers must show that line (the app as a notification, the CLI on
+    stderr); it is ``None`` when the file was fine. Damage found later, in the middle of a
+    write, raises that error instead (the next open recovers).
+
+Turns that cannot be saved
+    A finished turn the database cannot take (read-only, locked past the wait, damaged) is
+    kept in a journal beside it (:mod:`sidekick.progress.pending`, ``progress-pending.jsonl``)
+    and written to the database when it can take it: when the store is opened next, and
+    after its next saved turn. A turn already stored is never stored twice.
 
 Schema (``PRAGMA user_version`` counts the :data:`MIGRATIONS` applied)::
 
@@ -56,6 +65,10 @@ MissKind = Literal["substituted", "omitted", "assisted"]
 MISS_KINDS: tuple[str, ...] = ("substituted", "omitted", "assisted")
 Band = Literal["independent", "instructional", "frustration"]
 DB_NAME = "progress.sqlite3"
+#: How long a write waits for another program's lock on the database.
+BUSY_TIMEOUT_S = 10.0
+#: ... and how long saving the pending turns waits (it is tried again later anyway).
+PENDING_TIMEOUT_S = 1.0
 MAX_NAME_LEN = 40
 
 #: Schema migrations, applied in order inside one transaction; ``PRAGMA user_version`` is the
@@ -428,10 +441,15 @@ class ProgressStore:
     """
 
     def __init__(self, path: Path | str | None = None) -> None:
+        from sidekick.progress.pending import PendingJournal
+
         self.path = Path(path) if path is not None else default_path()
         self._lock = threading.RLock()
-        #: Set when the file was damaged, moved aside and replaced by a fresh one.
+        #: Set when the file was damaged, salvaged, moved aside and replaced.
         self.recovered: CorruptDatabaseError | None = None
+        #: Turns that were waiting in the journal and are now saved (this open).
+        self.saved_pending = 0
+        self.pending = PendingJournal(self.path.with_name(f"{self.path.stem}-pending.jsonl"))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -439,13 +457,9 @@ class ProgressStore:
         try:
             self._conn = self._open()
         except CorruptDatabaseError as damaged:
-            backup = self._move_aside()
-            self.recovered = CorruptDatabaseError(
-                f"The progress file {self.path} was damaged ({damaged}); it was kept as "
-                f"{backup.name} and a fresh one was started.",
-                backup,
-            )
+            self.recovered = self._recover(damaged)
             self._conn = self._open()
+        self.saved_pending = self.save_pending()
 
     # ----- opening, checking, migrating
 
@@ -454,7 +468,7 @@ class ProgressStore:
         conn: sqlite3.Connection | None = None
         try:
             conn = sqlite3.connect(
-                self.path, timeout=10.0, isolation_level=None, check_same_thread=False
+                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
@@ -463,7 +477,8 @@ class ProgressStore:
             conn.execute("PRAGMA foreign_keys=ON")
             problems = [r[0] for r in conn.execute("PRAGMA quick_check(3)")]
             if problems != ["ok"]:
-                raise CorruptDatabaseError("integrity check: " + "; ".join(problems)[:200])
+                found = " ".join("; ".join(problems).split())  # one line
+                raise CorruptDatabaseError("integrity check: " + found[:200])
             self._migrate(conn)
             return conn
         except sqlite3.Error as e:
@@ -499,6 +514,39 @@ class ProgressStore:
             raise SidekickError(f"Cannot read {self.path}: {e.strerror or e}") from None
         if head and head != b"SQLite format 3\x00":
             raise CorruptDatabaseError("file is not a database")
+
+    def _recover(self, damaged: CorruptDatabaseError) -> CorruptDatabaseError:
+        """Carry what can be read of the damaged file into a fresh one, move the damaged
+        file aside and put the fresh one in its place; the message for the user."""
+        from sidekick.progress import salvage
+
+        fresh = self.path.with_name(f"{self.path.name}.salvaged")
+        for leftover in (fresh, Path(f"{fresh}-wal"), Path(f"{fresh}-shm")):
+            leftover.unlink(missing_ok=True)
+        try:
+            conn = sqlite3.connect(fresh, isolation_level=None)
+            try:
+                conn.execute("PRAGMA foreign_keys=ON")
+                self._migrate(conn)
+                counts = salvage.carry_over(self.path, conn)
+            finally:
+                conn.close()
+        except Exception:  # salvage is a best effort that must never stop a fresh start
+            fresh.unlink(missing_ok=True)
+            counts = None
+        backup = self._move_aside()
+        if counts is not None:
+            os.replace(fresh, self.path)
+        if counts is None or not counts.turns_read:
+            kept = "nothing in it could be read"
+        else:
+            kept = (f"{counts.turns} of the {counts.turns_read} turns that could be read were "
+                    "carried over")  # fmt: skip
+        return CorruptDatabaseError(
+            f"The progress file {self.path} was damaged ({damaged}); {kept} into a fresh one, "
+            f"and the damaged file was kept as {backup.name}.",
+            backup,
+        )
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -731,7 +779,18 @@ class ProgressStore:
         return self.record_turns(reader, [turn])[0]
 
     def record_turns(self, reader: str | Reader, turns: Iterable[TurnRecord]) -> list[TurnRecord]:
-        """Store several turns in one transaction (all or none), e.g. an import."""
+        """Store several turns in one transaction (all or none), e.g. an import. Turns
+        waiting in the pending journal are saved after them."""
+        stored = self._insert_turns(reader, turns)
+        if self.pending:
+            self.save_pending()
+        return stored
+
+    def _insert_turns(
+        self, reader: str | Reader, turns: Iterable[TurnRecord], *, skip_stored: bool = False
+    ) -> list[TurnRecord]:
+        """Store turns in one transaction; with ``skip_stored``, a turn already stored (same
+        reader, start time, book, page and counts) is not stored again."""
         name = reader.name if isinstance(reader, Reader) else reader
         turns = list(turns)
         for t in turns:
@@ -743,6 +802,8 @@ class ProgressStore:
             who = self._reader_row(conn, name)
             for t in turns:
                 started = to_utc_iso(t.started_at)
+                if skip_stored and self._stored(conn, who.id, started, t):
+                    continue
                 cur = conn.execute(
                     f"INSERT INTO turns (reader_id, {_TURN_COLUMNS})"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -773,6 +834,62 @@ class ProgressStore:
                     )  # fmt: skip
                 )
         return stored
+
+    @property
+    def notices(self) -> list[str]:
+        """What opening the store did that the user must be told (one line each): a damaged
+        file salvaged, turns from the pending journal saved."""
+        lines = [str(self.recovered)] if self.recovered is not None else []
+        if self.saved_pending:
+            lines.append(f"{self.saved_pending} turn(s) that could not be saved before are "
+                         "saved now.")  # fmt: skip
+        return lines
+
+    def keep_turn(self, reader: str, turn: TurnRecord) -> None:
+        """Keep a turn that could not be saved in the pending journal (see the module
+        docstring); SidekickError if even that fails."""
+        self.pending.add(reader, turn)
+
+    def save_pending(self) -> int:
+        """Save the turns waiting in the pending journal; returns how many were saved. Those
+        that still cannot be (the database still read-only or locked) stay for next time; a
+        turn whose reader was removed meanwhile stays too, and does not hold up the rest."""
+        if not self.pending:
+            return 0
+        saved = 0
+        try:
+            with self.pending.taking() as waiting, self._busy_timeout(PENDING_TIMEOUT_S):
+                for entry in list(waiting):
+                    try:
+                        if self.find_reader(entry.reader) is None:
+                            continue
+                        stored = self._insert_turns(entry.reader, [entry.turn], skip_stored=True)
+                    except SidekickError:
+                        break
+                    waiting.remove(entry)
+                    saved += len(stored)
+        except OSError:  # the journal cannot be rewritten now: what was saved is skipped later
+            pass
+        return saved
+
+    @contextlib.contextmanager
+    def _busy_timeout(self, seconds: float) -> Iterator[None]:
+        with self._lock:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+            try:
+                yield
+            finally:
+                self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+
+    @staticmethod
+    def _stored(conn: sqlite3.Connection, reader_id: int, started: str, t: TurnRecord) -> bool:
+        """Whether this turn is stored already (same reader, start, book, page, counts)."""
+        row = conn.execute(
+            "SELECT 1 FROM turns WHERE reader_id = ? AND started_at = ? AND book_id = ?"
+            " AND page = ? AND words_total = ? AND words_correct = ?",
+            (reader_id, started, t.book_id, t.page, t.words_total, t.words_correct),
+        ).fetchone()
+        return row is not None
 
     def turns(
         self,

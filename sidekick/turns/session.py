@@ -162,10 +162,11 @@ class ReadingSession:
         from sidekick.progress.store import ProgressStore
 
         self._store = store = ProgressStore()
-        if store.recovered is not None:
-            self.emit(ev.Notice(str(store.recovered)))
-        recorder = TurnRecorder(store, reader, self.book)
+        for line in store.notices:
+            self.emit(ev.Notice(line))
         show = self.emit
+        recorder = TurnRecorder(store, reader, self.book,
+                                on_notice=lambda text: show(ev.Notice(text)))  # fmt: skip
 
         def emit(event: ev.Event) -> None:
             recorder(event)  # stored before anyone hears of it

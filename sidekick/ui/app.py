@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from textual.app import App
@@ -52,12 +52,14 @@ class SidekickApp(App[None]):
         *,
         list_books: BookLister | None = None,
         store: ProgressStore | None = None,
+        notices: Sequence[str] = (),
     ) -> None:
         """``session_factory(book, settings, on_event, start_page=...)`` makes the session
         (default: ``ReadingSession``); ``voices`` lists the selectable voices (or a callable
         returning them; default: the installed ones); ``list_books`` feeds the library
         (default: ``sidekick.books.library.list_books``); ``store`` holds the readers'
-        progress (default: the user's progress file, opened when first needed)."""
+        progress (default: the user's progress file, opened when first needed); ``notices``
+        are shown as notifications when the app starts."""
         super().__init__()
         self.settings = settings
         self.book = book
@@ -66,9 +68,12 @@ class SidekickApp(App[None]):
         self.list_books = list_books
         self._store = store
         self._own_store = False
+        self._notices = tuple(notices)
 
     def on_mount(self) -> None:
         self.theme = "gruvbox"
+        for line in self._notices:
+            self.notify(line, title="Progress", severity="warning", timeout=15)
         self.push_screen(LibraryScreen(self.settings, self.list_books))
         if self.book is not None:
             self.open_book(self.book)
@@ -96,9 +101,8 @@ class SidekickApp(App[None]):
 
             self._store = ProgressStore()
             self._own_store = True
-            if self._store.recovered is not None:
-                self.notify(str(self._store.recovered), title="Progress", severity="warning",
-                            timeout=15)  # fmt: skip
+            for line in self._store.notices:
+                self.notify(line, title="Progress", severity="warning", timeout=15)
         return self._store
 
     def open_progress(self, reader: str | None = None) -> None:
@@ -154,8 +158,8 @@ class SidekickApp(App[None]):
             self._store.close()
 
 
-def run_app(settings: Settings, book: Book | None = None) -> int:
+def run_app(settings: Settings, book: Book | None = None, notices: Sequence[str] = ()) -> int:
     """Run the app in the terminal (the CLI's entry point); returns the exit code."""
-    app = SidekickApp(settings, book=book)
+    app = SidekickApp(settings, book=book, notices=notices)
     app.run()
     return app.return_code or 0
