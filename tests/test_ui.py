@@ -341,7 +341,7 @@ async def test_reader_highlights_scripted_events() -> None:
         await wait_for(pilot, emitted_all(factory, len(MID_TURN) + 7))
         assert len(view.words("read")) == 10  # "found" stays marked as helped
         assert view.words("current") == []
-        assert reader.banner.message == "Nice reading! 11 of 11 words."
+        assert reader.banner.message == "Page done: 11 of 11 words read."
         assert "Great reading!" in text_of(app, "#praise")
 
         session.feed(PageDone(1), TurnStart(2, "sidekick", 2), CurrentWord(2, 0), CurrentWord(2, 6))

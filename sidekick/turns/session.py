@@ -208,8 +208,11 @@ class ReadingSession:
             self.emit(ev.TurnStart(self._turn, reader, page.number))
             t0 = time.monotonic()
             if reader == "child":
-                read, assisted, audio_s = self._child_turn(page)
-                self.emit(ev.Praise(self._praise.praise(page.words, read, assisted)))
+                read, assisted, audio_s, correct, accuracy = self._child_turn(page)
+                praise = self._praise.praise(
+                    page.words, read, assisted, correct=correct, accuracy=accuracy
+                )
+                self.emit(ev.Praise(praise))
                 self.emit(ev.TurnEnd(
                     self._turn, "child", page.number, len(read), len(page.words),
                     len(assisted), round(audio_s or time.monotonic() - t0, 2),
@@ -228,9 +231,12 @@ class ReadingSession:
         for thread in self._speech_threads:
             thread.join()
 
-    def _child_turn(self, page: Page) -> tuple[set[int], set[int], float]:
+    def _child_turn(
+        self, page: Page
+    ) -> tuple[set[int], set[int], float, set[int] | None, float | None]:
         """One child turn; returns the words read (correct or self-corrected), the words
-        Sidekick helped with, and the seconds of audio heard."""
+        Sidekick helped with, the seconds of audio heard, and the check's ``correct`` words
+        and accuracy (None when nothing was checked: manual advance)."""
         words = page.words
         tracker = ReadingTracker([w.norm for w in words], stall_s=self.settings.stall_s)
         source = self._next_source() if self.listener else None
@@ -240,7 +246,7 @@ class ReadingSession:
                 if self._help.is_set():
                     self._help.clear()
                     self._say_word(page, tracker.help_current(0.0), 0.0)
-            return set(), tracker.assisted, 0.0
+            return set(), tracker.assisted, 0.0, None, None
         assert self.listener is not None
         written = [w.text for w in words]
         self.listener.start(*listen_words(written))
@@ -273,7 +279,8 @@ class ReadingSession:
         ))  # fmt: skip
         read = {w.index for w in check.words if w.status in ("correct", "self_corrected")}
         helped = {w.index for w in check.words if w.status == "assisted"}
-        return read, helped, t
+        correct = {w.index for w in check.words if w.status == "correct"}
+        return read, helped, t, correct, result["summary"]["accuracy"]
 
     def _apply(
         self, page: Page, tracker: ReadingTracker, hyp: Hypothesis, t: float, final: bool = False

@@ -250,7 +250,7 @@ class ReaderScreen(Screen[None]):
                 view.set_current(None)
                 view.set_reading(set())
                 if reader == "child":
-                    self._set_turn_banner("ended", f"Nice reading! {read} of {total} words.")
+                    self._set_turn_banner("ended", f"Page done: {read} of {total} words read.")
                 else:
                     if page == shown and view.page is not None and read >= total:
                         view.mark_spoken({w.index for w in view.page.words})
