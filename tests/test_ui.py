@@ -162,6 +162,12 @@ class ScriptedSession:
     def end_turn(self) -> None:
         self.calls.append("end_turn")
 
+    def next_page(self) -> None:
+        self.calls.append("next_page")
+
+    def previous_page(self) -> None:
+        self.calls.append("previous_page")
+
     def help_word(self) -> None:
         self.calls.append("help_word")
 
@@ -223,6 +229,15 @@ def reader_of(app: SidekickApp) -> ReaderScreen:
 
 def emitted_all(factory: ScriptedFactory, n: int) -> Callable[[], bool]:
     return lambda: bool(factory.sessions) and factory.sessions[-1].emitted >= n
+
+
+def footer_keys(app: SidekickApp) -> set[str]:
+    """The keys the footer shows now (bindings whose check_action allows them)."""
+    return {
+        key
+        for key, active in app.screen.active_bindings.items()
+        if active.binding.show and active.enabled
+    }
 
 
 def text_of(app: SidekickApp, selector: str) -> str:
@@ -369,19 +384,23 @@ async def test_reader_keys_call_the_session() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, emitted_all(factory, 3))
         reader = reader_of(app)
+        session = factory.sessions[0]
         await pilot.press("space")
         assert reader.banner.state == "paused"
         await pilot.press("space")
         assert reader.banner.message == CHILD_TURN
-        await pilot.press("r", "w", "n", "enter")
-        assert factory.sessions[0].calls == [
-            "toggle_pause",
-            "toggle_pause",
-            "repeat",
-            "help_word",
-            "end_turn",
-            "end_turn",
-        ]
+        # In the child's turn "Read again" cannot work (Sidekick reads its own pages again):
+        # it is hidden and does nothing; "back a page" on page 1 likewise.
+        await pilot.press("r", "b", "w", "n", "enter")
+        assert session.calls == [
+            "toggle_pause", "toggle_pause", "help_word", "next_page", "next_page"
+        ]  # fmt: skip
+        assert footer_keys(app) == {"space", "n", "w", "x", "escape"}
+        session.feed(TurnStart(2, "sidekick", 2))
+        await wait_for(pilot, emitted_all(factory, 4))
+        assert footer_keys(app) == {"space", "r", "b", "n", "x", "escape"}
+        await pilot.press("r", "b", "w")
+        assert session.calls[5:] == ["repeat", "previous_page"]
 
 
 @pilot_test

@@ -88,5 +88,5 @@ def find_book(name_or_path: str) -> Book:
     available = ", ".join(names) if names else "none"
     raise BookError(
         f"No book named '{name_or_path}'. Bundled books: {available} "
-        "(or give the path of a .txt or .md file)"
+        "(or give the path of a .txt, .md or .epub file)"
     )

@@ -25,7 +25,7 @@ from sidekick.reading.tracker import ReadingTracker
 from sidekick.settings import Settings
 from sidekick.speaking.base import SpokenSentence, Voice, style_for
 from sidekick.turns import events as ev
-from sidekick.turns.plan import reading_plan
+from sidekick.turns.plan import reader_for, reading_plan
 from sidekick.turns.praise import PraiseMaker
 
 if TYPE_CHECKING:
@@ -78,6 +78,8 @@ class ReadingSession:
         self._repeat = threading.Event()
         self._resume = threading.Event()
         self._resume.set()
+        self._goto: int | None = None  # the page to go to when the turn ends (back a page)
+        self._page = start_page
         self._praise = PraiseMaker()
         self._files: list[Path] | None = None
         self._sink: AudioSink | None = sink
@@ -97,6 +99,15 @@ class ReadingSession:
         self._end_turn.set()
         if self._sink is not None:
             self._sink.stop()
+
+    def previous_page(self) -> None:
+        """End this turn and go back one page (the same reader as when it was first read)."""
+        self._goto = max(1, self._page - 1)
+        self.end_turn()
+
+    def next_page(self) -> None:
+        """End this turn and go on to the next page."""
+        self.end_turn()
 
     def help_word(self) -> None:
         self._help.set()
@@ -154,7 +165,10 @@ class ReadingSession:
             self._sink = sinks.SilentSink()
         else:
             self._sink = sinks.SpeakerSink()
-        self.emit(ev.SessionStart(self.book.title, self.engine_name, self.voice_name, self.plan()))
+        silent = isinstance(self._sink, sinks.SilentSink)
+        self.emit(ev.SessionStart(
+            self.book.title, self.engine_name, self.voice_name, self.plan(), silent=silent
+        ))  # fmt: skip
 
     def _open_history(self, reader: str) -> None:
         """Record every checked child turn of ``reader`` in the progress database."""
@@ -196,14 +210,19 @@ class ReadingSession:
 
     def _run(self) -> None:
         self._setup()
-        pages = self.book.pages[self.start_page - 1 :]
-        for page, reader in zip(pages, self.plan(), strict=True):
+        pages = self.book.pages
+        number = self.start_page
+        while number <= len(pages):
+            page = pages[number - 1]
+            reader = reader_for(self.settings.share, number, self.start_page)
             if self._stop.is_set():
                 break
             if reader == "child" and self._files is not None and not self._files:
                 self.emit(ev.Notice("No more child audio files: stopping."))
                 break
             self._turn += 1
+            self._page = number
+            self._goto = None
             self._end_turn.clear()
             self.emit(ev.TurnStart(self._turn, reader, page.number))
             t0 = time.monotonic()
@@ -225,7 +244,11 @@ class ReadingSession:
                 ))  # fmt: skip
             if self._stop.is_set():
                 break
+            if self._goto is not None:
+                number = self._goto
+                continue
             self.emit(ev.PageDone(page.number))
+            number += 1
         else:
             self.emit(ev.BookDone(self.book.title))
         for thread in self._speech_threads:

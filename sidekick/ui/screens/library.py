@@ -43,8 +43,8 @@ def describe_settings(settings: Settings) -> str:
         f"Reading share: {settings.share.label}  ·  Voice: {settings.voice}  ·  "
         f"Listening: {listening}"
     )
-    reader = getattr(settings, "reader", None)
-    return f"Reader: {reader}  ·  {line}" if reader else line
+    reader = getattr(settings, "reader", None) or "Guest, not saved"
+    return f"Reader: {reader}  ·  {line}"
 
 
 LEVELS_FILE = "levels.json"
@@ -127,7 +127,7 @@ class LibraryScreen(Screen[None]):
         Binding("r", "readers", "Reader"),
         Binding("p", "progress", "Progress"),
         Binding("s", "settings", "Settings"),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "app.quit", "Quit"),
     ]
 
     def __init__(self, settings: Settings, list_books: BookLister | None = None) -> None:
@@ -145,6 +145,7 @@ class LibraryScreen(Screen[None]):
         yield DataTable(id="books", cursor_type="row", zebra_stripes=True)
         yield Static("", id="problems")
         yield Static("", id="settings-summary")
+        yield Static("", id="books-folder")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -157,6 +158,11 @@ class LibraryScreen(Screen[None]):
         table.add_column("Words", key="words")
         table.add_column("From", key="from")
         self.query_one("#problems").display = False
+        from sidekick.paths import user_books_dir
+
+        self.query_one("#books-folder", Static).update(
+            f"Your own books (.txt, .md, .epub): {user_books_dir()}"
+        )
         self.refresh_settings()
         self.run_worker(self._load_books, thread=True, name="load-books", exclusive=True)
 
