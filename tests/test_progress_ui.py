@@ -360,7 +360,7 @@ async def test_readers_screen_chooses_and_adds_readers(store: ProgressStore) -> 
         await wait_for(pilot, lambda: table.row_count == 2)
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ReadersScreen))
-        await pilot.press("up", "enter")  # Mia, Theo, Nobody (the current choice): Theo
+        await pilot.press("up", "enter")  # Mia, Theo, Guest (the current choice): Theo
         await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen))
         assert app.settings.reader == "Theo"
         assert text_of(app.screen, "#settings-summary").startswith("Reader: Theo  ·  ")
@@ -368,10 +368,11 @@ async def test_readers_screen_chooses_and_adds_readers(store: ProgressStore) -> 
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ReadersScreen))
         screen = app.screen
-        await pilot.press("a", *"Ada", "enter")
+        await pilot.press("a", *"Ada", "enter", "2", "enter")  # Enter goes on to the grade
         await wait_for(pilot, lambda: len(screen.readers) == 3)
+        assert [(r.name, r.grade) for r in store.list_readers()][0] == ("Ada", 2)
         assert [r.name for r in store.list_readers()] == ["Ada", "Mia", "Theo"]
-        await pilot.press("a", *"mia", "enter")  # names are unique, ignoring case
+        await pilot.press("a", *"mia", "enter", "enter")  # names are unique, ignoring case
         assert "already a reader named 'Mia'" in text_of(screen, "#readers-error")
         await pilot.press("escape")  # closes the name box
         assert isinstance(app.screen, ReadersScreen)
@@ -381,7 +382,7 @@ async def test_readers_screen_chooses_and_adds_readers(store: ProgressStore) -> 
 
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ReadersScreen))
-        await pilot.press("end", "enter")  # Nobody: read without saving
+        await pilot.press("end", "enter")  # Guest: read without saving
         await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen))
         assert app.settings.reader is None
 

@@ -61,6 +61,7 @@ class SidekickApp(App[None]):
         list_books: BookLister | None = None,
         store: ProgressStore | None = None,
         state: AppState | None = None,
+        start_page: int | None = None,
     ) -> None:
         """``session_factory(book, settings, on_event, start_page=...)`` makes the session
         (default: ``ReadingSession``); ``voices`` lists the selectable voices (or a callable
@@ -74,6 +75,7 @@ class SidekickApp(App[None]):
         self.state.settings = settings
         self.settings = settings
         self._reader_asked = settings.reader is not None
+        self._start_page = start_page
         self.book = book
         self.session_factory: SessionFactory = session_factory or default_session_factory
         self._voices = voices
@@ -87,7 +89,7 @@ class SidekickApp(App[None]):
         if self.state.problem:
             self.notify(self.state.problem, title="Sidekick", severity="warning", timeout=10)
         if self.book is not None:
-            self.open_book(self.book, ask_reader=False)
+            self.open_book(self.book, start_page=self._start_page, ask_reader=False)
 
     @property
     def voices(self) -> list[str]:
@@ -242,8 +244,14 @@ class SidekickApp(App[None]):
             self._store.close()
 
 
-def run_app(settings: Settings, book: Book | None = None, state: AppState | None = None) -> int:
+def run_app(
+    settings: Settings,
+    book: Book | None = None,
+    state: AppState | None = None,
+    *,
+    start_page: int | None = None,
+) -> int:
     """Run the app in the terminal (the CLI's entry point); returns the exit code."""
-    app = SidekickApp(settings, book=book, state=state)
+    app = SidekickApp(settings, book=book, state=state, start_page=start_page)
     app.run()
     return app.return_code or 0

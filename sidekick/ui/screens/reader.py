@@ -145,7 +145,8 @@ class ReaderScreen(Screen[None]):
         return self.query_one("#plan", PlanBar)
 
     def on_mount(self) -> None:
-        self.sub_title = self.book.title
+        reader = self.settings.reader or "Guest, not saved"
+        self.sub_title = f"{self.book.title} · Reader: {reader}"
         total = len(self.book.pages)
         first = self._pages.get(self.start_page) or (self.book.pages[0] if total else None)
         if first is not None:
