@@ -302,6 +302,7 @@ def _cmd_listen_test(args: argparse.Namespace) -> int:
     if result is not None:
         print(result.headline())
         print(result.reading())
+        print(result.statistics())
         if result.path is not None:
             print(f"Saved: {result.path}")
     return 0

@@ -119,6 +119,10 @@ def reading_levels(books: list[Book]) -> list[str]:
     return labels
 
 
+#: Terminals narrower than this show a shorter table (no author, no word count).
+NARROW_BELOW = 100
+
+
 class LibraryScreen(Screen[None]):
     """A table of books; Enter opens the reader."""
 
@@ -137,6 +141,7 @@ class LibraryScreen(Screen[None]):
         self.books: list[Book] = []
         self.levels: list[str] = []
         self.problems: list[str] = []
+        self.narrow: bool | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -150,13 +155,7 @@ class LibraryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Library"
-        table = self.query_one("#books", DataTable)
-        table.add_column("Title", key="title")
-        table.add_column("Level", key="level")
-        table.add_column("Est. level", key="estimate")
-        table.add_column("Pages", key="pages")
-        table.add_column("Words", key="words")
-        table.add_column("From", key="from")
+        self._fill_table()
         self.query_one("#problems").display = False
         from sidekick.paths import user_books_dir
 
@@ -191,19 +190,7 @@ class LibraryScreen(Screen[None]):
         self.books = list(message.books)
         self.problems = list(message.problems)
         self.levels = list(message.levels or ["—"] * len(self.books))
-        table = self.query_one("#books", DataTable)
-        table.clear()
-        for i, (book, estimate) in enumerate(zip(self.books, self.levels, strict=True)):
-            title = f"{book.title} — {book.author}" if book.author else book.title
-            table.add_row(
-                title,
-                book.level or "—",
-                estimate,
-                str(len(book.pages)),
-                str(book.word_count),
-                "Sidekick" if book.bundled else "Your books",
-                key=str(i),
-            )
+        self._fill_table()
         status = self.query_one("#library-status", Static)
         if self.books:
             n = len(self.books)
@@ -221,7 +208,34 @@ class LibraryScreen(Screen[None]):
             problems.display = True
         else:
             problems.display = False
-        table.focus()
+        self.query_one("#books", DataTable).focus()
+
+    def on_resize(self) -> None:
+        if (self.app.size.width < NARROW_BELOW) != self.narrow:
+            self._fill_table()
+
+    def _fill_table(self) -> None:
+        """The book table; a narrow terminal gets the columns that matter most."""
+        self.narrow = narrow = self.app.size.width < NARROW_BELOW
+        table = self.query_one("#books", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_column("Title", key="title")
+        table.add_column("Level", key="level")
+        table.add_column("Est." if narrow else "Est. level", key="estimate")
+        table.add_column("Pages", key="pages")
+        if not narrow:
+            table.add_column("Words", key="words")
+        table.add_column("From", key="from")
+        for i, (book, estimate) in enumerate(zip(self.books, self.levels, strict=True)):
+            title = f"{book.title} — {book.author}" if book.author and not narrow else book.title
+            cells = [title, book.level or "—", estimate, str(len(book.pages))]
+            if not narrow:
+                cells.append(str(book.word_count))
+            cells.append("Sidekick" if book.bundled else "Yours")
+            table.add_row(*cells, key=str(i))
+        if self.books:
+            table.move_cursor(row=min(row, len(self.books) - 1))
 
     def selected_book(self) -> Book | None:
         table = self.query_one("#books", DataTable)

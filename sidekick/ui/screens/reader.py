@@ -243,7 +243,7 @@ class ReaderScreen(Screen[None]):
         notices = self.query_one("#notices", Static)
         if self.has_class("-compact") and len(self.notices) > 1:
             more = len(self.notices) - 1
-            notices.update(f"{self.notices[-1]}  (+{more} more; x hides notes)")
+            notices.update(f"(+{more} more) {self.notices[-1]}")
         else:
             notices.update("\n".join(self.notices))
         notices.display = True
