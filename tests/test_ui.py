@@ -479,27 +479,49 @@ def test_settings_lists_only_available_voices() -> None:
 
 
 # -- snapshots -------------------------------------------------------------------------------
-def test_snapshot_library(snap_compare) -> None:
+#: Every screen at the smallest usable terminal and at a comfortable one.
+SCREEN_SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+#: What a new user sees on a computer with no microphone, no Vosk model and no speaker.
+ALL_NOTICES = [
+    Notice("No microphone found on this computer. Press Enter when the page is read, or "
+           "choose file audio in Settings."),
+    Notice("Listening with pocketsphinx. For better listening install the English model: "
+           "sidekick models install"),
+    Notice("No speaker found on this computer: Sidekick's reading is shown on screen."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_library(snap_compare, size, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sidekick.paths
+
+    # The folder is shown on screen: the same one on every run.
+    monkeypatch.setattr(sidekick.paths, "user_books_dir", lambda: Path("/home/ann/books"))
     app, _ = make_app()
 
     async def loaded(pilot: Pilot) -> None:
         table = app.screen.query_one("#books", DataTable)
         await wait_for(pilot, lambda: table.row_count == 2)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
+    assert snap_compare(app, terminal_size=size, run_before=loaded)
 
 
-def test_snapshot_reader_mid_turn(snap_compare) -> None:
-    app, factory = make_app(book=FOX, events=MID_TURN)
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_reader_mid_turn(snap_compare, size) -> None:
+    events = [*ALL_NOTICES, *MID_TURN[1:]]
+    app, factory = make_app(book=FOX, events=events)
 
     async def mid_turn(pilot: Pilot) -> None:
-        await wait_for(pilot, emitted_all(factory, len(MID_TURN)))
+        await wait_for(pilot, emitted_all(factory, len(events)))
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=mid_turn)
+    assert snap_compare(app, terminal_size=size, run_before=mid_turn)
 
 
-def test_snapshot_reader_sidekick_turn(snap_compare) -> None:
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_reader_sidekick_turn(snap_compare, size) -> None:
     events = [
+        *ALL_NOTICES,
         TurnStart(1, "child", 1),
         *[WordRead(1, w.index, w.text, 1.0) for w in FOX.pages[0].words],
         Praise("Wonderful! You read the whole page."),
@@ -514,17 +536,49 @@ def test_snapshot_reader_sidekick_turn(snap_compare) -> None:
     async def sidekick_turn(pilot: Pilot) -> None:
         await wait_for(pilot, emitted_all(factory, len(events)))
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=sidekick_turn)
+    assert snap_compare(app, terminal_size=size, run_before=sidekick_turn)
 
 
-def test_snapshot_settings(snap_compare) -> None:
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_reader_end_of_book(snap_compare, size) -> None:
+    from sidekick.turns.events import ReadingChecked
+
+    page = FOX.pages[3]
+    statuses = ["correct", "correct", "correct", "correct", "substituted", "correct", "correct"]
+    words = [{"index": w.index, "word": w.text, "status": st, "heard": None}
+             for w, st in zip(page.words, statuses, strict=True)]  # fmt: skip
+    summary = {"wcpm": 51.4, "accuracy": 6 / 7, "words_correct": 6, "errors": 1,
+               "duration_s": 7.0, "band": "frustration"}  # fmt: skip
+    events = [
+        TurnStart(1, "sidekick", 3),
+        TurnEnd(1, "sidekick", 3, 8, 8, 0, 4.0),
+        PageDone(3),
+        TurnStart(2, "child", 4),
+        ReadingChecked(2, 4, summary, words, [], []),
+        Praise("Thanks for reading with me. Let's keep going together!"),
+        TurnEnd(2, "child", 4, 6, 7, 0, 7.0),
+        PageDone(4),
+        BookDone(FOX.title),
+    ]
+    factory = ScriptedFactory(events)
+    app = SidekickApp(Settings(), book=FOX, session_factory=factory, voices=VOICES,
+                      list_books=fixed_library, start_page=3)  # fmt: skip
+
+    async def the_end(pilot: Pilot) -> None:
+        await wait_for(pilot, emitted_all(factory, len(events)))
+
+    assert snap_compare(app, terminal_size=size, run_before=the_end)
+
+
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_settings(snap_compare, size) -> None:
     app, _ = make_app()
 
     async def open_settings(pilot: Pilot) -> None:
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=open_settings)
+    assert snap_compare(app, terminal_size=size, run_before=open_settings)
 
 
 @pytest.fixture(autouse=True)

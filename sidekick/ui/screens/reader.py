@@ -80,10 +80,10 @@ class ReaderScreen(Screen[None]):
     BINDINGS = [
         Binding("space", "toggle_pause", "Pause"),
         Binding("r", "repeat", "Read again"),
-        Binding("b", "previous_page", "Back a page"),
+        Binding("b", "previous_page", "Page back"),
         Binding("n", "next_page", "Next page"),
         Binding("enter", "next_page", "Next page", show=False),
-        Binding("w", "help_word", "Say the word"),
+        Binding("w", "help_word", "Say word"),
         Binding("x", "hide_notices", "Hide notes"),
         Binding("escape", "back", "Library"),
     ]
@@ -164,6 +164,7 @@ class ReaderScreen(Screen[None]):
     def _fit(self, height: int) -> None:
         """Compact layout on short terminals, so the page text keeps its room."""
         self.set_class(height < COMPACT_BELOW, "-compact")
+        self.query_one(Footer).compact = self.app.size.width < 100
         if self.notices:
             self._show_notices()
 

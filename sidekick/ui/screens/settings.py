@@ -56,7 +56,10 @@ class SettingsScreen(Screen[bool]):
         voice = s.voice if s.voice in self.voices else self.voices[0]
         yield Header()
         with VerticalScroll(id="settings-form"):
-            yield Label("Tab moves between choices · Ctrl+S saves · Esc cancels", id="hint")
+            hint = "Tab moves between choices · Ctrl+S saves · Esc cancels"
+            if s.reader:
+                hint += f"\nWho reads and the wait before helping are saved as {s.reader}'s own."
+            yield Label(hint, id="hint")
             with Horizontal(classes="row"):
                 yield Label("Who reads", classes="field-label")
                 with RadioSet(id="share"):
