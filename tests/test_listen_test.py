@@ -203,14 +203,16 @@ def test_loudness_is_matched() -> None:
 def test_no_speaker_writes_wav_files_and_says_where(monkeypatch: pytest.MonkeyPatch) -> None:
     from sidekick.audio import devices
 
-    monkeypatch.setattr(devices, "probe_output", lambda device=None: "no output device")
+    monkeypatch.setattr(
+        devices, "probe_output", lambda device=None: "No speaker found on this computer"
+    )
     notices: list[str] = []
     test = PreferenceTest("x", "y", [Trial(1, "Hi.", ("a", "b"))], seed=1)
     player = PreferencePlayer(test, "speaker", notices.append, voices={"a": 1, "b": 2})
     player.prepare()
     assert player.folder is not None and player.folder.is_dir()
     assert len(notices) == 1 and str(player.folder) in notices[0]
-    assert notices[0].startswith("No speaker: no output device.")
+    assert notices[0].startswith("No speaker found on this computer. Each version")
 
 
 class PiecesVoice:

@@ -328,8 +328,12 @@ async def test_practice_without_microphone_or_speaker(
     and nothing is stored as a guess."""
     from sidekick.audio import devices
 
-    monkeypatch.setattr(devices, "probe_input", lambda device=None: "no input device (test)")
-    monkeypatch.setattr(devices, "probe_output", lambda device=None: "no output device (test)")
+    monkeypatch.setattr(
+        devices, "probe_input", lambda device=None: "No microphone found on this computer"
+    )
+    monkeypatch.setattr(
+        devices, "probe_output", lambda device=None: "No speaker found on this computer"
+    )
     app = make_app(store, reader="Mia")
     async with app.run_test(size=SIZE) as pilot:
         app.open_practice("Mia", ["kite"])
@@ -337,7 +341,7 @@ async def test_practice_without_microphone_or_speaker(
         screen = app.screen
         await wait_state(pilot, screen, "said")
         notices = text_of(screen, "#practice-notices")
-        assert "No microphone: no input device (test)" in notices
+        assert "No microphone found on this computer. Say the words together" in notices
         assert "No speaker" in notices
         assert type(screen.coach.sink).__name__ == "SilentSink"
         assert "Say it together!" in text_of(screen, "#practice-status")

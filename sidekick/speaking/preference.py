@@ -421,7 +421,7 @@ class PreferencePlayer:
             elif reason := devices.probe_output():
                 folder = tempfile.mkdtemp(prefix="sidekick-listen-test-")
                 self.sink = sinks.WavDirSink(folder)
-                self.on_notice(f"No speaker: {reason}. Each version is written as a WAV file "
+                self.on_notice(f"{reason}. Each version is written as a WAV file "
                                f"in {folder}: play them in order.")  # fmt: skip
             else:
                 self.sink = sinks.SpeakerSink()

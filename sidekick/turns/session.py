@@ -143,10 +143,10 @@ class ReadingSession:
             if s.child_audio != "mic":
                 self._files = child_audio_files(s.child_audio)
             elif (reason := devices.probe_input()) and not self.manual_fallback:
-                raise AudioDeviceError(f"No microphone: {reason}. Use --child-audio FILE_OR_DIR.")
+                raise AudioDeviceError(f"{reason}. Use --child-audio FILE_OR_DIR.")
             elif reason:
                 self.emit(ev.Notice(
-                    f"No microphone: {reason}. Press Enter when the page is read, "
+                    f"{reason}. Press Enter when the page is read, "
                     "or choose file audio in Settings."
                 ))  # fmt: skip
             if self.listener is None and (self._files is not None or s.child_audio == "mic"):
@@ -161,7 +161,7 @@ class ReadingSession:
         elif s.speech_out != "speaker":
             self._sink = sinks.WavDirSink(Path(s.speech_out).expanduser())
         elif reason := devices.probe_output():
-            self.emit(ev.Notice(f"No speaker: {reason}. Sidekick's reading is shown on screen."))
+            self.emit(ev.Notice(f"{reason}. Sidekick's reading is shown on screen."))
             self._sink = sinks.SilentSink()
         else:
             self._sink = sinks.SpeakerSink()
