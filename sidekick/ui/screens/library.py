@@ -163,6 +163,11 @@ class LibraryScreen(Screen[None]):
             f"Your own books (.txt, .md, .epub): {user_books_dir()}"
         )
         self.refresh_settings()
+        # After the first paint: reading the book files imports the sentence splitter
+        # (nltk, seconds on a slow machine), which must not hold up the first screen.
+        self.call_after_refresh(self._start_loading)
+
+    def _start_loading(self) -> None:
         self.run_worker(self._load_books, thread=True, name="load-books", exclusive=True)
 
     def on_screen_resume(self) -> None:
