@@ -139,7 +139,7 @@ async def test_end_of_book_summary_hides_dead_keys_and_praise() -> None:
         summary = text_of(app, "#summary")
         assert "Pages: 1 (you read 1, Sidekick read 0)" in summary
         assert "Words correct a minute: 43" in summary  # 5 correct in 7 s
-        assert "Accuracy: 71% (frustration: hard for now)" in summary
+        assert "Accuracy: 71%, hard for now (frustration band)" in summary
         assert "Words to practise: What, day" in summary
         assert "library" in summary
         await pilot.press("escape")

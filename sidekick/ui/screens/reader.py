@@ -41,19 +41,12 @@ from sidekick.turns.events import (
 from sidekick.ui.messages import PageReached, SessionEnded, SessionEvent, SessionFailed
 from sidekick.ui.widgets.page_view import PageView
 from sidekick.ui.widgets.plan_bar import PlanBar
+from sidekick.ui.widgets.trend import BAND_WORDS
 from sidekick.ui.widgets.turn_banner import BannerState, TurnBanner
 
 MAX_NOTICES = 3
 #: Terminals shorter than this get the compact layout (one-line banner, notices, praise).
 COMPACT_BELOW = 32
-
-#: Plain words for the DIBELS accuracy bands, for the end-of-book summary.
-BAND_WORDS = {
-    "independent": "easy for you",
-    "instructional": "just right",
-    "frustration": "hard for now",
-}
-PRACTISE_STATUSES = ("omitted", "substituted", "assisted")
 
 
 class Session(Protocol):
@@ -235,7 +228,9 @@ class ReaderScreen(Screen[None]):
 
     def _add_notice(self, text: str, *, error: bool = False) -> None:
         self.notices = [*self.notices, text][-MAX_NOTICES:]
-        self.query_one("#notices", Static).set_class(error, "-error")
+        notices = self.query_one("#notices", Static)
+        notices.set_class(error, "-error")
+        notices.display = True  # a new notice is shown even after x hid the others
         self._show_notices()
         self.refresh_bindings()
 
@@ -247,7 +242,6 @@ class ReaderScreen(Screen[None]):
             notices.update(f"(+{more} more) {self.notices[-1]}")
         else:
             notices.update("\n".join(self.notices))
-        notices.display = True
 
     def _show_word_card(self, word: str) -> None:
         """With no speaker, the helped word is shown large and spelled out."""
@@ -344,6 +338,7 @@ class ReaderScreen(Screen[None]):
         practise (from the reading checks of the child's pages)."""
         from collections import Counter
 
+        from sidekick.progress.store import MISS_KINDS
         from sidekick.reading.assess import band
 
         child = sum(1 for r in self.pages_read.values() if r == "child")
@@ -361,9 +356,9 @@ class ReaderScreen(Screen[None]):
             wcpm = round(correct * 60 / seconds) if seconds > 0 else 0
             lines.append(f"Words correct a minute: {wcpm}")
             level = band(accuracy)
-            lines.append(f"Accuracy: {accuracy:.0%} ({level}: {BAND_WORDS.get(level, level)})")
+            lines.append(f"Accuracy: {accuracy:.0%}, {BAND_WORDS.get(level, level)} ({level} band)")
             missed = Counter(
-                w["word"] for c in self.checks for w in c.words if w["status"] in PRACTISE_STATUSES
+                w["word"] for c in self.checks for w in c.words if w["status"] in MISS_KINDS
             )
             practise = ", ".join(w for w, _ in missed.most_common(8))
             lines.append(f"Words to practise: {practise or 'none, well done!'}")

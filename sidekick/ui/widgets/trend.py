@@ -22,10 +22,12 @@ from textual.widgets import Sparkline, Static
 PLOT_HEIGHT = 4
 AXIS_WIDTH = 5
 #: The DIBELS bands in words for parents: independent, instructional, frustration.
+#: The accuracy bands in plain words (the legend here, the reader's end-of-book summary).
+BAND_WORDS = {"independent": "easy", "instructional": "just right", "frustration": "hard for now"}
 BAND_LABELS = {
-    "independent": "95%+ easy",
-    "instructional": "90–94% just right",
-    "frustration": "<90% hard for now",
+    "independent": f"95%+ {BAND_WORDS['independent']}",
+    "instructional": f"90–94% {BAND_WORDS['instructional']}",
+    "frustration": f"<90% {BAND_WORDS['frustration']}",
 }
 
 
