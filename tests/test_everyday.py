@@ -167,6 +167,10 @@ async def test_short_terminal_keeps_the_page_text_visible() -> None:
         await pilot.press("x")
         assert not reader.query_one("#notices").display
         assert "x" not in footer_keys(app)
+        await pilot.resize_terminal(120, 40)  # comfortable: the page keeps even more room
+        await pilot.pause()
+        assert not reader.query_one("#notices").display  # hidden stays hidden
+        assert scroll.content_region.height >= 20
 
 
 # -- remembered between starts --------------------------------------------------------------
@@ -303,3 +307,32 @@ def test_per_reader_share_and_stall_apply_headless(tmp_path: Path) -> None:
     )
     settings = _settings(args)
     assert (settings.share, settings.stall_s) == (Share.TAKE_TURNS, 5.0)
+
+
+def test_session_goes_back_a_page_and_on(tmp_path: Path) -> None:
+    """The real session (real voice, speech written to WAV files): `b` on page 2 goes back to
+    page 1, which is read again, then the book goes on to its end."""
+    from sidekick.turns.events import Event
+
+    starts: list[int] = []
+    done: list[int] = []
+    ended: list[str] = []
+    session: ReadingSession
+
+    def on_event(event: Event) -> None:
+        match event:
+            case TurnStart(page=page):
+                starts.append(page)
+                if page == 2 and starts.count(2) == 1:
+                    session.previous_page()
+            case PageDone(page=page):
+                done.append(page)
+            case BookDone(title=title):
+                ended.append(title)
+
+    book = FOX.__class__(FOX.title, FOX.pages[:3])
+    settings = Settings(share=Share.SIDEKICK, voice="standard", speech_out=str(tmp_path))
+    session = ReadingSession(book, settings, on_event)
+    session.run()
+    assert starts == [1, 2, 1, 2, 3]
+    assert done == [1, 1, 2, 3] and ended == [FOX.title]
