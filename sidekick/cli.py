@@ -483,10 +483,10 @@ def run(argv: list[str]) -> int:
 
     book = find_book(args.book) if args.book else None
     state = load_state()
-    settings = _settings(
-        args, state.settings, child_audio=args.child_audio, speech_out=args.speaker_out
-    )
-    run_app(settings, book, state, start_page=args.start_page)
+    state.run_with(lambda remembered: _settings(
+        args, remembered, child_audio=args.child_audio, speech_out=args.speaker_out
+    ))  # fmt: skip
+    run_app(state.settings, book, state, start_page=args.start_page)
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,9 @@ class AppState:
     path: Path = field(default_factory=state_path)
     #: One line for the user when the file could not be read (None: all well).
     problem: str | None = None
+    #: Settings given on the command line for this run only: their remembered values are
+    #: what is saved (``sidekick app --child-audio kid.wav`` once is not the new default).
+    one_off: dict[str, Any] = field(default_factory=dict)
 
     def position(self, reader: str | None, book: str) -> int:
         """The page to resume ``book`` at for ``reader`` (1: from the start)."""
@@ -87,9 +91,19 @@ class AppState:
     def to_json(self) -> dict[str, Any]:
         return {
             "version": VERSION,
-            "settings": _settings_to_json(self.settings),
+            "settings": {**_settings_to_json(self.settings), **self.one_off},
             "positions": self.positions,
         }
+
+    def run_with(self, change: Callable[[Settings], None]) -> None:
+        """Apply ``change`` to the settings for this run only (see :attr:`one_off`); the
+        reader, and the share and stall time that follow the reader, are remembered."""
+        before = _settings_to_json(self.settings)
+        change(self.settings)
+        after = _settings_to_json(self.settings)
+        follow_reader = {"reader", "share", "stall_s"}
+        self.one_off = {k: before[k] for k in before
+                        if before[k] != after.get(k) and k not in follow_reader}  # fmt: skip
 
     def save(self) -> str | None:
         """Write the file atomically; returns a plain-words problem, or None when saved."""

@@ -336,3 +336,20 @@ def test_session_goes_back_a_page_and_on(tmp_path: Path) -> None:
     session.run()
     assert starts == [1, 2, 1, 2, 3]
     assert done == [1, 1, 2, 3] and ended == [FOX.title]
+
+
+def test_command_line_options_are_for_one_run(tmp_path: Path) -> None:
+    """`sidekick app --child-audio kid.wav --rate 1.2` uses them now, but the next plain start
+    has the remembered microphone and rate again; the reader given is remembered."""
+    with ProgressStore() as store:
+        store.add_reader("Zoë", share="a-lot", stall_s=5)
+    args = build_parser().parse_args(["app", "--child-audio", "kid.wav", "--rate", "1.2",
+                                      "--reader", "Zoë"])  # fmt: skip
+    state = load_state()
+    state.run_with(lambda s: _settings(args, s, child_audio=args.child_audio))
+    assert (state.settings.child_audio, state.settings.rate) == ("kid.wav", 1.2)
+    assert state.settings.share == Share.A_LOT
+    assert state.save() is None
+    again = load_state()
+    assert (again.settings.child_audio, again.settings.rate) == ("mic", 1.0)
+    assert (again.settings.reader, again.settings.share) == ("Zoë", Share.A_LOT)
