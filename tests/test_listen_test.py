@@ -32,7 +32,7 @@ from sidekick.speaking.preference import (
 )
 from sidekick.ui.screens.listen_test import ListenTestApp, ListenTestScreen
 from tests import test_bundle_voice
-from tests.test_ui import pilot_test, wait_for
+from tests.test_ui import SCREEN_SIZES, pilot_test, wait_for
 
 bundle = test_bundle_voice.bundle  # the session fixture: a tiny trained voice bundle
 SIZE = (110, 32)
@@ -435,3 +435,19 @@ def test_leaving_the_test_stops_synthesis_at_once() -> None:
     with pytest.raises(pref.TestStopped):
         player.render(test.trials[0])
     assert len(made) == 1
+
+
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_listen_test(snap_compare, size) -> None:
+    """A passage heard in both versions, waiting for the answer (a stand-in voice and sink:
+    this shows the screen, not the voices)."""
+    passages = ["The little fox ran all the way home.", "An owl sat on the round moon."]
+    test = pref.plan_test("x", "y", trials=2, seed=3, passages=passages)
+    voice = PiecesVoice()
+    player = PreferencePlayer(test, voices={"a": voice, "b": voice}, sink=RecordingSink())
+    app = ListenTestApp(test, player=player)
+
+    async def answering(pilot) -> None:
+        await wait_for(pilot, lambda: app.screen.state == "answer")
+
+    assert snap_compare(app, terminal_size=size, run_before=answering)
