@@ -94,11 +94,13 @@ class ReadersScreen(Screen[bool]):
         option_id = event.option.id or ""
         if option_id == NOBODY:
             self.settings.use_reader(None)
-            self.notify("Reading as a guest: nothing is saved.", title="Readers")
+            note = "Reading as a guest: nothing is saved."
         else:
             reader = self.readers[int(option_id.rpartition("-")[2])]
             self.settings.use_reader(reader.name, reader.share, reader.stall_s)
-            self.notify(f"{reader.name} is reading. Their turns are saved.", title="Readers")
+            note = f"{reader.name} is reading. Their turns are saved."
+        if self.reading is None:  # before a book the reader's name is in its title instead
+            self.notify(note, title="Readers")
         self.dismiss(True)
 
     def action_add(self) -> None:
