@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sidekick.errors import SidekickError
 from sidekick.settings import Settings, Share
 from sidekick.speaking.registry import default_voice
+
+if TYPE_CHECKING:
+    from sidekick.progress.store import Reader
 
 EXAMPLES = """\
 examples:
@@ -29,29 +33,32 @@ Nothing is sent anywhere, and the child's voice is never written to disk.
 def _session_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("reading")
     g.add_argument(
-        "--share", choices=[s.value for s in Share], default=Share.TAKE_TURNS.value,
+        "--share", choices=[s.value for s in Share],
         help="how much the child reads: sidekick = Sidekick reads everything, a-little = the "
         "child reads one page in three, a-lot = up to four pages in a row, take-turns = "
-        "alternate pages (default)",
+        "alternate pages (default: the reader's own choice, else take-turns)",
     )  # fmt: skip
     g.add_argument(
         "--stall",
         type=float,
-        default=3.0,
         metavar="SECONDS",
-        help="wait this long on a word before Sidekick says it (default 3)",
+        help="wait this long on a word before Sidekick says it (default: the reader's own "
+        "choice, else 3)",
     )
-    g.add_argument("--start-page", type=int, default=1, metavar="N")
+    g.add_argument("--start-page", type=int, metavar="N",
+                   help="start on this page (default: the app goes on where the reader "
+                   "stopped; `read` starts at 1)")  # fmt: skip
     g.add_argument(
         "--reader",
         metavar="NAME",
-        help="store this reader's turns in their progress history (see `sidekick readers`)",
+        help="store this reader's turns in their progress history and use their share and "
+        "stall time (see `sidekick readers`)",
     )
     g = p.add_argument_group("voice and listening")
     g.add_argument(
         "--voice", help="Sidekick's voice: storyteller (default when installed) or standard"
     )
-    g.add_argument("--rate", type=float, default=1.0, help="speaking rate, 0.5-1.5 (default 1)")
+    g.add_argument("--rate", type=float, help="speaking rate, 0.5-1.5 (default 1)")
     g.add_argument(
         "--engine",
         choices=["vosk", "pocketsphinx"],
@@ -61,23 +68,47 @@ def _session_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--input-device", metavar="DEVICE", help="microphone (sounddevice name/index)")
 
 
-def _settings(args: argparse.Namespace, **over: object) -> Settings:
-    if not 0.5 <= args.rate <= 1.5:
+def _settings(
+    args: argparse.Namespace, base: Settings | None = None, reader: Reader | None = None,
+    **over: object,
+) -> Settings:  # fmt: skip
+    """``base`` (default: the defaults) with the options given on the command line; the
+    ``reader``'s own share and stall time apply unless --share / --stall say otherwise."""
+    s = base if base is not None else Settings()
+    if args.rate is not None and not 0.5 <= args.rate <= 1.5:
         raise SidekickError("--rate must be between 0.5 and 1.5.")
-    if args.stall <= 0:
+    if args.stall is not None and args.stall <= 0:
         raise SidekickError("--stall must be more than 0 seconds.")
     device = args.input_device
     if isinstance(device, str) and device.isdigit():
         device = int(device)
-    s = Settings(
-        share=Share(args.share), stall_s=args.stall, voice=args.voice or default_voice(),
-        rate=args.rate,
-        engine=args.engine, vosk_model=args.vosk_model, input_device=device,
-        reader=args.reader,
-    )  # fmt: skip
-    for k, v in over.items():
-        setattr(s, k, v)
+    if reader is not None:
+        s.use_reader(reader.name, reader.share, reader.stall_s)
+    given = {
+        "share": Share(args.share) if args.share else None, "stall_s": args.stall,
+        "voice": args.voice, "rate": args.rate, "engine": args.engine,
+        "vosk_model": args.vosk_model, "input_device": device, **over,
+    }  # fmt: skip
+    for k, v in given.items():
+        if v is not None:
+            setattr(s, k, v)
     return s
+
+
+def _open_reader(args: argparse.Namespace) -> tuple[Reader | None, list[str]]:
+    """The profile of ``--reader`` (an unknown name is a clear error now, not in the middle of
+    a book), and the progress file's notices: the first command after damage says so,
+    whichever it is."""
+    if not args.reader:
+        return None, []
+    from sidekick.progress.store import ProgressStore
+
+    with ProgressStore() as store:
+        try:
+            return store.get_reader(args.reader), store.notices
+        except SidekickError:
+            _print_notes(store.notices)
+            raise
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -290,6 +321,7 @@ def _cmd_listen_test(args: argparse.Namespace) -> int:
     if result is not None:
         print(result.headline())
         print(result.reading())
+        print(result.statistics())
         if result.path is not None:
             print(f"Saved: {result.path}")
     return 0
@@ -464,32 +496,27 @@ def run(argv: list[str]) -> int:
         return install_system_packages(test=args.test)
     from sidekick.books.library import find_book
 
-    notices: list[str] = []  # the first command after damage says so, whichever it is
-    if args.reader:  # an unknown name is a clear error now, not in the middle of a book
-        from sidekick.progress.store import ProgressStore
-
-        with ProgressStore() as store:
-            notices = store.notices
-            try:
-                store.get_reader(args.reader)
-            except SidekickError:
-                _print_notes(notices)
-                raise
+    reader, notices = _open_reader(args)
     if args.command == "read":
         _print_notes(notices)
         from sidekick.headless import run_headless
 
         book = find_book(args.book)
         settings = _settings(
-            args, child_audio=args.child_audio, speech_out=args.speaker_out, realtime=args.realtime
-        )
-        run_headless(book, settings, as_json=args.json, start_page=args.start_page)
+            args, reader=reader, child_audio=args.child_audio, speech_out=args.speaker_out,
+            realtime=args.realtime,
+        )  # fmt: skip
+        run_headless(book, settings, as_json=args.json, start_page=args.start_page or 1)
         return 0
+    from sidekick.state import load_state
     from sidekick.ui.app import run_app
 
     book = find_book(args.book) if args.book else None
-    settings = _settings(args, child_audio=args.child_audio, speech_out=args.speaker_out)
-    run_app(settings, book, notices)
+    state = load_state()
+    state.run_with(lambda remembered: _settings(
+        args, remembered, reader, child_audio=args.child_audio, speech_out=args.speaker_out
+    ))  # fmt: skip
+    run_app(state.settings, book, state, start_page=args.start_page, notices=notices)
     return 0
 
 

@@ -39,6 +39,16 @@ class Settings:
     input_device: int | str | None = None  # sounddevice device; None = system default
     vosk_model: str | None = None  # explicit Vosk model directory
     engine: str | None = None  # "vosk" or "pocketsphinx"; None = best available
-    realtime: bool = True
-    #: The reader (profile) whose turns are stored in the progress history; None: not stored.
-    reader: str | None = None  # feed WAV child audio at real-time pace (False: as fast as possible)
+    realtime: bool = True  # feed WAV child audio at real-time pace (False: as fast as possible)
+    #: The reader (profile) whose turns are stored in the progress history; None: a guest,
+    #: whose turns are not stored.
+    reader: str | None = None
+
+    def use_reader(self, name: str | None, share: str | None = None,
+                   stall_s: float | None = None) -> None:  # fmt: skip
+        """Read as ``name`` (None: a guest) with that reader's own share and stall time."""
+        self.reader = name
+        if share is not None:
+            self.share = Share(share)
+        if stall_s is not None:
+            self.stall_s = float(stall_s)

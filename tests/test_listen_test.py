@@ -32,7 +32,7 @@ from sidekick.speaking.preference import (
 )
 from sidekick.ui.screens.listen_test import ListenTestApp, ListenTestScreen
 from tests import test_bundle_voice
-from tests.test_ui import pilot_test, wait_for
+from tests.test_ui import SCREEN_SIZES, pilot_test, wait_for
 
 bundle = test_bundle_voice.bundle  # the session fixture: a tiny trained voice bundle
 SIZE = (110, 32)
@@ -158,8 +158,9 @@ def test_result_lines() -> None:
     answers |= {8: NO_PREFERENCE, 9: NO_PREFERENCE, 10: NO_PREFERENCE}
     r = pref.summarize("storyteller", "standard", trials, answers)
     assert r.headline() == (
-        "Storyteller preferred in 7 of 10 (70%), standard in 0 (0%), no preference 3; p = 0.016"
+        "Storyteller preferred in 7 of 10 (70%), standard in 0 (0%), no preference 3"
     )
+    assert r.statistics().endswith("p = 0.016")
     assert r.share_a == 1.0 and "clearly preferred storyteller" in r.reading()
     even = pref.summarize("storyteller", "standard", trials[:2], {1: FIRST, 2: FIRST})
     assert (even.a, even.b, even.p_value) == (1, 1, 1.0)
@@ -202,14 +203,16 @@ def test_loudness_is_matched() -> None:
 def test_no_speaker_writes_wav_files_and_says_where(monkeypatch: pytest.MonkeyPatch) -> None:
     from sidekick.audio import devices
 
-    monkeypatch.setattr(devices, "probe_output", lambda device=None: "no output device")
+    monkeypatch.setattr(
+        devices, "probe_output", lambda device=None: "No speaker found on this computer"
+    )
     notices: list[str] = []
     test = PreferenceTest("x", "y", [Trial(1, "Hi.", ("a", "b"))], seed=1)
     player = PreferencePlayer(test, "speaker", notices.append, voices={"a": 1, "b": 2})
     player.prepare()
     assert player.folder is not None and player.folder.is_dir()
     assert len(notices) == 1 and str(player.folder) in notices[0]
-    assert notices[0].startswith("No speaker: no output device.")
+    assert notices[0].startswith("No speaker found on this computer. Each version")
 
 
 class PiecesVoice:
@@ -348,7 +351,7 @@ async def test_screen_runs_a_blind_test_with_real_voices(bundle: Path, tmp_path:
             await pilot.press("1" if is_tiny[0] else "2")  # always prefer the tiny voice
         await wait_for(pilot, lambda: screen.state == "done")
         text = screen_text(app)
-        headline = "Tiny preferred in 2 of 2 (100%), standard in 0 (0%), no preference 0; p = 0.5"
+        headline = "Tiny preferred in 2 of 2 (100%), standard in 0 (0%), no preference 0"
         assert headline in text
         assert "Not enough trials to tell" in text
         assert sorted(p.name for p in out.iterdir()) == [f"sidekick-00{i}.wav" for i in range(1, 5)]
@@ -400,3 +403,51 @@ async def test_screen_replay_no_preference_and_early_stop(tmp_path: Path) -> Non
     saved = json.loads(app.return_value.path.read_text())
     assert saved["complete"] is False and saved["trials_answered"] == 1
     assert saved["counts"] == {"a": 0, "b": 0, "no_preference": 1} and saved["p_value"] == 1.0
+
+
+def test_leaving_the_test_stops_synthesis_at_once() -> None:
+    """Esc mid-synthesis: the player makes no further piece of speech (the CPU is freed),
+    and render() says it was stopped instead of finishing both versions."""
+    from sidekick.speaking.registry import load_voice
+
+    standard = load_voice("standard")
+    made: list[int] = []
+
+    class Counting:
+        name, sample_rate = standard.name, standard.sample_rate
+
+        def speak(self, text: str, **kw):
+            for piece in standard.speak(text, **kw):
+                made.append(1)
+                yield piece
+
+    passage = " ".join(f"Sentence number {i} is here." for i in range(12))
+    test = PreferenceTest("a", "b", [Trial(1, passage, ("a", "b"))], seed=1)
+    player = PreferencePlayer(test, "speaker", voices={"a": Counting(), "b": Counting()})
+    original = Counting.speak
+
+    def stop_after_first(self, text: str, **kw):
+        for piece in original(self, text, **kw):
+            player.stop()  # the listener pressed Esc while the first piece was made
+            yield piece
+
+    Counting.speak = stop_after_first
+    with pytest.raises(pref.TestStopped):
+        player.render(test.trials[0])
+    assert len(made) == 1
+
+
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_listen_test(snap_compare, size) -> None:
+    """A passage heard in both versions, waiting for the answer (a stand-in voice and sink:
+    this shows the screen, not the voices)."""
+    passages = ["The little fox ran all the way home.", "An owl sat on the round moon."]
+    test = pref.plan_test("x", "y", trials=2, seed=3, passages=passages)
+    voice = PiecesVoice()
+    player = PreferencePlayer(test, voices={"a": voice, "b": voice}, sink=RecordingSink())
+    app = ListenTestApp(test, player=player)
+
+    async def answering(pilot) -> None:
+        await wait_for(pilot, lambda: app.screen.state == "answer")
+
+    assert snap_compare(app, terminal_size=size, run_before=answering)

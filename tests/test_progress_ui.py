@@ -24,7 +24,16 @@ from sidekick.ui.screens.practice import TRY_AGAIN, PracticeScreen
 from sidekick.ui.screens.progress import ProgressScreen
 from sidekick.ui.screens.readers import ReadersScreen
 from sidekick.ui.widgets.trend import BandStrip, TrendPlot
-from tests.test_ui import FOX, MOON, SIZE, VOICES, fixed_library, pilot_test, wait_for
+from tests.test_ui import (
+    FOX,
+    MOON,
+    SCREEN_SIZES,
+    SIZE,
+    VOICES,
+    fixed_library,
+    pilot_test,
+    wait_for,
+)
 
 WCPM = [38.0, 42.0, 41.0, 47.0, 52.0, 50.0, 55.0, 61.0]
 ACCURACY = [0.85, 0.9, 0.88, 0.92, 0.95, 0.93, 0.96, 0.98]
@@ -211,13 +220,14 @@ def test_band_strip_shows_the_most_recent_days_that_fit() -> None:
     assert strip.cells(3) == ("█", [])
 
 
-def test_snapshot_progress(snap_compare, store: ProgressStore) -> None:
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_progress(snap_compare, store: ProgressStore, size) -> None:
     app = make_app(store, reader="Mia")
 
     async def opened(pilot: Pilot) -> None:
         await open_progress(pilot, app)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=opened)
+    assert snap_compare(app, terminal_size=size, run_before=opened)
 
 
 # -- practice ---------------------------------------------------------------------------------
@@ -318,8 +328,12 @@ async def test_practice_without_microphone_or_speaker(
     and nothing is stored as a guess."""
     from sidekick.audio import devices
 
-    monkeypatch.setattr(devices, "probe_input", lambda device=None: "no input device (test)")
-    monkeypatch.setattr(devices, "probe_output", lambda device=None: "no output device (test)")
+    monkeypatch.setattr(
+        devices, "probe_input", lambda device=None: "No microphone found on this computer"
+    )
+    monkeypatch.setattr(
+        devices, "probe_output", lambda device=None: "No speaker found on this computer"
+    )
     app = make_app(store, reader="Mia")
     async with app.run_test(size=SIZE) as pilot:
         app.open_practice("Mia", ["kite"])
@@ -327,7 +341,7 @@ async def test_practice_without_microphone_or_speaker(
         screen = app.screen
         await wait_state(pilot, screen, "said")
         notices = text_of(screen, "#practice-notices")
-        assert "No microphone: no input device (test)" in notices
+        assert "No microphone found on this computer. Say the words together" in notices
         assert "No speaker" in notices
         assert type(screen.coach.sink).__name__ == "SilentSink"
         assert "Say it together!" in text_of(screen, "#practice-status")
@@ -337,8 +351,9 @@ async def test_practice_without_microphone_or_speaker(
     assert {w.word: w.practiced for w in store.challenge_words("Mia")}["kite"] == 1  # as before
 
 
+@pytest.mark.parametrize("size", SCREEN_SIZES)
 def test_snapshot_practice_try_again(
-    snap_compare, store: ProgressStore, child_words: Path, tmp_path: Path
+    snap_compare, store: ProgressStore, child_words: Path, tmp_path: Path, size
 ) -> None:
     app = make_app(store, **practice_settings(child_words, tmp_path / "speech"))
 
@@ -348,7 +363,7 @@ def test_snapshot_practice_try_again(
         await wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen))
         await wait_state(pilot, app.screen, "result")  # "string" for "strong"
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=missed)
+    assert snap_compare(app, terminal_size=size, run_before=missed)
 
 
 # -- who is reading ------------------------------------------------------------------------
@@ -360,7 +375,7 @@ async def test_readers_screen_chooses_and_adds_readers(store: ProgressStore) -> 
         await wait_for(pilot, lambda: table.row_count == 2)
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ReadersScreen))
-        await pilot.press("up", "enter")  # Mia, Theo, Nobody (the current choice): Theo
+        await pilot.press("up", "enter")  # Mia, Theo, Guest (the current choice): Theo
         await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen))
         assert app.settings.reader == "Theo"
         assert text_of(app.screen, "#settings-summary").startswith("Reader: Theo  ·  ")
@@ -368,10 +383,11 @@ async def test_readers_screen_chooses_and_adds_readers(store: ProgressStore) -> 
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ReadersScreen))
         screen = app.screen
-        await pilot.press("a", *"Ada", "enter")
+        await pilot.press("a", *"Ada", "enter", "2", "enter")  # Enter goes on to the grade
         await wait_for(pilot, lambda: len(screen.readers) == 3)
+        assert [(r.name, r.grade) for r in store.list_readers()][0] == ("Ada", 2)
         assert [r.name for r in store.list_readers()] == ["Ada", "Mia", "Theo"]
-        await pilot.press("a", *"mia", "enter")  # names are unique, ignoring case
+        await pilot.press("a", *"mia", "enter", "enter")  # names are unique, ignoring case
         assert "already a reader named 'Mia'" in text_of(screen, "#readers-error")
         await pilot.press("escape")  # closes the name box
         assert isinstance(app.screen, ReadersScreen)
@@ -381,9 +397,23 @@ async def test_readers_screen_chooses_and_adds_readers(store: ProgressStore) -> 
 
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ReadersScreen))
-        await pilot.press("end", "enter")  # Nobody: read without saving
+        await pilot.press("end", "enter")  # Guest: read without saving
         await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen))
         assert app.settings.reader is None
+
+
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_readers(snap_compare, store: ProgressStore, size) -> None:
+    app = make_app(store, reader="Mia")
+
+    async def adding(pilot: Pilot) -> None:
+        table = app.screen.query_one("#books", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReadersScreen))
+        await pilot.press("a", *"Ada", "enter", "1")
+
+    assert snap_compare(app, terminal_size=size, run_before=adding)
 
 
 # -- the library's reading levels -------------------------------------------------------------

@@ -35,7 +35,8 @@ def store(tmp_path: Path):
                     words_total=50, words_correct=45 + day, substituted=2, omitted=3 - day,
                     assisted=0, self_corrections=1, insertions=2, wcpm=40.0 + 5 * day,
                     accuracy=(45 + day) / 50, duration_s=60.0,
-                    challenge_words=(MissedWord("puddle", "substituted"),),
+                    challenge_words=(MissedWord("puddle", "substituted", "paddle", 4),
+                                     MissedWord("splash", "omitted", None, 9)),
                     started_at=(T0 + timedelta(days=day)).isoformat(),
                 ),
             )  # fmt: skip
@@ -60,6 +61,8 @@ def test_csv_parses_back(store: ProgressStore):
     assert (first["self_corrections"], first["insertions"]) == ("1", "2")
     assert (first["wcpm"], first["accuracy"], first["band"]) == ("40.0", "90.0", "instructional")
     assert first["duration_s"] == "60.0"
+    assert first["missed_words"] == "puddle (read as paddle); splash (left out)"
+    assert rows[0]["missed_words"] == ""
     assert first["date"] == T0.astimezone().strftime("%Y-%m-%d %H:%M")
     assert rows[0]["grade"] == "K" and rows[0]["band"] == "independent"
     # A title a spreadsheet would run as a formula is defused.

@@ -59,3 +59,33 @@ def test_praise_when_nothing_was_heard_is_still_warm():
     words = _words("The cat sat")
     t = PraiseMaker(seed=0).praise(words, set(), set())
     assert t and not any(n in t.lower() for n in NEGATIVE)
+
+
+def test_praise_names_only_words_the_check_found_correct():
+    # "solve" was self-corrected (or mis-heard); only a `correct` word may be named.
+    words = _words("We can solve anything together")
+    read = {0, 1, 2, 3, 4}
+    for seed in range(30):
+        t = PraiseMaker(seed=seed).praise(words, read, set(), correct={0, 1, 3}, accuracy=0.96)
+        assert "solve" not in t and "together" not in t
+
+
+def test_low_accuracy_turn_gets_encouragement_not_amazing():
+    # 6 of 49 words: the frustration band. No "Amazing!", no "reading star", no count.
+    words = _words(" ".join(["elephant"] * 6 + ["the"] * 43))
+    read = set(range(6))
+    for seed in range(30):
+        t = PraiseMaker(seed=seed).praise(words, read, set(), correct=read, accuracy=6 / 49)
+        assert "amazing" not in t.lower() and "star" not in t.lower()
+        assert "6 words" not in t and "elephant" not in t
+        assert not any(n in t.lower() for n in NEGATIVE)
+
+
+def test_accurate_turn_still_names_a_correct_hard_word():
+    words = _words("The enormous elephant sat")
+    texts = [
+        PraiseMaker(seed=s).praise(words, {0, 1, 2, 3}, set(), correct={0, 1, 3}, accuracy=0.95)
+        for s in range(20)
+    ]
+    assert any("enormous" in t for t in texts)
+    assert not any("elephant" in t for t in texts)

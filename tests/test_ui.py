@@ -162,6 +162,12 @@ class ScriptedSession:
     def end_turn(self) -> None:
         self.calls.append("end_turn")
 
+    def next_page(self) -> None:
+        self.calls.append("next_page")
+
+    def previous_page(self) -> None:
+        self.calls.append("previous_page")
+
     def help_word(self) -> None:
         self.calls.append("help_word")
 
@@ -223,6 +229,15 @@ def reader_of(app: SidekickApp) -> ReaderScreen:
 
 def emitted_all(factory: ScriptedFactory, n: int) -> Callable[[], bool]:
     return lambda: bool(factory.sessions) and factory.sessions[-1].emitted >= n
+
+
+def footer_keys(app: SidekickApp) -> set[str]:
+    """The keys the footer shows now (bindings whose check_action allows them)."""
+    return {
+        key
+        for key, active in app.screen.active_bindings.items()
+        if active.binding.show and active.enabled
+    }
 
 
 def text_of(app: SidekickApp, selector: str) -> str:
@@ -341,7 +356,7 @@ async def test_reader_highlights_scripted_events() -> None:
         await wait_for(pilot, emitted_all(factory, len(MID_TURN) + 7))
         assert len(view.words("read")) == 10  # "found" stays marked as helped
         assert view.words("current") == []
-        assert reader.banner.message == "Nice reading! 11 of 11 words."
+        assert reader.banner.message == "Page done: 11 of 11 words read."
         assert "Great reading!" in text_of(app, "#praise")
 
         session.feed(PageDone(1), TurnStart(2, "sidekick", 2), CurrentWord(2, 0), CurrentWord(2, 6))
@@ -369,19 +384,23 @@ async def test_reader_keys_call_the_session() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, emitted_all(factory, 3))
         reader = reader_of(app)
+        session = factory.sessions[0]
         await pilot.press("space")
         assert reader.banner.state == "paused"
         await pilot.press("space")
         assert reader.banner.message == CHILD_TURN
-        await pilot.press("r", "w", "n", "enter")
-        assert factory.sessions[0].calls == [
-            "toggle_pause",
-            "toggle_pause",
-            "repeat",
-            "help_word",
-            "end_turn",
-            "end_turn",
-        ]
+        # In the child's turn "Read again" cannot work (Sidekick reads its own pages again):
+        # it is hidden and does nothing; "back a page" on page 1 likewise.
+        await pilot.press("r", "b", "w", "n", "enter")
+        assert session.calls == [
+            "toggle_pause", "toggle_pause", "help_word", "next_page", "next_page"
+        ]  # fmt: skip
+        assert footer_keys(app) == {"space", "n", "w", "x", "escape"}
+        session.feed(TurnStart(2, "sidekick", 2))
+        await wait_for(pilot, emitted_all(factory, 4))
+        assert footer_keys(app) == {"space", "r", "b", "n", "x", "escape"}
+        await pilot.press("r", "b", "w")
+        assert session.calls[5:] == ["repeat", "previous_page"]
 
 
 @pilot_test
@@ -460,27 +479,49 @@ def test_settings_lists_only_available_voices() -> None:
 
 
 # -- snapshots -------------------------------------------------------------------------------
-def test_snapshot_library(snap_compare) -> None:
+#: Every screen at the smallest usable terminal and at a comfortable one.
+SCREEN_SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+#: What a new user sees on a computer with no microphone, no Vosk model and no speaker.
+ALL_NOTICES = [
+    Notice("No microphone found on this computer. Press Enter when the page is read, or "
+           "choose file audio in Settings."),
+    Notice("Listening with pocketsphinx. For better listening install the English model: "
+           "sidekick models install"),
+    Notice("No speaker found on this computer: Sidekick's reading is shown on screen."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_library(snap_compare, size, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sidekick.paths
+
+    # The folder is shown on screen: the same one on every run.
+    monkeypatch.setattr(sidekick.paths, "user_books_dir", lambda: Path("/home/ann/books"))
     app, _ = make_app()
 
     async def loaded(pilot: Pilot) -> None:
         table = app.screen.query_one("#books", DataTable)
         await wait_for(pilot, lambda: table.row_count == 2)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
+    assert snap_compare(app, terminal_size=size, run_before=loaded)
 
 
-def test_snapshot_reader_mid_turn(snap_compare) -> None:
-    app, factory = make_app(book=FOX, events=MID_TURN)
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_reader_mid_turn(snap_compare, size) -> None:
+    events = [*ALL_NOTICES, *MID_TURN[1:]]
+    app, factory = make_app(book=FOX, events=events)
 
     async def mid_turn(pilot: Pilot) -> None:
-        await wait_for(pilot, emitted_all(factory, len(MID_TURN)))
+        await wait_for(pilot, emitted_all(factory, len(events)))
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=mid_turn)
+    assert snap_compare(app, terminal_size=size, run_before=mid_turn)
 
 
-def test_snapshot_reader_sidekick_turn(snap_compare) -> None:
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_reader_sidekick_turn(snap_compare, size) -> None:
     events = [
+        *ALL_NOTICES,
         TurnStart(1, "child", 1),
         *[WordRead(1, w.index, w.text, 1.0) for w in FOX.pages[0].words],
         Praise("Wonderful! You read the whole page."),
@@ -495,17 +536,49 @@ def test_snapshot_reader_sidekick_turn(snap_compare) -> None:
     async def sidekick_turn(pilot: Pilot) -> None:
         await wait_for(pilot, emitted_all(factory, len(events)))
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=sidekick_turn)
+    assert snap_compare(app, terminal_size=size, run_before=sidekick_turn)
 
 
-def test_snapshot_settings(snap_compare) -> None:
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_reader_end_of_book(snap_compare, size) -> None:
+    from sidekick.turns.events import ReadingChecked
+
+    page = FOX.pages[3]
+    statuses = ["correct", "correct", "correct", "correct", "substituted", "correct", "correct"]
+    words = [{"index": w.index, "word": w.text, "status": st, "heard": None}
+             for w, st in zip(page.words, statuses, strict=True)]  # fmt: skip
+    summary = {"wcpm": 51.4, "accuracy": 6 / 7, "words_correct": 6, "errors": 1,
+               "duration_s": 7.0, "band": "frustration"}  # fmt: skip
+    events = [
+        TurnStart(1, "sidekick", 3),
+        TurnEnd(1, "sidekick", 3, 8, 8, 0, 4.0),
+        PageDone(3),
+        TurnStart(2, "child", 4),
+        ReadingChecked(2, 4, summary, words, [], []),
+        Praise("Thanks for reading with me. Let's keep going together!"),
+        TurnEnd(2, "child", 4, 6, 7, 0, 7.0),
+        PageDone(4),
+        BookDone(FOX.title),
+    ]
+    factory = ScriptedFactory(events)
+    app = SidekickApp(Settings(), book=FOX, session_factory=factory, voices=VOICES,
+                      list_books=fixed_library, start_page=3)  # fmt: skip
+
+    async def the_end(pilot: Pilot) -> None:
+        await wait_for(pilot, emitted_all(factory, len(events)))
+
+    assert snap_compare(app, terminal_size=size, run_before=the_end)
+
+
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_settings(snap_compare, size) -> None:
     app, _ = make_app()
 
     async def open_settings(pilot: Pilot) -> None:
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=open_settings)
+    assert snap_compare(app, terminal_size=size, run_before=open_settings)
 
 
 @pytest.fixture(autouse=True)

@@ -23,22 +23,29 @@ def load_sounddevice() -> ModuleType:
         import sounddevice
     except OSError as exc:  # libportaudio2 (Debian/Ubuntu) or portaudio is not installed
         raise AudioDeviceError(
-            "PortAudio is not installed (run `sidekick setup` or install libportaudio2)"
+            "Sound support is not installed on this computer (run `sidekick setup`, or install "
+            "the libportaudio2 package)"
         ) from exc
     return sounddevice
 
 
+#: What a parent calls each kind of device.
+DEVICE_WORDS = {"input": "microphone", "output": "speaker"}
+
+
 def check_device(kind: str, device: int | str | None = None) -> dict[str, Any]:
-    """The device's info dict for ``kind`` "input" or "output"; AudioDeviceError (a bare
-    reason, no prefix) if there is no such usable device."""
+    """The device's info dict for ``kind`` "input" or "output"; AudioDeviceError with a
+    plain sentence ("No microphone found on this computer") if there is no such usable
+    device. PortAudio's own wording stays out of it: it means nothing to a parent."""
     sd = load_sounddevice()
+    what = DEVICE_WORDS[kind]
     try:
         info = dict(sd.query_devices(device, kind=kind))
     except (sd.PortAudioError, ValueError) as exc:
         where = "on this computer" if device is None else f"named {device!r}"
-        raise AudioDeviceError(f"no {kind} device {where} ({one_line(exc)})") from exc
+        raise AudioDeviceError(f"No {what} found {where}") from exc
     if not info.get(f"max_{kind}_channels"):
-        raise AudioDeviceError(f"device {info.get('name', device)!r} has no {kind} channels")
+        raise AudioDeviceError(f"{info.get('name', device)!r} is not a {what}")
     return info
 
 
@@ -48,15 +55,18 @@ def _probe(kind: str, device: int | str | None) -> str | None:
     except AudioDeviceError as exc:
         return str(exc)
     except Exception as exc:  # a probe never raises
-        return f"{kind} device check failed ({one_line(exc)})"
+        return f"The {DEVICE_WORDS[kind]} could not be checked ({one_line(exc)})"
     return None
 
 
 def probe_input(device: int | str | None = None) -> str | None:
-    """None if a microphone is usable, otherwise a one-line reason. Never raises."""
+    """None if a microphone is usable, otherwise a one-line reason in plain words (a
+    sentence without the full stop, e.g. "No microphone found on this computer"). Never
+    raises."""
     return _probe("input", device)
 
 
 def probe_output(device: int | str | None = None) -> str | None:
-    """None if a speaker is usable, otherwise a one-line reason. Never raises."""
+    """None if a speaker is usable, otherwise a one-line reason like :func:`probe_input`'s.
+    Never raises."""
     return _probe("output", device)

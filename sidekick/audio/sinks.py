@@ -27,7 +27,7 @@ class SpeakerSink:
             self._sd = load_sounddevice()
             info = check_device("output", device)
         except AudioDeviceError as exc:
-            raise AudioDeviceError(f"No speaker found: {exc}; {NO_SPEAKER_HINT}") from exc
+            raise AudioDeviceError(f"{exc}: {NO_SPEAKER_HINT}") from exc
         self.default_rate = int(info.get("default_samplerate") or 48_000)
         self.name = f"speaker {info.get('name', 'default')}"
 

@@ -88,7 +88,7 @@ class MicrophoneSource:
             self._sd = load_sounddevice()
             info = check_device("input", device)
         except AudioDeviceError as exc:
-            raise AudioDeviceError(f"No microphone found: {exc}; {NO_MIC_HINT}") from exc
+            raise AudioDeviceError(f"{exc}: {NO_MIC_HINT}") from exc
         sd = self._sd
         try:
             sd.check_input_settings(device, channels=1, dtype="int16", samplerate=SAMPLE_RATE)

@@ -27,19 +27,18 @@ def _book_files(folder: Path, *, only_supported: bool) -> list[Path]:
 
 
 def _load_all(files: list[Path], *, bundled: bool) -> tuple[list[Book], list[str]]:
+    from .cache import load_books_cached
+
     books: list[Book] = []
     problems: list[str] = []
-    for path in files:
-        try:
-            book = load_book(path)
-        except BookError as exc:
-            problems.append(str(exc))
-            continue
-        except Exception as exc:  # a bad file must never break the bookshelf
-            problems.append(f"{path}: could not be read ({type(exc).__name__}: {exc})")
-            continue
-        book.bundled = bundled
-        books.append(book)
+    for path, book in zip(files, load_books_cached(files), strict=True):
+        if isinstance(book, BookError):
+            problems.append(str(book))
+        elif isinstance(book, Exception):  # a bad file must never break the bookshelf
+            problems.append(f"{path}: could not be read ({type(book).__name__}: {book})")
+        else:
+            book.bundled = bundled
+            books.append(book)
     return books, problems
 
 
@@ -88,5 +87,5 @@ def find_book(name_or_path: str) -> Book:
     available = ", ".join(names) if names else "none"
     raise BookError(
         f"No book named '{name_or_path}'. Bundled books: {available} "
-        "(or give the path of a .txt or .md file)"
+        "(or give the path of a .txt, .md or .epub file)"
     )

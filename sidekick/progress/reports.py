@@ -40,8 +40,10 @@ FORMATS: tuple[str, ...] = ("csv", "json", "html")
 COLUMNS: tuple[str, ...] = (
     "reader", "grade", "date", "book", "page", "words", "correct", "errors", "substitutions",
     "omissions", "assisted", "self_corrections", "insertions", "wcpm", "accuracy", "band",
-    "duration_s",
+    "duration_s", "missed_words",
 )  # fmt: skip
+#: How each kind of miss reads in the ``missed_words`` column.
+MISS_WORDS = {"substituted": "read as {heard}", "omitted": "left out", "assisted": "helped"}
 #: Hasbrouck & Tindal (2017) spring median WCPM, drawn as a reference line on the trend.
 SPRING_MEDIAN_WCPM = {1: 60, 2: 100, 3: 112}
 
@@ -57,11 +59,22 @@ def _local_time(utc_iso: str) -> str:
     return t.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+def describe_missed(missed: Sequence[tuple[str, str, str | None]]) -> str:
+    """A turn's missed words for a person: ``kite (read as kit); pond (left out)``."""
+    parts = []
+    for word, kind, heard in missed:
+        how = MISS_WORDS.get(kind, kind)
+        if kind == "substituted":
+            how = how.format(heard=heard) if heard else "misread"
+        parts.append(f"{word} ({how})")
+    return "; ".join(parts)
+
+
 def report_rows(store: ProgressStore, reader: str | None = None) -> list[Row]:
     """The report rows (dicts keyed by :data:`COLUMNS`), by reader then time."""
     rows = []
     for (name, grade, started, book, page, total, correct, sub, omi, ass, selfc, ins, wcpm,
-         acc, dur) in store.report_rows(reader):  # fmt: skip
+         acc, dur, missed) in store.report_rows(reader):  # fmt: skip
         rows.append(
             {
                 "reader": name,
@@ -81,6 +94,7 @@ def report_rows(store: ProgressStore, reader: str | None = None) -> list[Row]:
                 "accuracy": round(acc * 100, 1),
                 "band": band(acc),
                 "duration_s": round(dur, 1),
+                "missed_words": describe_missed(missed),
             }
         )
     return rows
@@ -170,7 +184,7 @@ tr:nth-child(even) td{background:#fafbfd}
 svg{display:block;margin-top:.8rem;max-width:100%;height:auto}
 @media print{th{position:static}}
 """
-_TEXT_COLS = {"reader", "grade", "date", "book", "band"}
+_TEXT_COLS = {"reader", "grade", "date", "book", "band", "missed_words"}
 
 
 def _e(value: Any) -> str:

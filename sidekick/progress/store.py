@@ -1061,7 +1061,9 @@ class ProgressStore:
     def report_rows(self, reader: str | None = None) -> Iterator[tuple[Any, ...]]:
         """Rows for reports, ordered by reader then time: (reader, grade, started_at, book,
         page, words_total, words_correct, substituted, omitted, assisted, self_corrections,
-        insertions, wcpm, accuracy, duration_s). Materialized under the lock."""
+        insertions, wcpm, accuracy, duration_s, missed) where ``missed`` lists the turn's
+        missed words in page order as (word, kind, heard) tuples. Materialized under the
+        lock."""
         with self._read() as conn:
             args: list[Any] = []
             where = ""
@@ -1071,9 +1073,19 @@ class ProgressStore:
             rows = conn.execute(
                 f"""SELECT r.name, r.grade, t.started_at, t.book_title, t.page, t.words_total,
                            t.words_correct, t.substituted, t.omitted, t.assisted,
-                           t.self_corrections, t.insertions, t.wcpm, t.accuracy, t.duration_s
+                           t.self_corrections, t.insertions, t.wcpm, t.accuracy, t.duration_s,
+                           t.id
                     FROM turns t JOIN readers r ON r.id = t.reader_id {where}
                     ORDER BY r.name_key, t.started_at, t.id""",
                 args,
             ).fetchall()
-        return iter(rows)
+            missed: dict[int, list[tuple[str, str, str | None]]] = {}
+            words = conn.execute(
+                f"""SELECT w.turn_id, w.word, w.kind, w.heard FROM turn_words w
+                    JOIN turns t ON t.id = w.turn_id {where}
+                    ORDER BY w.turn_id, w.position""",
+                args,
+            )
+            for turn_id, word, kind, heard in words:
+                missed.setdefault(turn_id, []).append((word, kind, heard))
+        return iter((*row[:-1], missed.get(row[-1], [])) for row in rows)

@@ -159,6 +159,10 @@ def _pct(k: int, n: int) -> str:
     return f"{round(100 * k / n)}%" if n else "-"
 
 
+class TestStopped(Exception):
+    """The player was stopped (the listener left the test) while making a version."""
+
+
 @dataclass(frozen=True)
 class PreferenceResult:
     """Counts of a (possibly stopped) test; ``p_value`` is the sign test over preferences."""
@@ -191,8 +195,12 @@ class PreferenceResult:
         return (
             f"{name} preferred in {self.a} of {n} ({_pct(self.a, n)}), "
             f"{self.voice_b} in {self.b} ({_pct(self.b, n)}), "
-            f"no preference {self.no_preference}; p = {format_p(self.p_value)}"
+            f"no preference {self.no_preference}"
         )
+
+    def statistics(self) -> str:
+        """The sign test, for those who want the number (the CLI prints it last)."""
+        return f"Exact two-sided sign test over the preferences: p = {format_p(self.p_value)}"
 
     def reading(self) -> str:
         """One line in plain language."""
@@ -413,7 +421,7 @@ class PreferencePlayer:
             elif reason := devices.probe_output():
                 folder = tempfile.mkdtemp(prefix="sidekick-listen-test-")
                 self.sink = sinks.WavDirSink(folder)
-                self.on_notice(f"No speaker: {reason}. Each version is written as a WAV file "
+                self.on_notice(f"{reason}. Each version is written as a WAV file "
                                f"in {folder}: play them in order.")  # fmt: skip
             else:
                 self.sink = sinks.SpeakerSink()
@@ -431,6 +439,8 @@ class PreferencePlayer:
         sentence_ended = False
         # A bundle voice reads with its narration style; a streaming voice yields pieces.
         for spoken in voice.speak(text, style=style_for(voice, "narration"), rate=1.0):
+            if self._stop.is_set():  # the test was left: no more synthesis on the CPU
+                raise TestStopped
             if sentence_ended:
                 parts.append(pause)
             parts.append(spoken.audio)
@@ -443,6 +453,8 @@ class PreferencePlayer:
         """Synthesize both versions of ``trial`` (kept in memory for replays)."""
         if trial.number in self._audio:
             return
+        if self._stop.is_set():
+            raise TestStopped
         first, second = (self._speak(role, trial.passage) for role in trial.order)
         loud = match_loudness([first[0], second[0]])
         self._audio[trial.number] = ((loud[0], first[1]), (loud[1], second[1]))

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sidekick.errors import ModelError
 from sidekick.paths import BUNDLED_VOICES
-from sidekick.speaking.base import Voice
+
+if TYPE_CHECKING:  # the app's first screen needs voice names only, not numpy
+    from sidekick.speaking.base import Voice
 
 STANDARD = "standard"
 STORYTELLER = "storyteller"  # the app's narrator once its card shows it reads books well

@@ -30,6 +30,8 @@ class SessionStart(Event):
     engine: str  # the recognizer in use ("none" when no page is the child's)
     voice: str
     plan: list[Reader]  # who reads each page, from the start page on
+    #: True when Sidekick cannot be heard (no speaker): the UI shows helped words large.
+    silent: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,5 +15,11 @@ _PATTERNS: dict[Share, tuple[Reader, ...]] = {
 
 def reading_plan(share: Share, pages: int, start_page: int = 1) -> list[Reader]:
     """Reader for each page from ``start_page`` to the end (the pattern starts there)."""
+    return [reader_for(share, p, start_page) for p in range(start_page, pages + 1)]
+
+
+def reader_for(share: Share, page: int, start_page: int = 1) -> Reader:
+    """Who reads ``page`` when the pattern starts at ``start_page`` (also before it, when
+    the reader goes back a page)."""
     pattern = _PATTERNS[Share(share)]
-    return [pattern[i % len(pattern)] for i in range(pages - start_page + 1)]
+    return pattern[(page - start_page) % len(pattern)]

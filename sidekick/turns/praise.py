@@ -1,10 +1,17 @@
-"""Warm, specific, varied praise after a child's turn. Never negative."""
+"""Warm, specific, varied praise after a child's turn: never negative, and only true.
+
+A word is praised by name only when the reading check found it ``correct``; a turn read
+below the instructional accuracy band gets encouragement for the effort, not "Amazing!".
+"""
 
 from __future__ import annotations
 
 import random
 
 from sidekick.books.model import Word
+
+#: Below this accuracy (the bottom of the DIBELS instructional band) a turn is encouraged.
+ENCOURAGE_BELOW = 0.90
 
 _WORD_PRAISE = (
     "You read '{w}' all by yourself!",
@@ -22,6 +29,11 @@ _TEAM_PRAISE = (
     "Great teamwork! We read that page together.",
     "Nice work sticking with it. We make a good team!",
     "You kept going. That's what good readers do!",
+)
+_EFFORT_PRAISE = (
+    "Thanks for reading with me. Let's keep going together!",
+    "You kept at it. Every page you try makes you a stronger reader!",
+    "That was a tricky page. Good for you for trying it!",
 )
 _LISTEN_PRAISE = (
     "Thanks for reading with me! Let's keep going.",
@@ -43,12 +55,30 @@ class PraiseMaker:
         self._last = template
         return template.format(**kw)
 
-    def praise(self, words: tuple[Word, ...], read: set[int], assisted: set[int]) -> str:
+    def praise(
+        self,
+        words: tuple[Word, ...],
+        read: set[int],
+        assisted: set[int],
+        *,
+        correct: set[int] | None = None,
+        accuracy: float | None = None,
+    ) -> str:
+        """Praise for one turn. ``read``: the words read (correct or self-corrected);
+        ``assisted``: the words Sidekick said; ``correct``: the words the check found
+        ``correct`` (the only ones named; default ``read``); ``accuracy``: the check's."""
         own = [words[i] for i in sorted(read) if i < len(words) and i not in assisted]
         if not own:
             return self._pick(_LISTEN_PRAISE if not assisted else _TEAM_PRAISE)
-        # The hardest word read unaided: longest, not praised before.
-        fresh = [w for w in own if w.norm not in self._praised_words and len(w.norm) >= 5]
+        if accuracy is not None and accuracy < ENCOURAGE_BELOW:
+            return self._pick(_EFFORT_PRAISE)
+        nameable = read if correct is None else correct
+        # The hardest word read unaided and correctly: longest, not praised before.
+        fresh = [
+            w
+            for w in own
+            if w.index in nameable and w.norm not in self._praised_words and len(w.norm) >= 5
+        ]
         if fresh and self._rng.random() < 0.7:
             best = max(fresh, key=lambda w: (len(w.norm), -w.index))
             self._praised_words.add(best.norm)

@@ -25,7 +25,7 @@ from sidekick.reading.tracker import ReadingTracker
 from sidekick.settings import Settings
 from sidekick.speaking.base import SpokenSentence, Voice, style_for
 from sidekick.turns import events as ev
-from sidekick.turns.plan import reading_plan
+from sidekick.turns.plan import reader_for, reading_plan
 from sidekick.turns.praise import PraiseMaker
 
 if TYPE_CHECKING:
@@ -78,6 +78,8 @@ class ReadingSession:
         self._repeat = threading.Event()
         self._resume = threading.Event()
         self._resume.set()
+        self._goto: int | None = None  # the page to go to when the turn ends (back a page)
+        self._page = start_page
         self._praise = PraiseMaker()
         self._files: list[Path] | None = None
         self._sink: AudioSink | None = sink
@@ -97,6 +99,15 @@ class ReadingSession:
         self._end_turn.set()
         if self._sink is not None:
             self._sink.stop()
+
+    def previous_page(self) -> None:
+        """End this turn and go back one page (the same reader as when it was first read)."""
+        self._goto = max(1, self._page - 1)
+        self.end_turn()
+
+    def next_page(self) -> None:
+        """End this turn and go on to the next page."""
+        self.end_turn()
 
     def help_word(self) -> None:
         self._help.set()
@@ -132,10 +143,10 @@ class ReadingSession:
             if s.child_audio != "mic":
                 self._files = child_audio_files(s.child_audio)
             elif (reason := devices.probe_input()) and not self.manual_fallback:
-                raise AudioDeviceError(f"No microphone: {reason}. Use --child-audio FILE_OR_DIR.")
+                raise AudioDeviceError(f"{reason}. Use --child-audio FILE_OR_DIR.")
             elif reason:
                 self.emit(ev.Notice(
-                    f"No microphone: {reason}. Press Enter when the page is read, "
+                    f"{reason}. Press Enter when the page is read, "
                     "or choose file audio in Settings."
                 ))  # fmt: skip
             if self.listener is None and (self._files is not None or s.child_audio == "mic"):
@@ -150,11 +161,14 @@ class ReadingSession:
         elif s.speech_out != "speaker":
             self._sink = sinks.WavDirSink(Path(s.speech_out).expanduser())
         elif reason := devices.probe_output():
-            self.emit(ev.Notice(f"No speaker: {reason}. Sidekick's reading is shown on screen."))
+            self.emit(ev.Notice(f"{reason}. Sidekick's reading is shown on screen."))
             self._sink = sinks.SilentSink()
         else:
             self._sink = sinks.SpeakerSink()
-        self.emit(ev.SessionStart(self.book.title, self.engine_name, self.voice_name, self.plan()))
+        silent = isinstance(self._sink, sinks.SilentSink)
+        self.emit(ev.SessionStart(
+            self.book.title, self.engine_name, self.voice_name, self.plan(), silent=silent
+        ))  # fmt: skip
 
     def _open_history(self, reader: str) -> None:
         """Record every checked child turn of ``reader`` in the progress database."""
@@ -197,20 +211,28 @@ class ReadingSession:
 
     def _run(self) -> None:
         self._setup()
-        pages = self.book.pages[self.start_page - 1 :]
-        for page, reader in zip(pages, self.plan(), strict=True):
+        pages = self.book.pages
+        number = self.start_page
+        while number <= len(pages):
+            page = pages[number - 1]
+            reader = reader_for(self.settings.share, number, self.start_page)
             if self._stop.is_set():
                 break
             if reader == "child" and self._files is not None and not self._files:
                 self.emit(ev.Notice("No more child audio files: stopping."))
                 break
             self._turn += 1
+            self._page = number
+            self._goto = None
             self._end_turn.clear()
             self.emit(ev.TurnStart(self._turn, reader, page.number))
             t0 = time.monotonic()
             if reader == "child":
-                read, assisted, audio_s = self._child_turn(page)
-                self.emit(ev.Praise(self._praise.praise(page.words, read, assisted)))
+                read, assisted, audio_s, correct, accuracy = self._child_turn(page)
+                praise = self._praise.praise(
+                    page.words, read, assisted, correct=correct, accuracy=accuracy
+                )
+                self.emit(ev.Praise(praise))
                 self.emit(ev.TurnEnd(
                     self._turn, "child", page.number, len(read), len(page.words),
                     len(assisted), round(audio_s or time.monotonic() - t0, 2),
@@ -223,15 +245,22 @@ class ReadingSession:
                 ))  # fmt: skip
             if self._stop.is_set():
                 break
+            if self._goto is not None:
+                number = self._goto
+                continue
             self.emit(ev.PageDone(page.number))
+            number += 1
         else:
             self.emit(ev.BookDone(self.book.title))
         for thread in self._speech_threads:
             thread.join()
 
-    def _child_turn(self, page: Page) -> tuple[set[int], set[int], float]:
+    def _child_turn(
+        self, page: Page
+    ) -> tuple[set[int], set[int], float, set[int] | None, float | None]:
         """One child turn; returns the words read (correct or self-corrected), the words
-        Sidekick helped with, and the seconds of audio heard."""
+        Sidekick helped with, the seconds of audio heard, and the check's ``correct`` words
+        and accuracy (None when nothing was checked: manual advance)."""
         words = page.words
         tracker = ReadingTracker([w.norm for w in words], stall_s=self.settings.stall_s)
         source = self._next_source() if self.listener else None
@@ -241,7 +270,7 @@ class ReadingSession:
                 if self._help.is_set():
                     self._help.clear()
                     self._say_word(page, tracker.help_current(0.0), 0.0)
-            return set(), tracker.assisted, 0.0
+            return set(), tracker.assisted, 0.0, None, None
         assert self.listener is not None
         written = [w.text for w in words]
         self.listener.start(*listen_words(written))
@@ -274,7 +303,8 @@ class ReadingSession:
         ))  # fmt: skip
         read = {w.index for w in check.words if w.status in ("correct", "self_corrected")}
         helped = {w.index for w in check.words if w.status == "assisted"}
-        return read, helped, t
+        correct = {w.index for w in check.words if w.status == "correct"}
+        return read, helped, t, correct, result["summary"]["accuracy"]
 
     def _apply(
         self, page: Page, tracker: ReadingTracker, hyp: Hypothesis, t: float, final: bool = False

@@ -53,6 +53,16 @@ class OpenBook(Message):
         self.book = book
 
 
+class PageReached(Message):
+    """The reader reached ``page`` of ``book`` (past the last page: the book is finished);
+    the app remembers it to resume there."""
+
+    def __init__(self, book: Book, page: int) -> None:
+        super().__init__()
+        self.book = book
+        self.page = page
+
+
 class OpenSettings(Message):
     """A screen asks the app to open the settings screen."""
 

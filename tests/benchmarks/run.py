@@ -32,36 +32,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-STARTUP_SCRIPT = """
-import asyncio, resource, sys, time
-from sidekick.settings import Settings
-from sidekick.ui.app import SidekickApp
-from sidekick.ui.screens.library import LibraryScreen
-
-async def main():
-    app = SidekickApp(Settings())
-    async with app.run_test(size=(100, 30)) as pilot:
-        while not isinstance(app.screen, LibraryScreen):
-            await pilot.pause(0.005)
-        await pilot.pause()
-        print(time.time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)
-
-asyncio.run(main())
-"""
-
-
-def bench_startup(runs: int = 3) -> dict:
-    times, rss = [], []
-    for _ in range(runs):
-        t0 = time.time()
-        out = subprocess.run(
-            [sys.executable, "-c", STARTUP_SCRIPT], capture_output=True, text=True, check=True
-        )
-        shown, maxrss = out.stdout.split()[-2:]
-        times.append(float(shown) - t0)
-        rss.append(int(maxrss) / 1024)
-    return {"app_start_to_first_screen_s": round(statistics.median(times), 3),
-            "app_peak_rss_mb": round(max(rss), 1)}  # fmt: skip
+from tests.benchmarks.bench_startup import bench_startup
 
 
 def speak_with_word_ends(text: str, path: Path) -> list[float | None]:
@@ -275,7 +246,7 @@ def main() -> None:
     results: dict[str, object] = {"machine": f"{os.cpu_count()} cores"}
     for label, fn in [
         ("memory", lambda: bench_headless_memory(names[0])),
-        ("startup", bench_startup),
+        ("startup", lambda: bench_startup(runs=3)),
         ("highlight", lambda: bench_highlight(names, args.engine)),
         ("first audio", lambda: bench_first_audio(names)),
         ("page end", lambda: bench_page_end(names)),

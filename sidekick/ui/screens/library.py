@@ -43,8 +43,8 @@ def describe_settings(settings: Settings) -> str:
         f"Reading share: {settings.share.label}  ·  Voice: {settings.voice}  ·  "
         f"Listening: {listening}"
     )
-    reader = getattr(settings, "reader", None)
-    return f"Reader: {reader}  ·  {line}" if reader else line
+    reader = getattr(settings, "reader", None) or "Guest, not saved"
+    return f"Reader: {reader}  ·  {line}"
 
 
 LEVELS_FILE = "levels.json"
@@ -119,6 +119,10 @@ def reading_levels(books: list[Book]) -> list[str]:
     return labels
 
 
+#: Terminals narrower than this show a shorter table (no author, no word count).
+NARROW_BELOW = 100
+
+
 class LibraryScreen(Screen[None]):
     """A table of books; Enter opens the reader."""
 
@@ -127,7 +131,7 @@ class LibraryScreen(Screen[None]):
         Binding("r", "readers", "Reader"),
         Binding("p", "progress", "Progress"),
         Binding("s", "settings", "Settings"),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "app.quit", "Quit"),
     ]
 
     def __init__(self, settings: Settings, list_books: BookLister | None = None) -> None:
@@ -137,6 +141,7 @@ class LibraryScreen(Screen[None]):
         self.books: list[Book] = []
         self.levels: list[str] = []
         self.problems: list[str] = []
+        self.narrow: bool | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -145,19 +150,24 @@ class LibraryScreen(Screen[None]):
         yield DataTable(id="books", cursor_type="row", zebra_stripes=True)
         yield Static("", id="problems")
         yield Static("", id="settings-summary")
+        yield Static("", id="books-folder")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "Library"
-        table = self.query_one("#books", DataTable)
-        table.add_column("Title", key="title")
-        table.add_column("Level", key="level")
-        table.add_column("Est. level", key="estimate")
-        table.add_column("Pages", key="pages")
-        table.add_column("Words", key="words")
-        table.add_column("From", key="from")
+        self._fill_table()
         self.query_one("#problems").display = False
+        from sidekick.paths import user_books_dir
+
+        self.query_one("#books-folder", Static).update(
+            f"Your own books (.txt, .md, .epub): {user_books_dir()}"
+        )
         self.refresh_settings()
+        # After the first paint: reading the book files imports the sentence splitter
+        # (nltk, seconds on a slow machine), which must not hold up the first screen.
+        self.call_after_refresh(self._start_loading)
+
+    def _start_loading(self) -> None:
         self.run_worker(self._load_books, thread=True, name="load-books", exclusive=True)
 
     def on_screen_resume(self) -> None:
@@ -185,19 +195,7 @@ class LibraryScreen(Screen[None]):
         self.books = list(message.books)
         self.problems = list(message.problems)
         self.levels = list(message.levels or ["—"] * len(self.books))
-        table = self.query_one("#books", DataTable)
-        table.clear()
-        for i, (book, estimate) in enumerate(zip(self.books, self.levels, strict=True)):
-            title = f"{book.title} — {book.author}" if book.author else book.title
-            table.add_row(
-                title,
-                book.level or "—",
-                estimate,
-                str(len(book.pages)),
-                str(book.word_count),
-                "Sidekick" if book.bundled else "Your books",
-                key=str(i),
-            )
+        self._fill_table()
         status = self.query_one("#library-status", Static)
         if self.books:
             n = len(self.books)
@@ -215,7 +213,34 @@ class LibraryScreen(Screen[None]):
             problems.display = True
         else:
             problems.display = False
-        table.focus()
+        self.query_one("#books", DataTable).focus()
+
+    def on_resize(self) -> None:
+        if (self.app.size.width < NARROW_BELOW) != self.narrow:
+            self._fill_table()
+
+    def _fill_table(self) -> None:
+        """The book table; a narrow terminal gets the columns that matter most."""
+        self.narrow = narrow = self.app.size.width < NARROW_BELOW
+        table = self.query_one("#books", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_column("Title", key="title")
+        table.add_column("Level", key="level")
+        table.add_column("Est." if narrow else "Est. level", key="estimate")
+        table.add_column("Pages", key="pages")
+        if not narrow:
+            table.add_column("Words", key="words")
+        table.add_column("From", key="from")
+        for i, (book, estimate) in enumerate(zip(self.books, self.levels, strict=True)):
+            title = f"{book.title} — {book.author}" if book.author and not narrow else book.title
+            cells = [title, book.level or "—", estimate, str(len(book.pages))]
+            if not narrow:
+                cells.append(str(book.word_count))
+            cells.append("Sidekick" if book.bundled else "Yours")
+            table.add_row(*cells, key=str(i))
+        if self.books:
+            table.move_cursor(row=min(row, len(self.books) - 1))
 
     def selected_book(self) -> Book | None:
         table = self.query_one("#books", DataTable)

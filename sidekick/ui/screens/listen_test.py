@@ -26,6 +26,7 @@ from sidekick.speaking.preference import (
     PreferencePlayer,
     PreferenceResult,
     PreferenceTest,
+    TestStopped,
     Trial,
 )
 from sidekick.ui.messages import ListenTestNotice, ListenTestStep
@@ -138,6 +139,8 @@ class ListenTestScreen(Screen[PreferenceResult | None]):
 
             files = player.play(trial, playing)
             self.post_message(ListenTestStep("answer", number, files=[str(f) for f in files]))
+        except TestStopped:
+            return  # the listener left: nothing more to show
         except SidekickError as exc:
             self.post_message(ListenTestNotice(str(exc), error=True))
             self.post_message(ListenTestStep("error", number))

@@ -102,7 +102,7 @@ class PracticeCoach:
         if s.child_audio != "mic":
             self.files = child_audio_files(s.child_audio)
         elif reason := devices.probe_input(s.input_device):
-            self.no_audio = f"No microphone: {reason}."
+            self.no_audio = f"{reason}."
             self.on_notice(f"{self.no_audio} Say the words together, then press Enter.")
         if self.listener is None and not self.no_audio:
             self.listener, notice = create_listener(s.engine, s.vosk_model)
@@ -113,7 +113,7 @@ class PracticeCoach:
         elif s.speech_out != "speaker":
             self.sink = sinks.WavDirSink(Path(s.speech_out).expanduser())
         elif reason := devices.probe_output():
-            self.on_notice(f"No speaker: {reason}. The words are shown on screen.")
+            self.on_notice(f"{reason}. The words are shown on screen.")
             self.sink = sinks.SilentSink()
         else:
             self.sink = sinks.SpeakerSink()

@@ -21,6 +21,8 @@ from sidekick.progress.store import ChallengeWord, ProgressStore, ProgressSummar
 from sidekick.ui.messages import OpenPractice, ProgressFailed, ProgressLoaded
 from sidekick.ui.widgets.trend import BandStrip, TrendPlot
 
+#: Terminals narrower than this show the words box under the history, not beside it.
+NARROW_BELOW = 110
 #: How many challenge words are listed, and how many a practice round takes.
 CHALLENGE_WORDS = 10
 PRACTICE_WORDS = 5
@@ -98,7 +100,11 @@ class ProgressScreen(Screen[None]):
         words = self.query_one("#challenge-words", DataTable)
         words.add_columns("Word", "Missed", "Helped", "Practice")
         self.query_one("#readers").display = False
+        self.set_class(self.app.size.width < NARROW_BELOW, "-narrow")
         self.load()
+
+    def on_resize(self) -> None:
+        self.set_class(self.app.size.width < NARROW_BELOW, "-narrow")
 
     def on_screen_resume(self) -> None:
         if self.loaded:

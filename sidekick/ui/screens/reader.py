@@ -2,6 +2,10 @@
 
 The reading itself happens in a session object (``sidekick.turns.session.ReadingSession``)
 that runs in a thread worker; its events come back as :class:`SessionEvent` messages.
+
+The page text always keeps the room it needs: on a short terminal (under
+:data:`COMPACT_BELOW` rows) the banner, notices and praise shrink to one line each, and the
+notices can be hidden with ``x``. At the end of the book a summary replaces the page.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from sidekick.turns.events import (
     PageDone,
     Praise,
     Reader,
+    ReadingChecked,
     SessionStart,
     SpeechWritten,
     StuckWordHelped,
@@ -33,12 +38,15 @@ from sidekick.turns.events import (
     TurnStart,
     WordRead,
 )
-from sidekick.ui.messages import SessionEnded, SessionEvent, SessionFailed
+from sidekick.ui.messages import PageReached, SessionEnded, SessionEvent, SessionFailed
 from sidekick.ui.widgets.page_view import PageView
 from sidekick.ui.widgets.plan_bar import PlanBar
+from sidekick.ui.widgets.trend import BAND_WORDS
 from sidekick.ui.widgets.turn_banner import BannerState, TurnBanner
 
 MAX_NOTICES = 3
+#: Terminals shorter than this get the compact layout (one-line banner, notices, praise).
+COMPACT_BELOW = 32
 
 
 class Session(Protocol):
@@ -47,6 +55,8 @@ class Session(Protocol):
     def run(self) -> None: ...
     def stop(self) -> None: ...
     def end_turn(self) -> None: ...
+    def next_page(self) -> None: ...
+    def previous_page(self) -> None: ...
     def help_word(self) -> None: ...
     def repeat(self) -> None: ...
     def toggle_pause(self) -> bool: ...
@@ -63,13 +73,15 @@ class ReaderScreen(Screen[None]):
     BINDINGS = [
         Binding("space", "toggle_pause", "Pause"),
         Binding("r", "repeat", "Read again"),
-        Binding("n", "end_turn", "Done / Skip"),
-        Binding("enter", "end_turn", "Done / Skip", show=False),
-        Binding("w", "help_word", "Help with a word"),
+        Binding("b", "previous_page", "Page back"),
+        Binding("n", "next_page", "Next page"),
+        Binding("enter", "next_page", "Next page", show=False),
+        Binding("w", "help_word", "Say word"),
+        Binding("x", "hide_notices", "Hide notes"),
         Binding("escape", "back", "Library"),
     ]
 
-    SESSION_ACTIONS = {"toggle_pause", "repeat", "end_turn", "help_word"}
+    SESSION_ACTIONS = {"toggle_pause", "repeat", "previous_page", "next_page", "help_word"}
 
     def __init__(
         self,
@@ -93,6 +105,11 @@ class ReaderScreen(Screen[None]):
         self._turn_banner: tuple[BannerState, str] = ("waiting", "Getting ready…")
         self._turn_first_word: int | None = None
         self._last_speech = ""
+        self.silent = False  # no speaker: helped words are shown large instead of heard
+        self.page_number = start_page
+        self.finished = False
+        self.checks: list[ReadingChecked] = []
+        self.pages_read: dict[int, Reader] = {}
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -103,6 +120,8 @@ class ReaderScreen(Screen[None]):
         yield Static("", id="notices")
         with VerticalScroll(id="page-scroll"):
             yield PageView(id="page")
+            yield Static("", id="summary")
+        yield Static("", id="word-card")
         yield Static("", id="praise")
         yield Footer()
 
@@ -119,16 +138,28 @@ class ReaderScreen(Screen[None]):
         return self.query_one("#plan", PlanBar)
 
     def on_mount(self) -> None:
-        self.sub_title = self.book.title
+        reader = self.settings.reader or "Guest, not saved"
+        self.sub_title = f"{self.book.title} · Reader: {reader}"
         total = len(self.book.pages)
         first = self._pages.get(self.start_page) or (self.book.pages[0] if total else None)
         if first is not None:
             self.page_view.show_page(first)
             self.banner.set_page(first.number, total)
             self.plan_bar.set_current(first.number)
-        self.query_one("#notices").display = False
-        self.query_one("#praise").display = False
+        for hidden in ("#notices", "#praise", "#word-card", "#summary"):
+            self.query_one(hidden).display = False
+        self._fit(self.app.size.height)
         self._start_session()
+
+    def on_resize(self) -> None:
+        self._fit(self.app.size.height)
+
+    def _fit(self, height: int) -> None:
+        """Compact layout on short terminals, so the page text keeps its room."""
+        self.set_class(height < COMPACT_BELOW, "-compact")
+        self.query_one(Footer).compact = self.app.size.width < 100
+        if self.notices:
+            self._show_notices()
 
     def on_unmount(self) -> None:
         self._stop_session()
@@ -198,9 +229,26 @@ class ReaderScreen(Screen[None]):
     def _add_notice(self, text: str, *, error: bool = False) -> None:
         self.notices = [*self.notices, text][-MAX_NOTICES:]
         notices = self.query_one("#notices", Static)
-        notices.update("\n".join(self.notices))
         notices.set_class(error, "-error")
-        notices.display = True
+        notices.display = True  # a new notice is shown even after x hid the others
+        self._show_notices()
+        self.refresh_bindings()
+
+    def _show_notices(self) -> None:
+        """All notices, or on a short terminal the latest one on one line."""
+        notices = self.query_one("#notices", Static)
+        if self.has_class("-compact") and len(self.notices) > 1:
+            more = len(self.notices) - 1
+            notices.update(f"(+{more} more) {self.notices[-1]}")
+        else:
+            notices.update("\n".join(self.notices))
+
+    def _show_word_card(self, word: str) -> None:
+        """With no speaker, the helped word is shown large and spelled out."""
+        card = self.query_one("#word-card", Static)
+        spelled = " - ".join(ch for ch in word if ch.isalnum() or ch == "'")
+        card.update(f"{word}\n{spelled}")
+        card.display = True
 
     def _set_turn_banner(self, state: BannerState, message: str) -> None:
         self._turn_banner = (state, message)
@@ -219,7 +267,9 @@ class ReaderScreen(Screen[None]):
         match event:
             case TurnStart(reader=reader, page=page):
                 self.reader = reader
+                self.page_number = page
                 self._turn_first_word = None
+                self.query_one("#word-card").display = False
                 if page in self._pages:
                     if page != shown:
                         self.query_one("#page-scroll").scroll_home(animate=False)
@@ -231,6 +281,7 @@ class ReaderScreen(Screen[None]):
                 if reader == "child":
                     self.query_one("#praise").display = False
                 self._set_turn_banner(reader, TurnBanner.message_for(reader))
+                self.refresh_bindings()
             case WordRead(page=page, index=index) if page == shown:
                 view.mark_read(index)
             case CurrentWord(page=page, index=index) if page == shown:
@@ -240,32 +291,88 @@ class ReaderScreen(Screen[None]):
                     view.mark_spoken(range(self._turn_first_word, index))
                     view.set_reading(view.sentence_of(index))
                 view.set_current(index)
-            case StuckWordHelped(page=page, index=index) if page == shown:
+            case StuckWordHelped(page=page, index=index, word=word) if page == shown:
                 view.mark_helped(index)
+                if self.silent:
+                    self._show_word_card(word)
             case Praise(text=text):
                 praise = self.query_one("#praise", Static)
                 praise.update(f"★ {text}")
                 praise.display = True
             case TurnEnd(reader=reader, page=page, words_read=read, words_total=total):
+                self.query_one("#word-card").display = False
                 view.set_current(None)
                 view.set_reading(set())
                 if reader == "child":
-                    self._set_turn_banner("ended", f"Nice reading! {read} of {total} words.")
+                    self._set_turn_banner("ended", f"Page done: {read} of {total} words read.")
                 else:
                     if page == shown and view.page is not None and read >= total:
                         view.mark_spoken({w.index for w in view.page.words})
                     self._set_turn_banner("ended", f"Sidekick finished page {page}.")
             case PageDone(page=page):
                 self.plan_bar.mark_done(page)
+                if self.reader is not None:
+                    self.pages_read[page] = self.reader
+                self.post_message(PageReached(self.book, page + 1))
+            case ReadingChecked():
+                self.checks.append(event)
             case BookDone(title=title):
-                self._set_turn_banner("done", f"The end of “{title}”! Press Esc for the library.")
+                self.finished = True
+                self.post_message(PageReached(self.book, len(self.book.pages) + 1))
+                self.query_one("#praise").display = False
+                self.query_one("#word-card").display = False
+                self._show_summary()
+                self._set_turn_banner("done", f"The end of “{title}”! Esc: back to the library.")
+                self.refresh_bindings()
             case Notice(text=text):
                 self._add_notice(text)
-            case SessionStart():
+            case SessionStart(silent=silent):
+                self.silent = silent
                 self._update_engine_line()
             case SpeechWritten(path=path):
                 self._last_speech = path
                 self._update_engine_line()
+
+    def summary_text(self) -> str:
+        """The end-of-book summary: pages, words correct a minute, accuracy, words to
+        practise (from the reading checks of the child's pages)."""
+        from collections import Counter
+
+        from sidekick.progress.store import MISS_KINDS
+        from sidekick.reading.assess import band
+
+        child = sum(1 for r in self.pages_read.values() if r == "child")
+        lines = [
+            f"You finished “{self.book.title}”!",
+            "",
+            f"Pages: {len(self.pages_read)} (you read {child}, Sidekick read "
+            f"{len(self.pages_read) - child})",
+        ]
+        total = sum(len(c.words) for c in self.checks)
+        if total:
+            correct = sum(int(c.summary["words_correct"]) for c in self.checks)
+            seconds = sum(float(c.summary["duration_s"]) for c in self.checks)
+            accuracy = correct / total
+            wcpm = round(correct * 60 / seconds) if seconds > 0 else 0
+            lines.append(f"Words correct a minute: {wcpm}")
+            level = band(accuracy)
+            lines.append(f"Accuracy: {accuracy:.0%}, {BAND_WORDS.get(level, level)} ({level} band)")
+            missed = Counter(
+                w["word"] for c in self.checks for w in c.words if w["status"] in MISS_KINDS
+            )
+            practise = ", ".join(w for w, _ in missed.most_common(8))
+            lines.append(f"Words to practise: {practise or 'none, well done!'}")
+        else:
+            lines.append("No reading was checked on this visit.")
+        lines += ["", "Press Esc to go back to the library."]
+        return "\n".join(lines)
+
+    def _show_summary(self) -> None:
+        summary = self.query_one("#summary", Static)
+        summary.update(self.summary_text())
+        self.page_view.display = False
+        summary.display = True
+        self.query_one("#page-scroll").scroll_home(animate=False)
 
     def on_session_failed(self, message: SessionFailed) -> None:
         self._set_turn_banner("error", "Something went wrong. Press Esc for the library.")
@@ -280,8 +387,17 @@ class ReaderScreen(Screen[None]):
 
     # -- keys ----------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.SESSION_ACTIONS and not self.running:
-            return None  # shown greyed out
+        """Keys that cannot work now are hidden from the footer (False)."""
+        if action in self.SESSION_ACTIONS and (not self.running or self.finished):
+            return False
+        if action == "repeat":  # Sidekick reads its page again; the child's turn goes on
+            return self.reader == "sidekick"
+        if action == "help_word":
+            return self.reader == "child"
+        if action == "previous_page":
+            return self.page_number > 1
+        if action == "hide_notices":
+            return bool(self.notices) and self.query_one("#notices").display
         return True
 
     def action_toggle_pause(self) -> None:
@@ -297,9 +413,17 @@ class ReaderScreen(Screen[None]):
         if self.session is not None:
             self.session.repeat()
 
-    def action_end_turn(self) -> None:
+    def action_next_page(self) -> None:
         if self.session is not None:
-            self.session.end_turn()
+            self.session.next_page()
+
+    def action_previous_page(self) -> None:
+        if self.session is not None:
+            self.session.previous_page()
+
+    def action_hide_notices(self) -> None:
+        self.query_one("#notices").display = False
+        self.refresh_bindings()
 
     def action_help_word(self) -> None:
         if self.session is not None:

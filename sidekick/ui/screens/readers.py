@@ -1,7 +1,8 @@
 """Who is reading? Pick the reader whose turns are saved, or add one (keyboard only).
 
 The choice goes into ``settings.reader`` (the session stores that reader's checked turns);
-"Nobody" reads without saving anything. Readers are removed with ``sidekick readers remove``,
+"Guest" reads without saving anything. The screen dismisses with True when a reader (or
+Guest) was chosen, False on Esc. Readers are removed with ``sidekick readers remove``,
 never from here, so a child cannot delete a history by accident.
 """
 
@@ -19,32 +20,40 @@ from sidekick.progress.store import ProgressStore, Reader
 from sidekick.settings import Settings
 
 NOBODY = "__nobody__"
+GUEST_LABEL = "Guest, not saved"
 
 
-class ReadersScreen(Screen[None]):
-    """A list of readers: Enter chooses, ``a`` adds one."""
+class ReadersScreen(Screen[bool]):
+    """A list of readers: Enter chooses, ``a`` adds one (name and grade)."""
 
     BINDINGS = [
         Binding("a", "add", "Add a reader"),
         Binding("escape", "back", "Library"),
     ]
 
-    def __init__(self, store: ProgressStore, settings: Settings) -> None:
+    def __init__(
+        self, store: ProgressStore, settings: Settings, *, reading: str | None = None
+    ) -> None:
+        """``reading``: the title of the book about to be opened (asked before a session)."""
         super().__init__()
         self.store = store
         self.settings = settings
+        self.reading = reading
         self.readers: list[Reader] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="readers-body"):
-            yield Static("Who is reading?", id="readers-title")
+            title = f"Who is reading “{self.reading}”?" if self.reading else "Who is reading?"
+            yield Static(title, id="readers-title")
             yield Static("Choose with ↑ ↓ and Enter. Each reader's turns are saved on this "
                          "computer only.", id="readers-hint")  # fmt: skip
             yield OptionList(id="reader-list")
             with Horizontal(id="add-row"):
-                yield Static("New reader's name:", id="add-label")
+                yield Static("Name:", classes="add-label")
                 yield Input(placeholder="e.g. Mia", id="new-reader", max_length=40)
+                yield Static("Grade (K, 1-12):", classes="add-label")
+                yield Input(placeholder="optional", id="new-grade", max_length=12)
             yield Static("", id="readers-error")
         yield Footer()
 
@@ -71,7 +80,7 @@ class ReadersScreen(Screen[None]):
             for i, r in enumerate(self.readers)
         ]
         mark = "  " if self.settings.reader else "✓ "
-        options.append(Option(f"{mark}Nobody: read without saving", id=NOBODY))
+        options.append(Option(f"{mark}{GUEST_LABEL} (reading is not remembered)", id=NOBODY))
         picker = self.query_one("#reader-list", OptionList)
         picker.clear_options()
         picker.add_options(options)
@@ -84,27 +93,34 @@ class ReadersScreen(Screen[None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         option_id = event.option.id or ""
         if option_id == NOBODY:
-            self.settings.reader = None
-            self.notify("Reading without saving.", title="Readers")
+            self.settings.use_reader(None)
+            note = "Reading as a guest: nothing is saved."
         else:
             reader = self.readers[int(option_id.rpartition("-")[2])]
-            self.settings.reader = reader.name
-            self.notify(f"{reader.name} is reading. Their turns are saved.", title="Readers")
-        self.dismiss()
+            self.settings.use_reader(reader.name, reader.share, reader.stall_s)
+            note = f"{reader.name} is reading. Their turns are saved."
+        if self.reading is None:  # before a book the reader's name is in its title instead
+            self.notify(note, title="Readers")
+        self.dismiss(True)
 
     def action_add(self) -> None:
         self.query_one("#add-row").display = True
         self.query_one("#new-reader", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        name = event.value.strip()
+        name_input = self.query_one("#new-reader", Input)
+        grade_input = self.query_one("#new-grade", Input)
+        if event.input is name_input and not grade_input.value.strip():
+            grade_input.focus()  # Enter after the name goes on to the grade
+            return
+        grade = grade_input.value.strip() or None
         try:
-            reader = self.store.add_reader(name)
+            reader = self.store.add_reader(name_input.value.strip(), grade=grade)
         except SidekickError as exc:
             self._error(str(exc))
             return
         self._error("")
-        event.input.value = ""
+        name_input.value = grade_input.value = ""
         self.query_one("#add-row").display = False
         self.refresh_list(select=reader.name)
         self.query_one("#reader-list").focus()
@@ -119,4 +135,4 @@ class ReadersScreen(Screen[None]):
             self._error("")
             self.query_one("#reader-list").focus()
             return
-        self.dismiss()
+        self.dismiss(False)

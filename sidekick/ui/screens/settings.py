@@ -15,6 +15,8 @@ from textual.widgets import Button, Footer, Header, Input, Label, RadioButton, R
 from sidekick.settings import Settings, Share
 
 STALL_RANGE = (1.0, 10.0)
+#: Terminals narrower than this list the share choices one under the other.
+NARROW_BELOW = 110
 RATE_RANGE = (0.5, 1.5)
 
 SHARE_HELP = {
@@ -66,7 +68,10 @@ class SettingsScreen(Screen[bool]):
         voice = s.voice if s.voice in self.voices else self.voices[0]
         yield Header()
         with VerticalScroll(id="settings-form"):
-            yield Label("Tab moves between choices · Ctrl+S saves · Esc cancels", id="hint")
+            hint = "Tab moves between choices · Ctrl+S saves · Esc cancels"
+            if s.reader:
+                hint += f"\nWho reads and the wait before helping are saved as {s.reader}'s own."
+            yield Label(hint, id="hint")
             with Horizontal(classes="row"):
                 yield Label("Who reads", classes="field-label")
                 with RadioSet(id="share"):
@@ -125,19 +130,23 @@ class SettingsScreen(Screen[bool]):
                     id="output-path",
                 )
             yield Label("", id="settings-error")
-            with Horizontal(id="buttons"):
-                yield Button("Save", variant="primary", id="save")
-                yield Button("Cancel", id="cancel")
+        with Horizontal(id="buttons"):
+            yield Button("Save", variant="primary", id="save")
+            yield Button("Cancel", id="cancel")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "Settings"
+        self.on_resize()
         self.query_one("#settings-error").display = False
         share = self.query_one("#share", RadioSet)
         # Start the keyboard highlight on the chosen option (RadioSet starts on the first).
         if share.pressed_index >= 0 and hasattr(share, "_selected"):
             share._selected = share.pressed_index
         share.focus()
+
+    def on_resize(self) -> None:
+        self.set_class(self.app.size.width < NARROW_BELOW, "-narrow")
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         if event.pressed.id is not None:

@@ -15,16 +15,19 @@ from datetime import date
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Sparkline, Static
 
 PLOT_HEIGHT = 4
 AXIS_WIDTH = 5
 #: The DIBELS bands in words for parents: independent, instructional, frustration.
+#: The accuracy bands in plain words (the legend here, the reader's end-of-book summary).
+BAND_WORDS = {"independent": "easy", "instructional": "just right", "frustration": "hard for now"}
 BAND_LABELS = {
-    "independent": "95%+ easy",
-    "instructional": "90–94% just right",
-    "frustration": "<90% hard for now",
+    "independent": f"95%+ {BAND_WORDS['independent']}",
+    "instructional": f"90–94% {BAND_WORDS['instructional']}",
+    "frustration": f"<90% {BAND_WORDS['frustration']}",
 }
 
 
@@ -146,7 +149,7 @@ class BandStrip(Widget):
 
     DEFAULT_CSS = """
     BandStrip {
-        height: 2;
+        height: auto;
     }
     BandStrip > .band-strip--independent {
         color: $success;
@@ -181,15 +184,29 @@ class BandStrip(Widget):
         return cell, (self.days[-count:] if count else [])
 
     def render(self) -> Text:
+        return Text("\n").join(self._lines(self.size.width))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._lines(width))
+
+    def _lines(self, width: int) -> list[Text]:
+        """The strip, then the legend, wrapped between entries (never inside one)."""
         label = self.get_component_rich_style("band-strip--label")
         strip = Text(" " * (AXIS_WIDTH + 1))
-        cell, shown = self.cells(self.size.width)
+        cell, shown = self.cells(width)
         if not shown:
             strip.append("no days yet", style=label)
         for _day, band in shown:
             strip.append(cell, style=self.get_component_rich_style(f"band-strip--{band}"))
-        legend = Text(" " * (AXIS_WIDTH + 1))
+        lines = [strip]
+        indent = " " * (AXIS_WIDTH + 1)
+        legend = Text(indent)
         for band, text in BAND_LABELS.items():
+            entry = f"██ {text}"
+            if legend.plain.strip() and legend.cell_len + len(entry) > width > 0:
+                lines.append(legend)
+                legend = Text(indent)
             legend.append("██", style=self.get_component_rich_style(f"band-strip--{band}"))
             legend.append(f" {text}  ", style=label)
-        return Text("\n").join([strip, legend])
+        lines.append(legend)
+        return lines
