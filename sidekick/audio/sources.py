@@ -77,55 +77,79 @@ class MicrophoneSource:
     """The microphone through sounddevice (PortAudio), as 16 kHz mono int16 PCM.
 
     The device is checked when the source is made, so a missing microphone is reported
-    before a turn starts. If the device cannot record at 16 kHz it records at its own rate
-    and the audio is resampled.
+    before a turn starts. A device that cannot record 16 kHz mono is recorded in its own
+    format (e.g. 48 kHz stereo); the channels are averaged and the audio resampled here.
+    ``samplerate``/``channels`` force a capture format. :attr:`overruns` counts the blocks
+    PortAudio reported as overflowed (audio lost because it was not read in time).
     """
 
-    def __init__(self, device: int | str | None = None) -> None:
+    def __init__(
+        self,
+        device: int | str | None = None,
+        *,
+        samplerate: int | None = None,
+        channels: int | None = None,
+    ) -> None:
         self.device = device
         self._closed = threading.Event()
+        self.overruns = 0
         try:
             self._sd = load_sounddevice()
             info = check_device("input", device)
         except AudioDeviceError as exc:
             raise AudioDeviceError(f"No microphone found: {exc}; {NO_MIC_HINT}") from exc
-        sd = self._sd
-        try:
-            sd.check_input_settings(device, channels=1, dtype="int16", samplerate=SAMPLE_RATE)
-            self.device_rate = SAMPLE_RATE
-        except (sd.PortAudioError, ValueError):
-            self.device_rate = int(info.get("default_samplerate") or 48_000)
+        if samplerate is None and channels is None:
+            self.device_rate, self.channels = self._capture_format(info)
+        else:
+            self.device_rate = samplerate or int(info.get("default_samplerate") or 48_000)
+            self.channels = channels or 1
         self.name = f"microphone {info.get('name', 'default')}"
+
+    def _capture_format(self, info: dict) -> tuple[int, int]:
+        """16 kHz mono if the device can; else its own rate, mono or its own channels."""
+        sd = self._sd
+        own_rate = int(info.get("default_samplerate") or 48_000)
+        own_channels = max(1, min(int(info.get("max_input_channels") or 1), 2))
+        for rate, channels in ((SAMPLE_RATE, 1), (own_rate, 1), (own_rate, own_channels)):
+            try:
+                sd.check_input_settings(
+                    self.device, channels=channels, dtype="int16", samplerate=rate
+                )
+            except (sd.PortAudioError, ValueError):
+                continue
+            return rate, channels
+        return own_rate, own_channels  # let opening the stream give the reason
 
     def chunks(self) -> Iterator[bytes]:
         """Yield CHUNK_SECONDS chunks from the microphone until :meth:`close`.
 
         A close() ends the current (or next) iteration; after that, chunks() can be
-        called again for the next turn.
+        called again for the next turn. AudioDeviceError if the microphone stops working.
         """
         sd = self._sd
         resampler = StreamResampler(self.device_rate, SAMPLE_RATE)
         block = max(1, int(self.device_rate * CHUNK_SECONDS))
+        direct = self.device_rate == SAMPLE_RATE and self.channels == 1
         try:
             with sd.RawInputStream(
                 samplerate=self.device_rate,
                 blocksize=block,
                 device=self.device,
-                channels=1,
+                channels=self.channels,
                 dtype="int16",
             ) as stream:
                 while not self._closed.is_set():
-                    data, _overflowed = stream.read(block)
-                    if self.device_rate == SAMPLE_RATE:
+                    data, overflowed = stream.read(block)
+                    self.overruns += bool(overflowed)
+                    if direct:
                         yield bytes(data)
-                    else:
-                        out = resampler.process(np.frombuffer(bytes(data), dtype=np.int16))
-                        if out.size:
-                            yield float_to_pcm(out)
+                        continue
+                    frames = np.frombuffer(bytes(data), dtype=np.int16)
+                    out = resampler.process(frames.reshape(-1, self.channels))
+                    if out.size:
+                        yield float_to_pcm(out)
         except sd.PortAudioError as exc:
-            raise AudioDeviceError(
-                f"Microphone stopped working: {one_line(exc)}; {NO_MIC_HINT}"
-            ) from exc
+            raise AudioDeviceError(f"The microphone stopped working ({one_line(exc)})") from exc
         finally:
             self._closed.clear()
 

@@ -84,6 +84,8 @@ class ReadingSession:
         self._turn = 0
         self._speech_threads: list[threading.Thread] = []
         self._store: ProgressStore | None = None
+        self._sink_lock = threading.Lock()
+        self._mic_notice = False  # the parent has been told the microphone is not working
 
     # -- controls (thread-safe) -------------------------------------------------------------
     def stop(self) -> None:
@@ -131,7 +133,7 @@ class ReadingSession:
         if "child" in self.plan():
             if s.child_audio != "mic":
                 self._files = child_audio_files(s.child_audio)
-            elif (reason := devices.probe_input()) and not self.manual_fallback:
+            elif (reason := devices.probe_input(s.input_device)) and not self.manual_fallback:
                 raise AudioDeviceError(f"No microphone: {reason}. Use --child-audio FILE_OR_DIR.")
             elif reason:
                 self.emit(ev.Notice(
@@ -149,11 +151,11 @@ class ReadingSession:
             pass
         elif s.speech_out != "speaker":
             self._sink = sinks.WavDirSink(Path(s.speech_out).expanduser())
-        elif reason := devices.probe_output():
+        elif reason := devices.probe_output(s.output_device):
             self.emit(ev.Notice(f"No speaker: {reason}. Sidekick's reading is shown on screen."))
             self._sink = sinks.SilentSink()
         else:
-            self._sink = sinks.SpeakerSink()
+            self._sink = sinks.SpeakerSink(s.output_device)
         self.emit(ev.SessionStart(self.book.title, self.engine_name, self.voice_name, self.plan()))
 
     def _open_history(self, reader: str) -> None:
@@ -183,7 +185,10 @@ class ReadingSession:
             return sources.WavFileSource(self._files.pop(0), realtime=self.settings.realtime)
         try:
             return sources.MicrophoneSource(self.settings.input_device)
-        except AudioDeviceError:
+        except AudioDeviceError as exc:
+            if not self._mic_notice:  # said once, not on every page
+                self._mic_notice = True
+                self.emit(ev.Notice(f"{exc}. Press Enter when the page is read."))
             return None
 
     # -- the loop ---------------------------------------------------------------------------
@@ -236,10 +241,7 @@ class ReadingSession:
         source = self._next_source() if self.listener else None
         self.emit(ev.CurrentWord(page.number, 0))
         if source is None:  # manual advance: wait for the key
-            while not self._end_turn.wait(0.1):
-                if self._help.is_set():
-                    self._help.clear()
-                    self._say_word(page, tracker.help_current(0.0), 0.0)
+            self._wait_for_end_key(page, tracker, 0.0)
             return set(), tracker.assisted, 0.0
         assert self.listener is not None
         written = [w.text for w in words]
@@ -248,6 +250,7 @@ class ReadingSession:
         t = 0.0
         try:
             for chunk in source.chunks():
+                self._mic_notice = False  # it works (again)
                 self._resume.wait()
                 audio += chunk
                 t += len(chunk) / (2 * SAMPLE_RATE)
@@ -257,6 +260,12 @@ class ReadingSession:
                     self._say_word(page, tracker.help_current(t), t)
                 if tracker.finished or self._end_turn.is_set():
                     break
+        except AudioDeviceError as exc:
+            # The words heard so far stay read; the rest of the page is a manual turn.
+            del audio
+            self._apply(page, tracker, self.listener.finish(), t, final=True)
+            self._mic_lost(page, tracker, t, str(exc))
+            return set(tracker.read), tracker.assisted, t
         finally:
             source.close()
         final = self.listener.finish()
@@ -274,6 +283,29 @@ class ReadingSession:
         read = {w.index for w in check.words if w.status in ("correct", "self_corrected")}
         helped = {w.index for w in check.words if w.status == "assisted"}
         return read, helped, t
+
+    def _wait_for_end_key(self, page: Page, tracker: ReadingTracker, t: float) -> None:
+        """A manual turn: the page is done when the end-turn key is pressed ("help" works)."""
+        while not self._end_turn.wait(0.1):
+            if self._help.is_set():
+                self._help.clear()
+                self._say_word(page, tracker.help_current(t), t)
+
+    def _mic_lost(self, page: Page, tracker: ReadingTracker, t: float, reason: str) -> None:
+        """The microphone stopped in the middle of a turn: say so once; the app finishes the
+        page as a manual turn, a headless run stops after it."""
+        if not self.manual_fallback:
+            self.emit(ev.Notice(f"{reason}. Stopping after this page."))
+            self._stop.set()
+            return
+        if not self._mic_notice:  # said once, not on every page
+            self._mic_notice = True
+            self.emit(ev.Notice(
+                f"{reason}. The words read so far are kept. Press Enter when the page is read."
+            ))  # fmt: skip
+        if not tracker.finished:
+            self.emit(ev.CurrentWord(page.number, tracker.position))
+        self._wait_for_end_key(page, tracker, t)
 
     def _apply(
         self, page: Page, tracker: ReadingTracker, hyp: Hypothesis, t: float, final: bool = False
@@ -301,9 +333,22 @@ class ReadingSession:
 
     def _play(self, audio: np.ndarray, sample_rate: int) -> None:
         assert self._sink is not None
-        self._sink.play(audio, sample_rate)
+        try:
+            self._sink.play(audio, sample_rate)
+        except AudioDeviceError as exc:
+            self._speaker_lost(exc)
         if path := getattr(self._sink, "last_path", None):
             self.emit(ev.SpeechWritten(str(path)))
+
+    def _speaker_lost(self, exc: AudioDeviceError) -> None:
+        """The speaker stopped: say so once and go on silently (the words are shown)."""
+        from sidekick.audio.sinks import SilentSink
+
+        with self._sink_lock:
+            if isinstance(self._sink, SilentSink):
+                return
+            self._sink = SilentSink()
+        self.emit(ev.Notice(f"{exc}. Sidekick's reading is shown on screen."))
 
     def _sentences(self, page: Page) -> Iterator[tuple[int, SpokenSentence]]:
         """Synthesize ahead in a thread: piece n+1 is made while piece n plays. When the
@@ -367,7 +412,12 @@ class ReadingSession:
                     new_sentence = spoken.final
 
             before = getattr(self._sink, "last_path", None)
-            play_stream(self._sink, pieces(), rate)
+            audio = pieces()
+            try:
+                play_stream(self._sink, audio, rate)
+            except AudioDeviceError as exc:
+                self._speaker_lost(exc)
+                play_stream(self._sink, audio, rate)  # the rest of the page, shown in time
             if (path := getattr(self._sink, "last_path", None)) and path != before:
                 self.emit(ev.SpeechWritten(str(path)))
             if not self._repeat.is_set() or self._stop.is_set():
