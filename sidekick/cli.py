@@ -213,10 +213,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     _listen_test_args(sub)
 
-    sub.add_parser(
+    setup = sub.add_parser(
         "setup",
-        help="install missing system packages (libportaudio2; flite for "
-        "the tests' held-out voices)",
+        help="install missing system packages (libportaudio2 for the microphone and speaker)",
+    )
+    setup.add_argument(
+        "--for-tests",
+        action="store_true",
+        help="also what the tests need: flite (held-out voices) and PulseAudio with ALSA's "
+        "pulse plugin (the virtual microphone and speaker)",
     )
     return p
 
@@ -453,7 +458,7 @@ def run(argv: list[str]) -> int:
     if args.command == "setup":
         from sidekick.setup_system import install_system_packages
 
-        return install_system_packages()
+        return install_system_packages(for_tests=args.for_tests)
     from sidekick.books.library import find_book
 
     if args.reader:  # an unknown name is a clear error now, not in the middle of a book

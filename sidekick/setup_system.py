@@ -1,4 +1,9 @@
-"""``sidekick setup``: install the few Debian packages the app needs when they are missing."""
+"""``sidekick setup``: install the few Debian packages the app needs when they are missing.
+
+``--for-tests`` adds what only the test suite and benchmarks use: flite (voices the project
+does not use, for held-out readers) and a PulseAudio server with ALSA's pulse plugin (the
+virtual microphone and speaker the sound-device tests run through).
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,39 @@ import ctypes.util
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
+from pathlib import Path
 
-#: Debian package -> how to tell it is present. flite gives the reading-check benchmark and
-#: tests voices the project does not use (held-out voices); the app itself does not need it.
-SYSTEM_PACKAGES = {
+#: Debian package -> how to tell it is present: what the app needs.
+APP_PACKAGES: dict[str, Callable[[], bool]] = {
     "libportaudio2": lambda: ctypes.util.find_library("portaudio") is not None,
+}
+
+#: ... and what only the tests need.
+TEST_PACKAGES: dict[str, Callable[[], bool]] = {
     "flite": lambda: shutil.which("flite") is not None,
+    "pulseaudio": lambda: shutil.which("pulseaudio") is not None,
+    "pulseaudio-utils": lambda: all(shutil.which(t) for t in ("pactl", "paplay", "parec")),
+    "libasound2-plugins": lambda: any(
+        Path(d).glob("libasound_module_pcm_pulse.so")
+        for d in (
+            "/usr/lib/x86_64-linux-gnu/alsa-lib",
+            "/usr/lib/aarch64-linux-gnu/alsa-lib",
+            "/usr/lib/alsa-lib",
+            "/usr/lib64/alsa-lib",
+        )
+    ),  # fmt: skip
 }
 
 
-def missing_packages() -> list[str]:
-    return [name for name, present in SYSTEM_PACKAGES.items() if not present()]
+def missing_packages(for_tests: bool = False) -> list[str]:
+    wanted = {**APP_PACKAGES, **(TEST_PACKAGES if for_tests else {})}
+    return [name for name, present in wanted.items() if not present()]
 
 
-def install_system_packages() -> int:
+def install_system_packages(for_tests: bool = False) -> int:
     """Install what is missing with apt-get (as root or through sudo). Returns an exit code."""
-    missing = missing_packages()
+    missing = missing_packages(for_tests)
     if not missing:
         print("System packages: all present.")
         return 0
@@ -36,6 +58,7 @@ def install_system_packages() -> int:
         subprocess.run([*prefix, apt, "update", "-qq"], check=True, env=env)
         subprocess.run([*prefix, apt, "install", "-y", "-qq", *missing], check=True, env=env)
     except (subprocess.CalledProcessError, FileNotFoundError) as exc:
-        print(f"Could not install {' '.join(missing)} ({exc}); audio devices will be unavailable.")
+        what = "some tests will be skipped" if for_tests else "audio devices will be unavailable"
+        print(f"Could not install {' '.join(missing)} ({exc}); {what}.")
         return 0
     return 0
