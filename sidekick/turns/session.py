@@ -176,7 +176,7 @@ class ReadingSession:
         self.emit = emit
 
     def _next_source(self) -> AudioSource | None:
-        """Audio for the next child turn, or None for manual advance."""
+        """Audio for the next child turn, already listening, or None for manual advance."""
         from sidekick.audio import sources
 
         if self._files is not None:
@@ -184,7 +184,9 @@ class ReadingSession:
                 return None
             return sources.WavFileSource(self._files.pop(0), realtime=self.settings.realtime)
         try:
-            return sources.MicrophoneSource(self.settings.input_device)
+            source = sources.MicrophoneSource(self.settings.input_device)
+            source.open()
+            return source
         except AudioDeviceError as exc:
             if not self._mic_notice:  # said once, not on every page
                 self._mic_notice = True
@@ -210,10 +212,12 @@ class ReadingSession:
                 break
             self._turn += 1
             self._end_turn.clear()
+            # The microphone records before the turn is announced: no first word is lost.
+            source = self._next_source() if reader == "child" and self.listener else None
             self.emit(ev.TurnStart(self._turn, reader, page.number))
             t0 = time.monotonic()
             if reader == "child":
-                read, assisted, audio_s = self._child_turn(page)
+                read, assisted, audio_s = self._child_turn(page, source)
                 self.emit(ev.Praise(self._praise.praise(page.words, read, assisted)))
                 self.emit(ev.TurnEnd(
                     self._turn, "child", page.number, len(read), len(page.words),
@@ -233,12 +237,14 @@ class ReadingSession:
         for thread in self._speech_threads:
             thread.join()
 
-    def _child_turn(self, page: Page) -> tuple[set[int], set[int], float]:
-        """One child turn; returns the words read (correct or self-corrected), the words
-        Sidekick helped with, and the seconds of audio heard."""
+    def _child_turn(
+        self, page: Page, source: AudioSource | None
+    ) -> tuple[set[int], set[int], float]:
+        """One child turn, heard from ``source`` (None: manual advance); returns the words
+        read (correct or self-corrected), the words Sidekick helped with, and the seconds of
+        audio heard."""
         words = page.words
         tracker = ReadingTracker([w.norm for w in words], stall_s=self.settings.stall_s)
-        source = self._next_source() if self.listener else None
         self.emit(ev.CurrentWord(page.number, 0))
         if source is None:  # manual advance: wait for the key
             self._wait_for_end_key(page, tracker, 0.0)
