@@ -186,3 +186,148 @@ def test_child_reading_into_the_microphone_is_followed_live_and_checked_like_the
                                     for _, a, b in differ), differ  # fmt: skip
     assert statuses[stuck] == ("assisted", "assisted")
     assert abs(check_live.summary["words_correct"] - check_file.summary["words_correct"]) <= 1
+
+
+# -- Sidekick's turn through the speaker -------------------------------------------------------
+
+
+def _longest_gap(audio: np.ndarray, rate: int, floor_db: float = -50.0) -> float:
+    """The longest run of silence (20 ms frames under ``floor_db`` dBFS) between the first
+    and the last sound, in seconds."""
+    frame = int(0.02 * rate)
+    n = len(audio) // frame
+    rms = np.sqrt(np.mean(audio[: n * frame].reshape(n, frame) ** 2, axis=1) + 1e-12)
+    loud = np.flatnonzero(20 * np.log10(rms) > floor_db)
+    if len(loud) < 2:
+        return 0.0
+    return float(np.max(np.diff(loud)) - 1) * frame / rate
+
+
+def _sidekick_reads_page(settings, *, during=None, max_s: float = 120.0) -> list:
+    """Sidekick reads page 1 (then stop); ``during(session)`` runs at the turn's start."""
+    return _run_child_turn(settings, on_turn_start=during, max_s=max_s)
+
+
+@pytest.mark.slow
+def test_sidekick_turn_through_the_speaker_is_understood_with_no_gaps(
+    sound_devices, tmp_path, transcribe
+) -> None:
+    from sidekick.books.library import find_book
+    from sidekick.settings import Settings, Share
+    from sidekick.turns import events as ev
+    from sidekick.turns.session import SENTENCE_GAP_S
+    from tests.conftest import word_error_rate
+
+    page = find_book(BOOK).pages[0]
+    heard = tmp_path / "heard.wav"
+    recorder = sound_devices.record_speaker(heard)
+    time.sleep(0.3)
+    common = dict(share=Share.SIDEKICK, voice="standard")
+    events = _sidekick_reads_page(Settings(**common, speech_out="speaker"))
+    time.sleep(0.3)
+    recorder.terminate()
+    recorder.wait(timeout=5)
+    assert not _of(events, ev.Notice), _of(events, ev.Notice)
+    audio, rate = sf.read(heard)
+    assert np.abs(audio).max() > 0.1, "nothing came out of the speaker"
+    text = transcribe(heard)
+    assert word_error_rate(page.text, text) <= 0.15, text
+    # The same turn written to a WAV file: the speaker adds no gap of its own.
+    _sidekick_reads_page(Settings(**common, speech_out=str(tmp_path / "out")))
+    written, written_rate = sf.read(next((tmp_path / "out").glob("*.wav")))
+    gap, written_gap = _longest_gap(audio, rate), _longest_gap(written, written_rate)
+    print(gap, written_gap)
+    assert gap <= written_gap + 0.06, (gap, written_gap)
+    assert gap <= SENTENCE_GAP_S + 0.3, gap
+
+
+# -- devices that disappear in the middle of a turn --------------------------------------------
+
+
+class _Run:
+    """A session on its own thread, its events in a list; the test steers it."""
+
+    def __init__(self, settings, **kw) -> None:
+        from sidekick.books.library import find_book
+        from sidekick.turns.session import ReadingSession
+
+        self.events: list = []
+        self.errors: list[BaseException] = []
+        self.session = ReadingSession(find_book(BOOK), settings, self.events.append, **kw)
+        self.thread = threading.Thread(target=self._run)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.session.run()
+        except BaseException as exc:  # reported by the test
+            self.errors.append(exc)
+
+    def wait_for(self, what, timeout: float = 60.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if found := what(self.events):
+                return found
+            assert self.thread.is_alive() or what(self.events), (self.errors, self.events[-5:])
+            time.sleep(0.05)
+        pytest.fail(f"timed out; last events: {self.events[-5:]}")
+
+    def finish(self) -> None:
+        self.session.stop()
+        self.thread.join(30)
+        assert not self.thread.is_alive()
+        assert not self.errors, self.errors
+
+
+@pytest.mark.slow
+def test_microphone_lost_mid_turn_becomes_a_manual_turn_and_loses_nothing(
+    sound_devices, speak_to_wav, tmp_path
+) -> None:
+    from sidekick.books.library import find_book
+    from sidekick.settings import Settings, Share
+    from sidekick.turns import events as ev
+
+    book = find_book(BOOK)
+    wav = speak_to_wav(book.pages[0].text, tmp_path / "child.wav")
+    run = _Run(Settings(share=Share.TAKE_TURNS, engine="pocketsphinx", voice="standard"))
+    run.wait_for(lambda es: _of(es, ev.TurnStart))
+    sound_devices.play_into_mic(wav)
+    run.wait_for(lambda es: len(_of(es, ev.WordRead)) >= 6)
+    sound_devices.stop()  # the sound system goes away mid-sentence
+    lit = {e.index for e in _of(run.events, ev.WordRead)}
+    notice = run.wait_for(lambda es: _of(es, ev.Notice), timeout=10)
+    assert len(notice) == 1 and "microphone stopped working" in notice[0].text, notice
+    assert "Press Enter" in notice[0].text
+    time.sleep(1.0)
+    assert not _of(run.events, ev.TurnEnd), "the turn must wait for the key, as a manual turn"
+    run.session.end_turn()  # Enter
+    (end,) = run.wait_for(lambda es: _of(es, ev.TurnEnd))
+    assert end.reader == "child" and end.words_read >= len(lit)
+    assert not _of(run.events, ev.ReadingChecked)  # no score from half a page
+    # The app keeps working: Sidekick reads page 2 (the speaker is gone too: one notice),
+    # then page 3 is a manual turn with no second microphone notice.
+    run.wait_for(lambda es: [e for e in _of(es, ev.TurnStart) if e.page == 3], timeout=90)
+    time.sleep(0.5)
+    run.session.end_turn()
+    run.wait_for(lambda es: len(_of(es, ev.TurnEnd)) == 3)
+    texts = [n.text for n in _of(run.events, ev.Notice)]
+    assert sum("microphone" in t for t in texts) == 1, texts
+    assert sum("speaker" in t for t in texts) == 1, texts
+    run.finish()
+
+
+@pytest.mark.slow
+def test_speaker_lost_mid_turn_goes_on_silently_and_loses_nothing(sound_devices) -> None:
+    from sidekick.settings import Settings, Share
+    from sidekick.turns import events as ev
+
+    run = _Run(Settings(share=Share.SIDEKICK, voice="standard"))
+    run.wait_for(lambda es: [e for e in _of(es, ev.CurrentWord) if e.index > 0])
+    sound_devices.stop()  # in the middle of page 1
+    notice = run.wait_for(lambda es: _of(es, ev.Notice), timeout=10)
+    assert len(notice) == 1 and "speaker stopped working" in notice[0].text, notice
+    (end,) = run.wait_for(lambda es: _of(es, ev.TurnEnd), timeout=60)
+    assert end.page == 1 and end.words_read == end.words_total
+    run.wait_for(lambda es: len(_of(es, ev.PageDone)) == 2, timeout=90)  # page 2, silently
+    assert len(_of(run.events, ev.Notice)) == 1
+    run.finish()
