@@ -130,6 +130,17 @@ class VirtualSound:
         return subprocess.Popen(["paplay", "-d", MIC, str(wav)], env=self.env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
 
+    def mic_player(self, rate: int) -> subprocess.Popen:
+        """A player into the microphone that waits for mono int16 PCM at ``rate`` on its
+        stdin: the audio is heard (by the microphone) as soon as it is written, without the
+        start-up time of a new player process."""
+        return subprocess.Popen(
+            ["pacat", "--playback", "-d", MIC, "--raw", "--format=s16le", f"--rate={rate}",
+             "--channels=1", "--latency-msec=20"],
+            env=self.env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+
     def record_speaker(self, raw: str | Path, rate: int = 22_050) -> subprocess.Popen:
         """Start recording the speaker into ``raw`` (mono int16 at ``rate``); terminate() ends."""
         return subprocess.Popen(

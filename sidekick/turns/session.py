@@ -47,6 +47,31 @@ def child_audio_files(spec: str) -> list[Path]:
     return [path]
 
 
+class _Speech:
+    """A page's speech as it is made on a producer thread: (first word index, piece) pairs.
+    :meth:`close` (or leaving a ``with`` block) tells the producer to stop."""
+
+    def __init__(
+        self, out: queue.Queue, abandoned: threading.Event, producer: threading.Thread
+    ) -> None:
+        self._out = out
+        self._abandoned = abandoned
+        self.producer = producer
+
+    def __iter__(self) -> Iterator[tuple[int, SpokenSentence]]:
+        while (item := self._out.get()) is not None:
+            yield item
+
+    def close(self) -> None:
+        self._abandoned.set()
+
+    def __enter__(self) -> _Speech:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class ReadingSession:
     def __init__(
         self,
@@ -85,6 +110,9 @@ class ReadingSession:
         self._speech_threads: list[threading.Thread] = []
         self._store: ProgressStore | None = None
         self._sink_lock = threading.Lock()
+        #: Speech being made for the next page Sidekick reads (page number -> its pieces).
+        self._ahead: dict[int, _Speech] = {}
+        self._speeches: list[_Speech] = []  # all made so far whose producer may still run
         self._mic_notice = False  # the parent has been told the microphone is not working
 
     # -- controls (thread-safe) -------------------------------------------------------------
@@ -130,6 +158,8 @@ class ReadingSession:
         if self.voice is None:
             self.voice = load_voice(s.voice)
         self.voice_name = self.voice.name
+        if self.plan()[:1] == ["sidekick"]:  # made while the rest is set up
+            self._speak_ahead(self.book.pages[self.start_page - 1])
         if "child" in self.plan():
             if s.child_audio != "mic":
                 self._files = child_audio_files(s.child_audio)
@@ -198,15 +228,22 @@ class ReadingSession:
         try:
             self._run()
         finally:
+            for speech in self._speeches:  # a producer still in the voice at exit aborts
+                speech.close()
+            for speech in self._speeches:
+                speech.producer.join(timeout=10)
             if self._store is not None:
                 self._store.close()
 
     def _run(self) -> None:
         self._setup()
         pages = self.book.pages[self.start_page - 1 :]
-        for page, reader in zip(pages, self.plan(), strict=True):
+        plan = self.plan()
+        for n, (page, reader) in enumerate(zip(pages, plan, strict=True)):
             if self._stop.is_set():
                 break
+            if n + 1 < len(pages) and plan[n + 1] == "sidekick":
+                self._speak_ahead(pages[n + 1])
             if reader == "child" and self._files is not None and not self._files:
                 self.emit(ev.Notice("No more child audio files: stopping."))
                 break
@@ -356,10 +393,21 @@ class ReadingSession:
             self._sink = SilentSink()
         self.emit(ev.Notice(f"{exc}. Sidekick's reading is shown on screen."))
 
-    def _sentences(self, page: Page) -> Iterator[tuple[int, SpokenSentence]]:
-        """Synthesize ahead in a thread: piece n+1 is made while piece n plays. When the
-        consumer stops early (the turn ended), the producer notices and exits."""
+    def _speak_ahead(self, page: Page) -> None:
+        """Start making the speech of ``page`` (Sidekick reads it next) while the current
+        turn goes on, so its first words play as soon as its turn starts."""
+        if page.number not in self._ahead:
+            self._ahead[page.number] = self._start_speech(page)
+
+    def _sentences(self, page: Page) -> _Speech:
+        """The page's speech, piece by piece, made ahead (see :meth:`_start_speech`)."""
+        return self._ahead.pop(page.number, None) or self._start_speech(page)
+
+    def _start_speech(self, page: Page) -> _Speech:
+        """Synthesize in a thread, starting now: piece n+1 is made while piece n plays. When
+        the consumer stops early (the turn ended) or the session stops, the producer exits."""
         assert self.voice is not None
+        voice = self.voice
         out: queue.Queue = queue.Queue(maxsize=4)
         abandoned = threading.Event()
 
@@ -375,11 +423,11 @@ class ReadingSession:
         def produce() -> None:
             try:
                 for sentence in page.sentences:
-                    if self._stop.is_set() or self._end_turn.is_set():
+                    if self._stop.is_set() or abandoned.is_set():
                         break
                     first = sentence.words[0].index if sentence.words else 0
-                    for spoken in self.voice.speak(
-                        sentence.text, style=style_for(self.voice, "narration"),
+                    for spoken in voice.speak(
+                        sentence.text, style=style_for(voice, "narration"),
                         rate=self.settings.rate,
                     ):  # fmt: skip
                         if not put((first, spoken)):
@@ -387,12 +435,11 @@ class ReadingSession:
             finally:
                 put(None)
 
-        threading.Thread(target=produce, daemon=True).start()
-        try:
-            while (item := out.get()) is not None:
-                yield item
-        finally:
-            abandoned.set()
+        producer = threading.Thread(target=produce, daemon=True)
+        producer.start()
+        speech = _Speech(out, abandoned, producer)
+        self._speeches = [*(sp for sp in self._speeches if sp.producer.is_alive()), speech]
+        return speech
 
     def _sidekick_turn(self, page: Page) -> None:
         assert self._sink is not None and self.voice is not None
@@ -406,16 +453,17 @@ class ReadingSession:
             def pieces(gap: np.ndarray = gap) -> Iterator[np.ndarray]:
                 """The turn's audio as it is made; a WAV sink gets it as one file."""
                 new_sentence = True
-                for first_word, spoken in self._sentences(page):
-                    self._resume.wait()
-                    if self._end_turn.is_set() or self._repeat.is_set():
-                        return
-                    if new_sentence:
-                        self.emit(ev.CurrentWord(page.number, first_word))
-                    yield spoken.audio
-                    if spoken.final:
-                        yield gap
-                    new_sentence = spoken.final
+                with self._sentences(page) as speech:
+                    for first_word, spoken in speech:
+                        self._resume.wait()
+                        if self._end_turn.is_set() or self._repeat.is_set():
+                            return
+                        if new_sentence:
+                            self.emit(ev.CurrentWord(page.number, first_word))
+                        yield spoken.audio
+                        if spoken.final:
+                            yield gap
+                        new_sentence = spoken.final
 
             before = getattr(self._sink, "last_path", None)
             audio = pieces()
