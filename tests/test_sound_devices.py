@@ -5,6 +5,10 @@ says is recorded from the speaker with ``parec``."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -15,6 +19,7 @@ import soundfile as sf
 
 from sidekick.audio.base import SAMPLE_RATE
 from sidekick.audio.sources import MicrophoneSource
+from tests.test_ui import SIZE, pilot_test, wait_for
 
 
 def _record(source: MicrophoneSource, seconds: float) -> np.ndarray:
@@ -331,3 +336,97 @@ def test_speaker_lost_mid_turn_goes_on_silently_and_loses_nothing(sound_devices)
     run.wait_for(lambda es: len(_of(es, ev.PageDone)) == 2, timeout=90)  # page 2, silently
     assert len(_of(run.events, ev.Notice)) == 1
     run.finish()
+
+
+# -- the sound check -----------------------------------------------------------------------------
+
+
+def _check_command(env: dict, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sidekick", "check", *args], env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_sidekick_check_hears_the_sentence_and_plays_the_test_sentence(
+    sound_devices, speak_to_wav, tmp_path, transcribe
+) -> None:
+    from sidekick.sound_check import CHECK_SENTENCE, TEST_SENTENCE
+    from tests.conftest import word_error_rate
+
+    wav = speak_to_wav(CHECK_SENTENCE, tmp_path / "reader.wav")
+    heard = tmp_path / "speaker.wav"
+    recorder = sound_devices.record_speaker(heard)
+    env = {**sound_devices.env, "SIDEKICK_HOME": os.environ["SIDEKICK_HOME"]}
+    check = _check_command(env, "--voice", "standard", "--engine", "pocketsphinx")
+    out = []
+    assert check.stdout is not None
+    for line in check.stdout:
+        out.append(line)
+        if "read now" in line:
+            sound_devices.play_into_mic(wav)
+    assert check.wait(timeout=120) == 0, "".join(out)
+    recorder.terminate()
+    recorder.wait(timeout=5)
+    text = "".join(out)
+    assert "default" in text and "microphone and speaker" in text  # the device list
+    assert "The microphone works." in text
+    followed = re.search(r"It followed (\d+) of the (\d+) words", text)
+    assert followed and int(followed[1]) >= int(followed[2]) - 2, text
+    assert "All good" in text and "Traceback" not in text
+    assert word_error_rate(TEST_SENTENCE, transcribe(heard)) <= 0.2
+
+
+def test_sidekick_check_says_what_is_missing(tmp_path) -> None:
+    """No sound server: exit 1 and a plain reason for each device."""
+    env = {**os.environ, "PULSE_SERVER": f"unix:{tmp_path}/none", "SIDEKICK_HOME": str(tmp_path)}
+    check = _check_command(env)
+    out, _ = check.communicate(timeout=60)
+    if "(none)" not in out:
+        pytest.skip("this computer has sound devices of its own")
+    assert check.returncode == 1
+    assert "No microphone:" in out and "No speaker:" in out and "Traceback" not in out
+
+
+@pytest.mark.slow
+@pilot_test
+async def test_check_sound_screen_from_settings(sound_devices, speak_to_wav, tmp_path) -> None:
+    from textual.widgets import ProgressBar
+
+    from sidekick.settings import Settings
+    from sidekick.sound_check import CHECK_SENTENCE
+    from sidekick.ui.app import SidekickApp
+    from sidekick.ui.screens.settings import SettingsScreen
+    from sidekick.ui.screens.sound_check import SoundCheckScreen
+
+    wav = speak_to_wav(CHECK_SENTENCE, tmp_path / "reader.wav")
+    app = SidekickApp(Settings(engine="pocketsphinx", voice="standard"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.push_screen(SettingsScreen(app.settings, app.voices))
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, SoundCheckScreen))
+        screen = app.screen
+
+        def text(selector: str) -> str:
+            return str(screen.query_one(selector).render())
+
+        assert "default" in text("#devices")
+        await pilot.press("r")
+        sound_devices.play_into_mic(wav)
+        meter = screen.query_one("#meter", ProgressBar)
+        peaks = [0.0]
+
+        def done() -> bool:
+            peaks.append(meter.progress)
+            return "try again" in text("#mic-result") or "works" in text("#mic-result")
+
+        await wait_for(pilot, done, timeout=60)
+        assert max(peaks) > 40  # the meter moved while the sentence was read
+        assert "The microphone works." in text("#mic-result"), text("#mic-result")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: "Played" in text("#speaker-result"), timeout=60)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
