@@ -16,6 +16,7 @@ For a developer's shell::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -28,6 +29,15 @@ from pathlib import Path
 #: Debian packages the virtual devices need.
 PACKAGES = ("pulseaudio", "pulseaudio-utils", "libasound2-plugins")
 MIC, SPEAKER = "mic", "spk"
+
+
+def _end_with_parent() -> None:
+    """In the server's process before it runs: end it when the test process ends, even
+    killed, so no server outlives its tests."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def missing_tools() -> list[str]:
@@ -47,6 +57,7 @@ class VirtualSound:
             "PULSE_COOKIE": str(self.runtime / "cookie"),
         }
         self._helpers: list[subprocess.Popen] = []
+        self._server: subprocess.Popen | None = None
 
     @property
     def exports(self) -> dict[str, str]:
@@ -57,22 +68,32 @@ class VirtualSound:
         return subprocess.run(cmd, env=self.env, capture_output=True, text=True, check=check,
                               timeout=20)  # fmt: skip
 
-    def start(self, mic_rate: int = 48_000, mic_channels: int = 2) -> VirtualSound:
-        """Start the server with the virtual microphone at ``mic_rate`` Hz, ``mic_channels``."""
+    def start(
+        self, mic_rate: int = 48_000, mic_channels: int = 2, daemon: bool = False
+    ) -> VirtualSound:
+        """Start the server with the virtual microphone at ``mic_rate`` Hz, ``mic_channels``.
+        Unless ``daemon``, the server is this process's child and ends when it ends."""
         if missing := missing_tools():
             raise RuntimeError(
                 f"not installed: {', '.join(missing)} (Debian: {' '.join(PACKAGES)})"
             )
-        self._run(
-            "pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "--system=false", "-n",
-            "--use-pid-file=yes", "--log-target=stderr",
+        cmd = [
+            "pulseaudio", f"--daemonize={'yes' if daemon else 'no'}", "--exit-idle-time=-1",
+            "--system=false", "-n", "--use-pid-file=yes", "--log-target=stderr",
             "-L", "module-native-protocol-unix",
             "-L", f"module-null-sink sink_name={SPEAKER}",
             "-L", f"module-null-sink sink_name={MIC} rate={mic_rate} channels={mic_channels}",
-        )  # fmt: skip
+        ]  # fmt: skip
+        if daemon:
+            self._run(*cmd)
+        else:
+            self._server = subprocess.Popen(
+                cmd, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                preexec_fn=_end_with_parent,
+            )  # fmt: skip
         deadline = time.monotonic() + 10
         while self._run("pactl", "info", check=False).returncode:
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or (self._server and self._server.poll() is not None):
                 raise RuntimeError("the PulseAudio server did not start")
             time.sleep(0.05)
         self._run("pactl", "set-default-source", f"{MIC}.monitor")
@@ -94,6 +115,8 @@ class VirtualSound:
 
     @property
     def pid(self) -> int | None:
+        if self._server is not None:
+            return self._server.pid
         try:
             return int((self.runtime / "pid").read_text().split()[0])
         except (OSError, ValueError, IndexError):
@@ -105,20 +128,20 @@ class VirtualSound:
 
     def stop(self) -> None:
         """Stop the server (as a sound card that is unplugged: no goodbye to the clients)."""
-        pid = self.pid
-        if pid is None:
-            return
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.02)
+        if self._server is not None:
+            self._server.kill()
+            self._server.wait(timeout=5)
+            self._server = None
+        elif (pid := self.pid) is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.02)
         (self.runtime / "pid").unlink(missing_ok=True)
         (self.runtime / "native").unlink(missing_ok=True)
         for helper in self._helpers:  # they end with the server
@@ -166,7 +189,7 @@ def main(argv: list[str]) -> int:
             VirtualSound(runtime).stop()
         print("unset PULSE_SERVER PULSE_RUNTIME_PATH PULSE_STATE_PATH PULSE_COOKIE")
         return 0
-    sound = VirtualSound().start()
+    sound = VirtualSound().start(daemon=True)
     for k, v in sound.exports.items():
         print(f"export {k}={v}")
     return 0
