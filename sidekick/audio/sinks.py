@@ -16,6 +16,9 @@ from sidekick.audio.resample import resample, to_mono
 from sidekick.errors import AudioDeviceError
 
 BLOCK_SECONDS = 0.05  # how quickly stop() takes effect on the speaker
+#: Audio queued ahead in the sound system: enough that a busy computer (the recognizer, the
+#: voice) does not leave the speaker without audio (an underrun: a click or a gap).
+OUTPUT_LATENCY_S = 0.2
 
 
 class SpeakerSink:
@@ -57,7 +60,11 @@ class SpeakerSink:
         self.first_audio = None
         try:
             with sd.OutputStream(
-                samplerate=rate, device=self.device, channels=1, dtype="float32"
+                samplerate=rate,
+                device=self.device,
+                channels=1,
+                dtype="float32",
+                latency=OUTPUT_LATENCY_S,
             ) as stream:
                 for piece in pieces:
                     audio = to_mono(piece)
