@@ -19,7 +19,7 @@ import soundfile as sf
 
 from sidekick.audio.base import SAMPLE_RATE
 from sidekick.audio.sources import MicrophoneSource
-from tests.test_ui import SIZE, pilot_test, wait_for
+from tests.test_ui import SIZE, pilot_test, text_of, wait_for
 
 
 def _record(source: MicrophoneSource, seconds: float) -> np.ndarray:
@@ -430,3 +430,51 @@ async def test_check_sound_screen_from_settings(sound_devices, speak_to_wav, tmp
         await wait_for(pilot, lambda: "Played" in text("#speaker-result"), timeout=60)
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+
+
+# -- in the app --------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pilot_test
+async def test_app_follows_the_microphone_and_survives_losing_the_sound_system(
+    sound_devices, speak_to_wav, tmp_path
+) -> None:
+    """The reader screen on the real devices: the child's page played into the microphone
+    lights up live; then the sound system stops mid-turn: one notice, no error, the words
+    already lit stay lit, Enter ends the turn and Sidekick's turn goes on on screen."""
+    from sidekick.books.library import find_book
+    from sidekick.settings import Settings, Share
+    from sidekick.ui.app import SidekickApp
+    from sidekick.ui.screens.reader import ReaderScreen
+
+    book = find_book(BOOK)
+    page = book.pages[0]
+    wav = speak_to_wav(page.text, tmp_path / "child.wav", length_scale=1.3)
+    settings = Settings(share=Share.TAKE_TURNS, engine="pocketsphinx", voice="standard")
+    app = SidekickApp(settings, book)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ReaderScreen), timeout=30)
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen)
+        await wait_for(pilot, lambda: reader.banner.state == "child", timeout=30)
+        sound_devices.play_into_mic(wav)
+        await wait_for(pilot, lambda: len(reader.page_view.words("read")) >= 8, timeout=30)
+        sound_devices.stop()
+        await wait_for(pilot, lambda: "microphone stopped working" in text_of(app, "#notices"),
+                       timeout=10)  # fmt: skip
+        lit = reader.page_view.words("read")
+        await pilot.pause(1.0)
+        assert reader.running and reader.plan_bar.current == 1  # waits, as a manual turn
+        assert reader.page_view.words("read")[: len(lit)] == lit  # nothing lost
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: reader.plan_bar.current == 2, timeout=30)
+        assert 1 in reader.plan_bar.done
+        notices = text_of(app, "#notices")
+        assert notices.count("microphone") == 1, notices
+        assert "-error" not in reader.query_one("#notices").classes
+        await wait_for(pilot, lambda: "speaker stopped working" in text_of(app, "#notices"),
+                       timeout=30)  # fmt: skip
+        await wait_for(pilot, lambda: reader.plan_bar.current == 3, timeout=120)
+        assert reader.running
+        await pilot.press("escape")
