@@ -187,8 +187,8 @@ def check_speaker(device: int | str | None = None, voice_name: str | None = None
     try:
         sink = SpeakerSink(device)
         voice = load_voice(voice_name or default_voice())
-        spoken = voice.speak(TEST_SENTENCE, style=style_for(voice, "narration"))
-        sink.play_stream((s.audio for s in spoken), voice.sample_rate)
+        spoken = list(voice.speak(TEST_SENTENCE, style=style_for(voice, "narration")))
+        sink.play_stream((s.audio for s in spoken), voice.sample_rate)  # made first: no gap
     except SidekickError as exc:
         return str(exc)
     return None
