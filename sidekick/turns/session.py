@@ -166,6 +166,7 @@ class ReadingSession:
             elif (reason := devices.probe_input(s.input_device)) and not self.manual_fallback:
                 raise AudioDeviceError(f"No microphone: {reason}. Use --child-audio FILE_OR_DIR.")
             elif reason:
+                self._mic_notice = True
                 self.emit(ev.Notice(
                     f"No microphone: {reason}. Press Enter when the page is read, "
                     "or choose file audio in Settings."

@@ -156,6 +156,9 @@ class SidekickApp(App[None]):
 
 def run_app(settings: Settings, book: Book | None = None) -> int:
     """Run the app in the terminal (the CLI's entry point); returns the exit code."""
+    from sidekick.ui.terminal import native_stderr_silenced
+
     app = SidekickApp(settings, book=book)
-    app.run()
+    with native_stderr_silenced():
+        app.run()
     return app.return_code or 0
