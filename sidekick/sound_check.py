@@ -96,6 +96,19 @@ class MicCheck:
     engine: str = ""
     problems: list[str] = field(default_factory=list)
 
+    def lines(self) -> list[str]:
+        """The result in plain words, a line each (the CLI and the screen show these)."""
+        out = []
+        if self.peak_db > -120:
+            bar = "#" * max(0, min(30, round((self.peak_db + 60) / 2)))
+            out.append(f"Loudness: [{bar:<30}] {self.peak_db:.0f} dB. {self.advice}")
+        if self.engine:
+            out.append(f"Sidekick heard ({self.engine}): “{self.heard or '(nothing)'}”")
+            out.append(f"It followed {self.words_heard} of the {self.words_total} words.")
+        out += [p for p in self.problems if p != self.advice]
+        out.append("The microphone works." if self.ok else "The microphone needs fixing.")
+        return out
+
 
 def record(
     seconds: float = RECORD_S,
@@ -194,6 +207,10 @@ def check_speaker(device: int | str | None = None, voice_name: str | None = None
     return None
 
 
+def _missing(what: str, reason: str, option: str) -> str:
+    return f"No {what}: {reason}. Plug one in, or choose one from the list with {option}."
+
+
 def run_check(
     input_device: int | str | None = None,
     output_device: int | str | None = None,
@@ -221,8 +238,7 @@ def run_check(
     if not devices:
         say("  (none)")
     if microphone and (reason := probe_input(input_device)):
-        problems.append(f"No microphone: {reason}. Plug one in, or choose one from the list "
-                        "with --input-device.")  # fmt: skip
+        problems.append(_missing("microphone", reason, "--input-device"))
     elif microphone:
         say("")
         say("Microphone: when the recording starts, read this sentence aloud:")
@@ -232,18 +248,11 @@ def run_check(
             time.sleep(0.6)
         say(f"  Recording for {seconds:g} seconds: read now!")
         mic = check_microphone(input_device, seconds, engine)
-        if mic.peak_db > -120:
-            bar = "#" * max(0, min(30, round((mic.peak_db + 60) / 2)))
-            say(f"  Loudness: [{bar:<30}] {mic.peak_db:.0f} dB. {mic.advice}")
-        if mic.engine:
-            say(f"  Sidekick heard ({mic.engine}): “{mic.heard or '(nothing)'}”")
-            say(f"  It followed {mic.words_heard} of the {mic.words_total} words.")
+        for line in mic.lines():
+            say(f"  {line}")
         problems += mic.problems
-        if mic.ok:
-            say("  The microphone works.")
     if speaker and (reason := probe_output(output_device)):
-        problems.append(f"No speaker: {reason}. Plug one in, or choose one from the list "
-                        "with --output-device.")  # fmt: skip
+        problems.append(_missing("speaker", reason, "--output-device"))
     elif speaker:
         say("")
         say(f"Speaker: Sidekick says “{TEST_SENTENCE}”")

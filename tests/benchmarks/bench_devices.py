@@ -24,7 +24,6 @@ Measures, on this machine:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -37,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from tests.benchmarks.run import speak_with_word_ends
+from tests.benchmarks.run import show_results, speak_with_word_ends
 from tests.virtual_sound import SPEAKER, VirtualSound
 
 SILENCE_DB = -50.0  # dBFS: quieter than this on the speaker's monitor is silence
@@ -332,11 +331,7 @@ def main() -> None:
             results.update(fn())
     finally:
         sound.stop()
-    width = max(map(len, results))
-    for k, v in results.items():
-        print(f"{k:{width}}  {v}")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+    show_results(results, args.json)
 
 
 if __name__ == "__main__":

@@ -80,12 +80,7 @@ class SoundCheckScreen(Screen[None]):
     def _check_microphone(self) -> None:
         s = self.settings
         check = sc.check_microphone(s.input_device, engine=s.engine, on_level=self._meter)
-        lines = [check.advice] if check.peak_db > -120 else []
-        if check.engine:
-            lines.append(f"Sidekick heard ({check.engine}): “{check.heard or '(nothing)'}”")
-            lines.append(f"It followed {check.words_heard} of the {check.words_total} words.")
-        lines += [p for p in check.problems if p not in lines]
-        lines.append("The microphone works." if check.ok else "Press r to try again.")
+        lines = check.lines() + ([] if check.ok else ["Press r to try again."])
         self.app.call_from_thread(self._done, "#mic-result", "\n".join(lines))
 
     # -- speaker -------------------------------------------------------------------------
