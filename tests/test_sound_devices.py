@@ -478,3 +478,39 @@ async def test_app_follows_the_microphone_and_survives_losing_the_sound_system(
         await wait_for(pilot, lambda: reader.plan_bar.current == 3, timeout=120)
         assert reader.running
         await pilot.press("escape")
+
+
+@pytest.mark.slow
+def test_headless_run_stops_cleanly_when_the_microphone_is_lost(
+    sound_devices, speak_to_wav, tmp_path
+) -> None:
+    """``sidekick read --child-audio mic``: the sound system stops mid-page; the page ends
+    with the words heard so far, one notice, the run stops with no traceback."""
+    import json
+
+    from sidekick.books.library import find_book
+
+    wav = speak_to_wav(find_book(BOOK).pages[0].text, tmp_path / "child.wav")
+    env = {**sound_devices.env, "SIDEKICK_HOME": os.environ["SIDEKICK_HOME"]}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "sidekick", "read", BOOK, "--child-audio", "mic",
+         "--speaker-out", str(tmp_path / "out"), "--json", "--engine", "pocketsphinx",
+         "--voice", "standard"],
+        env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert run.stdout is not None
+    events, lit = [], 0
+    for line in run.stdout:
+        events.append(json.loads(line))
+        if events[-1]["event"] == "turn_start":
+            sound_devices.play_into_mic(wav)
+        lit += events[-1]["event"] == "word_read"
+        if lit == 6 and events[-1]["event"] == "word_read":
+            sound_devices.stop()
+    assert run.wait(timeout=60) == 0
+    stderr = run.stderr.read() if run.stderr else ""
+    assert "Traceback" not in stderr, stderr
+    notices = [e["text"] for e in events if e["event"] == "notice"]
+    assert len(notices) == 1 and "microphone stopped working" in notices[0], notices
+    (end,) = [e for e in events if e["event"] == "turn_end"]
+    assert end["words_read"] >= 6
