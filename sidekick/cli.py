@@ -25,6 +25,7 @@ examples:
   sidekick say "Once upon a time." -o hello.wav
   sidekick models install                   get the English Vosk model (40 MB)
   sidekick listen-test --a voices/NAME      blind A/B test: which voice tells a story better?
+  sidekick check                            check the microphone and speaker
 
 Nothing is sent anywhere, and the child's voice is never written to disk.
 """
@@ -68,6 +69,11 @@ def _session_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--input-device", metavar="DEVICE", help="microphone (sounddevice name/index)")
 
 
+def _device(spec: str | None) -> int | str | None:
+    """A device given on the command line: its number, or (part of) its name."""
+    return int(spec) if spec is not None and spec.isdigit() else spec
+
+
 def _settings(
     args: argparse.Namespace, base: Settings | None = None, reader: Reader | None = None,
     **over: object,
@@ -79,15 +85,12 @@ def _settings(
         raise SidekickError("--rate must be between 0.5 and 1.5.")
     if args.stall is not None and args.stall <= 0:
         raise SidekickError("--stall must be more than 0 seconds.")
-    device = args.input_device
-    if isinstance(device, str) and device.isdigit():
-        device = int(device)
     if reader is not None:
         s.use_reader(reader.name, reader.share, reader.stall_s)
     given = {
         "share": Share(args.share) if args.share else None, "stall_s": args.stall,
         "voice": args.voice, "rate": args.rate, "engine": args.engine,
-        "vosk_model": args.vosk_model, "input_device": device, **over,
+        "vosk_model": args.vosk_model, "input_device": _device(args.input_device), **over,
     }  # fmt: skip
     for k, v in given.items():
         if v is not None:
@@ -244,11 +247,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     _listen_test_args(sub)
 
+    check = sub.add_parser(
+        "check", help="check the microphone and speaker (lists them, records 3 s, plays a "
+        "sentence)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Check that Sidekick can hear and be heard:
+  1. lists the microphones and speakers this computer has;
+  2. records 3 seconds while you read a sentence aloud, then shows how loud it was and
+     which words the recognizer understood;
+  3. says a test sentence on the speaker.
+Nothing is written to disk. Exits with 1 and the reasons when something needs fixing.""",
+        epilog="""\
+examples:
+  sidekick check
+  sidekick check --input-device 2 --output-device 2    numbers from the list it shows
+  sidekick check --no-speaker                           only the microphone""",
+    )  # fmt: skip
+    check.add_argument("--input-device", metavar="DEVICE", help="microphone (number or name)")
+    check.add_argument("--output-device", metavar="DEVICE", help="speaker (number or name)")
+    check.add_argument("--seconds", type=float, default=3.0, help="how long to record (3)")
+    check.add_argument("--engine", choices=["vosk", "pocketsphinx"], help="recognizer")
+    check.add_argument("--voice", help="the voice for the test sentence")
+    check.add_argument("--no-microphone", action="store_true", help="skip the microphone")
+    check.add_argument("--no-speaker", action="store_true", help="skip the speaker")
+
     setup = sub.add_parser(
-        "setup", help="install missing system packages (libportaudio2, for sound)"
+        "setup",
+        help="install missing system packages (libportaudio2 for the microphone and speaker)",
     )
-    setup.add_argument("--test", action="store_true",
-                       help="also what the tests need (flite, strace)")  # fmt: skip
+    setup.add_argument(
+        "--for-tests",
+        action="store_true",
+        help="also what the tests need: flite (held-out voices), strace (the no-network "
+        "test) and PulseAudio with ALSA's "
+        "pulse plugin (the virtual microphone and speaker)",
+    )
     return p
 
 
@@ -490,10 +524,18 @@ def run(argv: list[str]) -> int:
         return _cmd_models(args)
     if args.command == "listen-test":
         return _cmd_listen_test(args)
+    if args.command == "check":
+        from sidekick.sound_check import run_check
+
+        return run_check(
+            _device(args.input_device), _device(args.output_device), seconds=args.seconds,
+            engine=args.engine, voice=args.voice, microphone=not args.no_microphone,
+            speaker=not args.no_speaker,
+        )  # fmt: skip
     if args.command == "setup":
         from sidekick.setup_system import install_system_packages
 
-        return install_system_packages(test=args.test)
+        return install_system_packages(for_tests=args.for_tests)
     from sidekick.books.library import find_book
 
     reader, notices = _open_reader(args)

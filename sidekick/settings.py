@@ -37,6 +37,7 @@ class Settings:
     #: "speaker", or a folder where Sidekick's speech is written as WAV files.
     speech_out: str = "speaker"
     input_device: int | str | None = None  # sounddevice device; None = system default
+    output_device: int | str | None = None  # sounddevice device; None = system default
     vosk_model: str | None = None  # explicit Vosk model directory
     engine: str | None = None  # "vosk" or "pocketsphinx"; None = best available
     realtime: bool = True  # feed WAV child audio at real-time pace (False: as fast as possible)

@@ -81,3 +81,48 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     ref = [key(w) for w in reference.split() if key(w)]
     hyp = [key(w) for w in hypothesis.replace("-", " ").split() if key(w)]
     return edit_distance(ref, hyp) / max(len(ref), 1)
+
+
+@pytest.fixture(scope="session")
+def _sound_server():
+    """A private PulseAudio server for the session (see tests/virtual_sound.py)."""
+    from tests.virtual_sound import PACKAGES, VirtualSound, missing_tools
+
+    if missing := missing_tools():
+        pytest.skip(
+            f"virtual sound devices need the Debian packages {', '.join(PACKAGES)} "
+            f"({', '.join(missing)} not found; `sidekick setup --for-tests` installs them)"
+        )
+    server = VirtualSound()
+    yield server
+    server.stop()
+
+
+def _reload_portaudio() -> None:
+    """PortAudio lists devices once, when it starts: restart it to see the current ones."""
+    from sidekick.audio.devices import refresh_devices
+
+    refresh_devices()
+
+
+@pytest.fixture
+def sound_devices(_sound_server):
+    """The virtual microphone (sink ``mic``; the default input records its monitor) and
+    speaker (sink ``spk``, the default output) for one test; the server is (re)started if a
+    test stopped it. Outside such tests PortAudio sees no sound server at all."""
+    import os
+
+    if not _sound_server.running:
+        _sound_server.start()
+    saved = {k: os.environ.get(k) for k in _sound_server.exports}
+    os.environ.update(_sound_server.exports)
+    _reload_portaudio()
+    try:
+        yield _sound_server
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        _reload_portaudio()

@@ -184,7 +184,9 @@ def _strace_works() -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not _strace_works(), reason="needs strace (sidekick setup --test) and ptrace")
+@pytest.mark.skipif(
+    not _strace_works(), reason="needs strace (sidekick setup --for-tests) and ptrace"
+)
 def test_a_traced_session_phones_no_one_and_writes_no_audio(tmp_path: Path) -> None:
     """A full ``sidekick read --reader`` session at real-time pace (long enough for
     onnxruntime's telemetry, which looks up its server about 15 s in) under strace: no DNS

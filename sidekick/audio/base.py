@@ -16,6 +16,9 @@ class AudioSource(Protocol):
 
     name: str
 
+    def open(self) -> None:
+        """Start listening (a microphone records from now on, before :meth:`chunks`)."""
+
     def chunks(self) -> Iterator[bytes]:
         """Yield 16 kHz mono int16 PCM chunks until the source ends or :meth:`close`."""
 

@@ -33,6 +33,14 @@ def load_sounddevice() -> ModuleType:
 DEVICE_WORDS = {"input": "microphone", "output": "speaker"}
 
 
+def refresh_devices() -> None:
+    """Make PortAudio list the devices again (it lists them once, when it starts), e.g.
+    after a microphone was plugged in or a sound server started. No stream may be open."""
+    sd = load_sounddevice()
+    sd._terminate()  # sounddevice's own re-initialization pair
+    sd._initialize()
+
+
 def check_device(kind: str, device: int | str | None = None) -> dict[str, Any]:
     """The device's info dict for ``kind`` "input" or "output"; AudioDeviceError with a
     plain sentence ("No microphone found on this computer") if there is no such usable

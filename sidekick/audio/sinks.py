@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -15,14 +16,24 @@ from sidekick.audio.resample import resample, to_mono
 from sidekick.errors import AudioDeviceError
 
 BLOCK_SECONDS = 0.05  # how quickly stop() takes effect on the speaker
+#: Audio queued ahead in the sound system: enough that a busy computer (the recognizer, the
+#: voice) does not leave the speaker without audio (an underrun: a click or a gap).
+OUTPUT_LATENCY_S = 0.2
 
 
 class SpeakerSink:
-    """The speaker through sounddevice. :meth:`play` blocks; :meth:`stop` interrupts it."""
+    """The speaker through sounddevice. :meth:`play` blocks; :meth:`stop` interrupts it.
+
+    :attr:`underruns` counts the blocks PortAudio reported as underflowed (the speaker ran
+    dry: a gap or click the listener hears); :attr:`first_audio` is the monotonic time the
+    first block of the last :meth:`play_stream` was handed to the device.
+    """
 
     def __init__(self, device: int | str | None = None) -> None:
         self.device = device
         self._stop = threading.Event()
+        self.underruns = 0
+        self.first_audio: float | None = None
         try:
             self._sd = load_sounddevice()
             info = check_device("output", device)
@@ -46,9 +57,14 @@ class SpeakerSink:
         except (sd.PortAudioError, ValueError):
             rate = self.default_rate
         block = max(1, int(rate * BLOCK_SECONDS))
+        self.first_audio = None
         try:
             with sd.OutputStream(
-                samplerate=rate, device=self.device, channels=1, dtype="float32"
+                samplerate=rate,
+                device=self.device,
+                channels=1,
+                dtype="float32",
+                latency=OUTPUT_LATENCY_S,
             ) as stream:
                 for piece in pieces:
                     audio = to_mono(piece)
@@ -58,9 +74,13 @@ class SpeakerSink:
                         if self._stop.is_set():
                             stream.abort()
                             return
-                        stream.write(np.ascontiguousarray(audio[i : i + block]).reshape(-1, 1))
+                        if self.first_audio is None:
+                            self.first_audio = time.monotonic()
+                        self.underruns += bool(
+                            stream.write(np.ascontiguousarray(audio[i : i + block]).reshape(-1, 1))
+                        )
         except sd.PortAudioError as exc:
-            raise AudioDeviceError(f"Speaker stopped working: {one_line(exc)}") from exc
+            raise AudioDeviceError(f"The speaker stopped working ({one_line(exc)})") from exc
 
     def stop(self) -> None:
         self._stop.set()

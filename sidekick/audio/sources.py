@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from sidekick.audio.resample import StreamResampler, float_to_pcm
 from sidekick.errors import AudioDeviceError
 
 CHUNK_FRAMES = int(round(SAMPLE_RATE * CHUNK_SECONDS))
+MIC_SILENT_S = 3.0  # a microphone that sends nothing this long has stopped working
 
 
 class WavFileSource:
@@ -69,6 +71,9 @@ class WavFileSource:
         except (RuntimeError, OSError, sf.LibsndfileError) as exc:
             raise AudioDeviceError(f"Cannot read audio file {self.path}: {one_line(exc)}") from exc
 
+    def open(self) -> None:
+        """Nothing to start: a file is read when :meth:`chunks` asks."""
+
     def close(self) -> None:
         self._closed.set()
 
@@ -77,57 +82,122 @@ class MicrophoneSource:
     """The microphone through sounddevice (PortAudio), as 16 kHz mono int16 PCM.
 
     The device is checked when the source is made, so a missing microphone is reported
-    before a turn starts. If the device cannot record at 16 kHz it records at its own rate
-    and the audio is resampled.
+    before a turn starts. A device that cannot record 16 kHz mono is recorded in its own
+    format (e.g. 48 kHz stereo); the channels are averaged and the audio resampled here.
+    ``samplerate``/``channels`` force a capture format. :attr:`overruns` counts the blocks
+    PortAudio reported as overflowed (audio lost because it was not read in time).
     """
 
-    def __init__(self, device: int | str | None = None) -> None:
+    def __init__(
+        self,
+        device: int | str | None = None,
+        *,
+        samplerate: int | None = None,
+        channels: int | None = None,
+    ) -> None:
         self.device = device
         self._closed = threading.Event()
+        self._ended = threading.Event()  # PortAudio ended the stream (the device failed)
+        self._stream = None
+        self._queue: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        self.overruns = 0
         try:
             self._sd = load_sounddevice()
             info = check_device("input", device)
         except AudioDeviceError as exc:
             raise AudioDeviceError(f"{exc}: {NO_MIC_HINT}") from exc
-        sd = self._sd
-        try:
-            sd.check_input_settings(device, channels=1, dtype="int16", samplerate=SAMPLE_RATE)
-            self.device_rate = SAMPLE_RATE
-        except (sd.PortAudioError, ValueError):
-            self.device_rate = int(info.get("default_samplerate") or 48_000)
+        if samplerate is None and channels is None:
+            self.device_rate, self.channels = self._capture_format(info)
+        else:
+            self.device_rate = samplerate or int(info.get("default_samplerate") or 48_000)
+            self.channels = channels or 1
         self.name = f"microphone {info.get('name', 'default')}"
+
+    def _capture_format(self, info: dict) -> tuple[int, int]:
+        """16 kHz mono if the device can; else its own rate, mono or its own channels."""
+        sd = self._sd
+        own_rate = int(info.get("default_samplerate") or 48_000)
+        own_channels = max(1, min(int(info.get("max_input_channels") or 1), 2))
+        for rate, channels in ((SAMPLE_RATE, 1), (own_rate, 1), (own_rate, own_channels)):
+            try:
+                sd.check_input_settings(
+                    self.device, channels=channels, dtype="int16", samplerate=rate
+                )
+            except (sd.PortAudioError, ValueError):
+                continue
+            return rate, channels
+        return own_rate, own_channels  # let opening the stream give the reason
+
+    def open(self) -> None:
+        """Start recording now: :meth:`chunks` yields the audio from this moment on, so
+        nothing the child says while the turn is being set up is lost."""
+        if self._stream is not None:
+            return
+        sd = self._sd
+        self._queue = queue.SimpleQueue()
+        self._ended.clear()
+        try:
+            stream = sd.RawInputStream(
+                samplerate=self.device_rate,
+                blocksize=max(1, int(self.device_rate * CHUNK_SECONDS)),
+                device=self.device,
+                channels=self.channels,
+                dtype="int16",
+                callback=self._callback,
+                finished_callback=self._ended.set,
+            )
+            stream.start()
+        except sd.PortAudioError as exc:
+            raise AudioDeviceError(f"The microphone does not work ({one_line(exc)})") from exc
+        self._stream = stream
+
+    def _callback(self, indata: object, frames: int, when: object, status: object) -> None:
+        """PortAudio's thread: hand the block over (nothing slow here)."""
+        self.overruns += bool(getattr(status, "input_overflow", False))
+        self._queue.put(bytes(indata))  # type: ignore[arg-type]
 
     def chunks(self) -> Iterator[bytes]:
         """Yield CHUNK_SECONDS chunks from the microphone until :meth:`close`.
 
         A close() ends the current (or next) iteration; after that, chunks() can be
-        called again for the next turn.
+        called again for the next turn. AudioDeviceError if the microphone stops working
+        (unplugged, the sound system stopped) or sends nothing for MIC_SILENT_S.
         """
-        sd = self._sd
+        self.open()
         resampler = StreamResampler(self.device_rate, SAMPLE_RATE)
-        block = max(1, int(self.device_rate * CHUNK_SECONDS))
+        direct = self.device_rate == SAMPLE_RATE and self.channels == 1
+        last = time.monotonic()
         try:
-            with sd.RawInputStream(
-                samplerate=self.device_rate,
-                blocksize=block,
-                device=self.device,
-                channels=1,
-                dtype="int16",
-            ) as stream:
-                while not self._closed.is_set():
-                    data, _overflowed = stream.read(block)
-                    if self.device_rate == SAMPLE_RATE:
-                        yield bytes(data)
-                    else:
-                        out = resampler.process(np.frombuffer(bytes(data), dtype=np.int16))
-                        if out.size:
-                            yield float_to_pcm(out)
-        except sd.PortAudioError as exc:
-            raise AudioDeviceError(
-                f"Microphone stopped working: {one_line(exc)}; {NO_MIC_HINT}"
-            ) from exc
+            while not self._closed.is_set():
+                try:
+                    data = self._queue.get(timeout=0.05)
+                except queue.Empty:
+                    if self._ended.is_set() or time.monotonic() - last > MIC_SILENT_S:
+                        raise AudioDeviceError(
+                            "The microphone stopped working (unplugged, or the sound "
+                            "system stopped)"
+                        ) from None
+                    continue
+                last = time.monotonic()
+                if direct:
+                    yield data
+                    continue
+                frames = np.frombuffer(data, dtype=np.int16).reshape(-1, self.channels)
+                out = resampler.process(frames)
+                if out.size:
+                    yield float_to_pcm(out)
         finally:
+            self._shut()
             self._closed.clear()
+
+    def _shut(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.abort()
+                stream.close()
+            except self._sd.PortAudioError:
+                pass  # it is gone already
 
     def close(self) -> None:
         self._closed.set()

@@ -47,6 +47,31 @@ def child_audio_files(spec: str) -> list[Path]:
     return [path]
 
 
+class _Speech:
+    """A page's speech as it is made on a producer thread: (first word index, piece) pairs.
+    :meth:`close` (or leaving a ``with`` block) tells the producer to stop."""
+
+    def __init__(
+        self, out: queue.Queue, abandoned: threading.Event, producer: threading.Thread
+    ) -> None:
+        self._out = out
+        self._abandoned = abandoned
+        self.producer = producer
+
+    def __iter__(self) -> Iterator[tuple[int, SpokenSentence]]:
+        while (item := self._out.get()) is not None:
+            yield item
+
+    def close(self) -> None:
+        self._abandoned.set()
+
+    def __enter__(self) -> _Speech:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class ReadingSession:
     def __init__(
         self,
@@ -86,6 +111,11 @@ class ReadingSession:
         self._turn = 0
         self._speech_threads: list[threading.Thread] = []
         self._store: ProgressStore | None = None
+        self._sink_lock = threading.Lock()
+        #: Speech being made for the next page Sidekick reads (page number -> its pieces).
+        self._ahead: dict[int, _Speech] = {}
+        self._speeches: list[_Speech] = []  # all made so far whose producer may still run
+        self._mic_notice = False  # the parent has been told the microphone is not working
 
     # -- controls (thread-safe) -------------------------------------------------------------
     def stop(self) -> None:
@@ -139,12 +169,15 @@ class ReadingSession:
         if self.voice is None:
             self.voice = load_voice(s.voice)
         self.voice_name = self.voice.name
+        if self.plan()[:1] == ["sidekick"]:  # made while the rest is set up
+            self._speak_ahead(self.book.pages[self.start_page - 1])
         if "child" in self.plan():
             if s.child_audio != "mic":
                 self._files = child_audio_files(s.child_audio)
-            elif (reason := devices.probe_input()) and not self.manual_fallback:
+            elif (reason := devices.probe_input(s.input_device)) and not self.manual_fallback:
                 raise AudioDeviceError(f"{reason}. Use --child-audio FILE_OR_DIR.")
             elif reason:
+                self._mic_notice = True
                 self.emit(ev.Notice(
                     f"{reason}. Press Enter when the page is read, "
                     "or choose file audio in Settings."
@@ -160,11 +193,11 @@ class ReadingSession:
             pass
         elif s.speech_out != "speaker":
             self._sink = sinks.WavDirSink(Path(s.speech_out).expanduser())
-        elif reason := devices.probe_output():
+        elif reason := devices.probe_output(s.output_device):
             self.emit(ev.Notice(f"{reason}. Sidekick's reading is shown on screen."))
             self._sink = sinks.SilentSink()
         else:
-            self._sink = sinks.SpeakerSink()
+            self._sink = sinks.SpeakerSink(s.output_device)
         silent = isinstance(self._sink, sinks.SilentSink)
         self.emit(ev.SessionStart(
             self.book.title, self.engine_name, self.voice_name, self.plan(), silent=silent
@@ -189,7 +222,7 @@ class ReadingSession:
         self.emit = emit
 
     def _next_source(self) -> AudioSource | None:
-        """Audio for the next child turn, or None for manual advance."""
+        """Audio for the next child turn, already listening, or None for manual advance."""
         from sidekick.audio import sources
 
         if self._files is not None:
@@ -197,8 +230,13 @@ class ReadingSession:
                 return None
             return sources.WavFileSource(self._files.pop(0), realtime=self.settings.realtime)
         try:
-            return sources.MicrophoneSource(self.settings.input_device)
-        except AudioDeviceError:
+            source = sources.MicrophoneSource(self.settings.input_device)
+            source.open()
+            return source
+        except AudioDeviceError as exc:
+            if not self._mic_notice:  # said once, not on every page
+                self._mic_notice = True
+                self.emit(ev.Notice(f"{exc}. Press Enter when the page is read."))
             return None
 
     # -- the loop ---------------------------------------------------------------------------
@@ -206,6 +244,10 @@ class ReadingSession:
         try:
             self._run()
         finally:
+            for speech in self._speeches:  # a producer still in the voice at exit aborts
+                speech.close()
+            for speech in self._speeches:
+                speech.producer.join(timeout=10)
             if self._store is not None:
                 self._store.close()
 
@@ -218,6 +260,12 @@ class ReadingSession:
             reader = reader_for(self.settings.share, number, self.start_page)
             if self._stop.is_set():
                 break
+            following = number + 1
+            if (
+                following <= len(pages)
+                and reader_for(self.settings.share, following, self.start_page) == "sidekick"
+            ):
+                self._speak_ahead(pages[following - 1])
             if reader == "child" and self._files is not None and not self._files:
                 self.emit(ev.Notice("No more child audio files: stopping."))
                 break
@@ -225,10 +273,12 @@ class ReadingSession:
             self._page = number
             self._goto = None
             self._end_turn.clear()
+            # The microphone records before the turn is announced: no first word is lost.
+            source = self._next_source() if reader == "child" and self.listener else None
             self.emit(ev.TurnStart(self._turn, reader, page.number))
             t0 = time.monotonic()
             if reader == "child":
-                read, assisted, audio_s, correct, accuracy = self._child_turn(page)
+                read, assisted, audio_s, correct, accuracy = self._child_turn(page, source)
                 praise = self._praise.praise(
                     page.words, read, assisted, correct=correct, accuracy=accuracy
                 )
@@ -256,20 +306,17 @@ class ReadingSession:
             thread.join()
 
     def _child_turn(
-        self, page: Page
+        self, page: Page, source: AudioSource | None
     ) -> tuple[set[int], set[int], float, set[int] | None, float | None]:
-        """One child turn; returns the words read (correct or self-corrected), the words
-        Sidekick helped with, the seconds of audio heard, and the check's ``correct`` words
-        and accuracy (None when nothing was checked: manual advance)."""
+        """One child turn, heard from ``source`` (None: manual advance); returns the words
+        read (correct or self-corrected), the words Sidekick helped with, the seconds of
+        audio heard, and the check's ``correct`` words and accuracy (None when nothing was
+        checked: manual advance, or a microphone lost mid-page)."""
         words = page.words
         tracker = ReadingTracker([w.norm for w in words], stall_s=self.settings.stall_s)
-        source = self._next_source() if self.listener else None
         self.emit(ev.CurrentWord(page.number, 0))
         if source is None:  # manual advance: wait for the key
-            while not self._end_turn.wait(0.1):
-                if self._help.is_set():
-                    self._help.clear()
-                    self._say_word(page, tracker.help_current(0.0), 0.0)
+            self._wait_for_end_key(page, tracker, 0.0)
             return set(), tracker.assisted, 0.0, None, None
         assert self.listener is not None
         written = [w.text for w in words]
@@ -278,6 +325,7 @@ class ReadingSession:
         t = 0.0
         try:
             for chunk in source.chunks():
+                self._mic_notice = False  # it works (again)
                 self._resume.wait()
                 audio += chunk
                 t += len(chunk) / (2 * SAMPLE_RATE)
@@ -287,6 +335,12 @@ class ReadingSession:
                     self._say_word(page, tracker.help_current(t), t)
                 if tracker.finished or self._end_turn.is_set():
                     break
+        except AudioDeviceError as exc:
+            # The words heard so far stay read; the rest of the page is a manual turn.
+            del audio
+            self._apply(page, tracker, self.listener.finish(), t, final=True)
+            self._mic_lost(page, tracker, t, str(exc))
+            return set(tracker.read), tracker.assisted, t, None, None
         finally:
             source.close()
         final = self.listener.finish()
@@ -305,6 +359,29 @@ class ReadingSession:
         helped = {w.index for w in check.words if w.status == "assisted"}
         correct = {w.index for w in check.words if w.status == "correct"}
         return read, helped, t, correct, result["summary"]["accuracy"]
+
+    def _wait_for_end_key(self, page: Page, tracker: ReadingTracker, t: float) -> None:
+        """A manual turn: the page is done when the end-turn key is pressed ("help" works)."""
+        while not self._end_turn.wait(0.1):
+            if self._help.is_set():
+                self._help.clear()
+                self._say_word(page, tracker.help_current(t), t)
+
+    def _mic_lost(self, page: Page, tracker: ReadingTracker, t: float, reason: str) -> None:
+        """The microphone stopped in the middle of a turn: say so once; the app finishes the
+        page as a manual turn, a headless run stops after it."""
+        if not self.manual_fallback:
+            self.emit(ev.Notice(f"{reason}. Stopping after this page."))
+            self._stop.set()
+            return
+        if not self._mic_notice:  # said once, not on every page
+            self._mic_notice = True
+            self.emit(ev.Notice(
+                f"{reason}. The words read so far are kept. Press Enter when the page is read."
+            ))  # fmt: skip
+        if not tracker.finished:
+            self.emit(ev.CurrentWord(page.number, tracker.position))
+        self._wait_for_end_key(page, tracker, t)
 
     def _apply(
         self, page: Page, tracker: ReadingTracker, hyp: Hypothesis, t: float, final: bool = False
@@ -332,14 +409,38 @@ class ReadingSession:
 
     def _play(self, audio: np.ndarray, sample_rate: int) -> None:
         assert self._sink is not None
-        self._sink.play(audio, sample_rate)
+        try:
+            self._sink.play(audio, sample_rate)
+        except AudioDeviceError as exc:
+            self._speaker_lost(exc)
         if path := getattr(self._sink, "last_path", None):
             self.emit(ev.SpeechWritten(str(path)))
 
-    def _sentences(self, page: Page) -> Iterator[tuple[int, SpokenSentence]]:
-        """Synthesize ahead in a thread: piece n+1 is made while piece n plays. When the
-        consumer stops early (the turn ended), the producer notices and exits."""
+    def _speaker_lost(self, exc: AudioDeviceError) -> None:
+        """The speaker stopped: say so once and go on silently (the words are shown)."""
+        from sidekick.audio.sinks import SilentSink
+
+        with self._sink_lock:
+            if isinstance(self._sink, SilentSink):
+                return
+            self._sink = SilentSink()
+        self.emit(ev.Notice(f"{exc}. Sidekick's reading is shown on screen."))
+
+    def _speak_ahead(self, page: Page) -> None:
+        """Start making the speech of ``page`` (Sidekick reads it next) while the current
+        turn goes on, so its first words play as soon as its turn starts."""
+        if page.number not in self._ahead:
+            self._ahead[page.number] = self._start_speech(page)
+
+    def _sentences(self, page: Page) -> _Speech:
+        """The page's speech, piece by piece, made ahead (see :meth:`_start_speech`)."""
+        return self._ahead.pop(page.number, None) or self._start_speech(page)
+
+    def _start_speech(self, page: Page) -> _Speech:
+        """Synthesize in a thread, starting now: piece n+1 is made while piece n plays. When
+        the consumer stops early (the turn ended) or the session stops, the producer exits."""
         assert self.voice is not None
+        voice = self.voice
         out: queue.Queue = queue.Queue(maxsize=4)
         abandoned = threading.Event()
 
@@ -355,11 +456,11 @@ class ReadingSession:
         def produce() -> None:
             try:
                 for sentence in page.sentences:
-                    if self._stop.is_set() or self._end_turn.is_set():
+                    if self._stop.is_set() or abandoned.is_set():
                         break
                     first = sentence.words[0].index if sentence.words else 0
-                    for spoken in self.voice.speak(
-                        sentence.text, style=style_for(self.voice, "narration"),
+                    for spoken in voice.speak(
+                        sentence.text, style=style_for(voice, "narration"),
                         rate=self.settings.rate,
                     ):  # fmt: skip
                         if not put((first, spoken)):
@@ -367,12 +468,11 @@ class ReadingSession:
             finally:
                 put(None)
 
-        threading.Thread(target=produce, daemon=True).start()
-        try:
-            while (item := out.get()) is not None:
-                yield item
-        finally:
-            abandoned.set()
+        producer = threading.Thread(target=produce, daemon=True)
+        producer.start()
+        speech = _Speech(out, abandoned, producer)
+        self._speeches = [*(sp for sp in self._speeches if sp.producer.is_alive()), speech]
+        return speech
 
     def _sidekick_turn(self, page: Page) -> None:
         assert self._sink is not None and self.voice is not None
@@ -386,19 +486,25 @@ class ReadingSession:
             def pieces(gap: np.ndarray = gap) -> Iterator[np.ndarray]:
                 """The turn's audio as it is made; a WAV sink gets it as one file."""
                 new_sentence = True
-                for first_word, spoken in self._sentences(page):
-                    self._resume.wait()
-                    if self._end_turn.is_set() or self._repeat.is_set():
-                        return
-                    if new_sentence:
-                        self.emit(ev.CurrentWord(page.number, first_word))
-                    yield spoken.audio
-                    if spoken.final:
-                        yield gap
-                    new_sentence = spoken.final
+                with self._sentences(page) as speech:
+                    for first_word, spoken in speech:
+                        self._resume.wait()
+                        if self._end_turn.is_set() or self._repeat.is_set():
+                            return
+                        if new_sentence:
+                            self.emit(ev.CurrentWord(page.number, first_word))
+                        yield spoken.audio
+                        if spoken.final:
+                            yield gap
+                        new_sentence = spoken.final
 
             before = getattr(self._sink, "last_path", None)
-            play_stream(self._sink, pieces(), rate)
+            audio = pieces()
+            try:
+                play_stream(self._sink, audio, rate)
+            except AudioDeviceError as exc:
+                self._speaker_lost(exc)
+                play_stream(self._sink, audio, rate)  # the rest of the page, shown in time
             if (path := getattr(self._sink, "last_path", None)) and path != before:
                 self.emit(ev.SpeechWritten(str(path)))
             if not self._repeat.is_set() or self._stop.is_set():

@@ -257,6 +257,9 @@ def run_app(
     notices: Sequence[str] = (),
 ) -> int:
     """Run the app in the terminal (the CLI's entry point); returns the exit code."""
+    from sidekick.ui.terminal import native_stderr_silenced
+
     app = SidekickApp(settings, book=book, state=state, start_page=start_page, notices=notices)
-    app.run()
+    with native_stderr_silenced():
+        app.run()
     return app.return_code or 0

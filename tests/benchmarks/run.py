@@ -253,11 +253,16 @@ def main() -> None:
     ]:
         print(f"running {label} ...", file=sys.stderr, flush=True)
         results.update(fn())
+    show_results(results, args.json)
+
+
+def show_results(results: dict[str, object], json_path: Path | None) -> None:
+    """One figure a line; also as JSON in ``json_path`` when given."""
     width = max(map(len, results))
     for k, v in results.items():
         print(f"{k:{width}}  {v}")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+    if json_path:
+        json_path.write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -177,7 +177,7 @@ def trace_session(work: Path, repo: Path = REPO, timeout: float = 600) -> tuple[
     session's stdout."""
     strace = shutil.which("strace")
     if strace is None:
-        raise RuntimeError("strace is not installed (sidekick setup --test installs it)")
+        raise RuntimeError("strace is not installed (sidekick setup --for-tests installs it)")
     box = Sandbox(work, repo)
     log = work / "trace.txt"
     command = [strace, "-f", "-qq", "-y", "-e", "trace=%network,%file", "-o", str(log),

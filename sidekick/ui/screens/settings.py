@@ -54,6 +54,7 @@ class SettingsScreen(Screen[bool]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
         Binding("escape", "cancel", "Cancel"),
+        Binding("c", "check_sound", "Check sound"),
     ]
 
     def __init__(self, settings: Settings, voices: list[str]) -> None:
@@ -228,3 +229,8 @@ class SettingsScreen(Screen[bool]):
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+    def action_check_sound(self) -> None:
+        from sidekick.ui.screens.sound_check import SoundCheckScreen
+
+        self.app.push_screen(SoundCheckScreen(self.settings))
