@@ -47,6 +47,9 @@ class Book:
     path: Path | None = None
     bundled: bool = False
     meta: dict[str, str] = field(default_factory=dict)
+    #: Plain notes for the reader's grown-up about what was left out (a run of letters too
+    #: long to be a word, say); shown when the book is opened.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def word_count(self) -> int:

@@ -8,7 +8,10 @@ The format is described for parents and teachers in ``books/README.md``. In shor
 * a level-1 heading (``# Title``) before any story text is the title, not page text;
 * a line of three or more dashes (``---``) or a form feed starts a new page;
 * without any page break, pages are made automatically of at most
-  :data:`MAX_WORDS_PER_PAGE` words, breaking only between sentences;
+  :data:`MAX_WORDS_PER_PAGE` words, breaking only between sentences; so is a page between
+  breaks that has more than :data:`MAX_PAGE_WORDS` words;
+* a file over :data:`MAX_BYTES` is refused before it is read; a run of letters too long to
+  be a word is shown shortened and skipped (:mod:`sidekick.books.tokenize`);
 * Markdown markup is removed from the text children read; ``.txt`` and ``.md`` files are
   read by the same rules.
 """
@@ -24,12 +27,16 @@ from pathlib import Path
 from sidekick.errors import BookError
 
 from .model import Book, Page
-from .tokenize import build_sentences, word_spans
+from .tokenize import MAX_WORD_CHARS, build_sentences, shorten_long_words, word_spans
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".epub")
 MAX_WORDS_PER_PAGE = 80
-MAX_BYTES = 5_000_000
+#: A page between explicit breaks with more words than this is paginated automatically.
+MAX_PAGE_WORDS = 400
+#: A text book file (and the text of an EPUB, all chapters together) holds at most this
+#: many bytes (characters for an EPUB): about 350,000 words, a long novel.
+MAX_BYTES = 2_000_000
 
 _PAGE_BREAK_RE = re.compile(r"^\s*-{3,}\s*$")
 _RULE_RE = re.compile(r"^\s*([-*_])(?:\s*\1){2,}\s*$")  # "***", "* * *", "- - -"
@@ -53,6 +60,7 @@ _ASCII_CONTROL_RE = re.compile(r"[\x00-\x09\x0b\x0d-\x1f\x7f]")
 class _Block:
     text: str
     heading: int = 0  # 1-6 for a heading, 0 for a paragraph
+    long_words: int = 0  # runs of letters shortened in it (EPUB chapters count them here)
 
 
 def _drop_controls(text: str) -> str:
@@ -182,6 +190,20 @@ def _make_page(number: int, blocks: list[_Block]) -> Page:
     return Page(number=number, text="\n\n".join(parts), sentences=tuple(sentences))
 
 
+def long_words_note(count: int) -> str:
+    """The note for a book with ``count`` runs of letters too long to be words."""
+    what = "a 'word'" if count == 1 else f"{count} 'words'"
+    verb = "it is" if count == 1 else "they are"
+    return (
+        f"This book has {what} longer than {MAX_WORD_CHARS} letters: {verb} shown shortened "
+        "and not read aloud or checked."
+    )
+
+
+def _word_count(blocks: list[_Block]) -> int:
+    return sum(len(word_spans(b.text)) for b in blocks)
+
+
 def _title_from_name(name: str) -> str:
     stem = Path(name).stem if name else ""
     title = _SPACE_RE.sub(" ", re.sub(r"[-_]+", " ", stem)).strip()
@@ -193,7 +215,7 @@ def parse_book_text(text: str, *, name: str) -> Book:
     fallback title and in error messages. Raises :class:`BookError` if it has no words."""
     text = unicodedata.normalize("NFC", text).lstrip("\ufeff")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _COMMENT_RE.sub("", _drop_controls(text))
+    text, long_words = shorten_long_words(_COMMENT_RE.sub("", _drop_controls(text)))
     meta, body = _front_matter(text.split("\n"))
     body = "\n".join(body).replace("\f", "\n\f\n").split("\n")
     pages = _blocks_by_page(body)
@@ -210,6 +232,12 @@ def parse_book_text(text: str, *, name: str) -> Book:
 
     if sum(1 for blocks in pages if any(word_spans(b.text) for b in blocks)) <= 1:
         pages = _paginate([b for blocks in pages for b in blocks])
+    else:
+        pages = [
+            part
+            for blocks in pages
+            for part in (_paginate(blocks) if _word_count(blocks) > MAX_PAGE_WORDS else [blocks])
+        ]
     made: list[Page] = []
     for blocks in pages:
         page = _make_page(len(made) + 1, blocks)
@@ -223,6 +251,14 @@ def parse_book_text(text: str, *, name: str) -> Book:
         author=meta.get("author", ""),
         level=meta.get("level", ""),
         meta=meta,
+        notes=[long_words_note(long_words)] if long_words else [],
+    )
+
+
+def too_large(path: Path | str, size: int, limit: int) -> str:
+    """The one message for a book file over its size limit."""
+    return (
+        f"The book file {path} is too large ({size / 1e6:.1f} MB); the limit is {limit / 1e6:g} MB."
     )
 
 
@@ -249,10 +285,7 @@ def load_book(path: Path | str) -> Book:
 
         return load_epub(path)
     if info.st_size > MAX_BYTES:
-        raise BookError(
-            f"{path} is too large for a book ({info.st_size / 1e6:.1f} MB; "
-            f"the limit is {MAX_BYTES / 1e6:.0f} MB)"
-        )
+        raise BookError(too_large(path, info.st_size, MAX_BYTES))
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -155,6 +155,8 @@ class ReadingSession:
         else:
             self._sink = sinks.SpeakerSink()
         self.emit(ev.SessionStart(self.book.title, self.engine_name, self.voice_name, self.plan()))
+        for note in self.book.notes:
+            self.emit(ev.Notice(note))
 
     def _open_history(self, reader: str) -> None:
         """Record every checked child turn of ``reader`` in the progress database."""
