@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from sidekick.errors import SidekickError
+from sidekick.paths import check_output_file
 from sidekick.settings import Settings, Share
 from sidekick.speaking.registry import default_voice
 
@@ -26,6 +29,53 @@ Nothing is sent anywhere, and the child's voice is never written to disk.
 """
 
 
+# Ranges of the numbers a command accepts (anything else is refused before any work).
+RATE_RANGE = (0.5, 1.5)  # speaking rate
+STALL_RANGE = (0.5, 30.0)  # seconds on a word before Sidekick says it
+MAX_PAGE = 100_000
+MAX_TRIALS = 1_000
+MAX_SAY_CHARS = 20_000  # the text of `sidekick say`
+
+
+def number(low: float, high: float, unit: str = "") -> Callable[[str], float]:
+    """An argparse type: a finite number from ``low`` to ``high``, in plain words if not."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{text} is out of range: use a number from {low:g} to {high:g}{unit}"
+            )
+        return value
+
+    return parse
+
+
+def whole(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, in plain words if not."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{text} is out of range: use a whole number from {low:,} to {high:,}"
+            )
+        return value
+
+    return parse
+
+
+_rate = number(*RATE_RANGE)
+_stall = number(*STALL_RANGE, " seconds")
+_page = whole(1, MAX_PAGE)
+
+
 def _session_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("reading")
     g.add_argument(
@@ -36,12 +86,12 @@ def _session_args(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     g.add_argument(
         "--stall",
-        type=float,
+        type=_stall,
         default=3.0,
         metavar="SECONDS",
-        help="wait this long on a word before Sidekick says it (default 3)",
+        help="wait this long on a word before Sidekick says it (0.5-30, default 3)",
     )
-    g.add_argument("--start-page", type=int, default=1, metavar="N")
+    g.add_argument("--start-page", type=_page, default=1, metavar="N")
     g.add_argument(
         "--reader",
         metavar="NAME",
@@ -51,7 +101,7 @@ def _session_args(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--voice", help="Sidekick's voice: storyteller (default when installed) or standard"
     )
-    g.add_argument("--rate", type=float, default=1.0, help="speaking rate, 0.5-1.5 (default 1)")
+    g.add_argument("--rate", type=_rate, default=1.0, help="speaking rate, 0.5-1.5 (default 1)")
     g.add_argument(
         "--engine",
         choices=["vosk", "pocketsphinx"],
@@ -62,10 +112,6 @@ def _session_args(p: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace, **over: object) -> Settings:
-    if not 0.5 <= args.rate <= 1.5:
-        raise SidekickError("--rate must be between 0.5 and 1.5.")
-    if args.stall <= 0:
-        raise SidekickError("--stall must be more than 0 seconds.")
     device = args.input_device
     if isinstance(device, str) and device.isdigit():
         device = int(device)
@@ -135,10 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     say = sub.add_parser("say", help="speak text into a WAV file")
     say.add_argument("text")
-    say.add_argument("-o", "--output", required=True, metavar="WAV")
+    say.add_argument("-o", "--output", required=True, metavar="WAV", help="a new .wav file")
     say.add_argument("--voice", help="storyteller (default when installed) or standard")
     say.add_argument("--style", help="voice style, e.g. storytelling or neutral")
-    say.add_argument("--rate", type=float, default=1.0)
+    say.add_argument("--rate", type=_rate, default=1.0, help="speaking rate, 0.5-1.5")
 
     assess = sub.add_parser(
         "assess", help="score a recorded reading: miscues, WCPM, accuracy",
@@ -151,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     what = assess.add_mutually_exclusive_group(required=True)
     what.add_argument("--book", help="book file or bundled book name (with --page)")
     what.add_argument("--text", help="the passage that was read")
-    assess.add_argument("--page", type=int, default=1, help="page of --book (default 1)")
+    assess.add_argument("--page", type=_page, default=1, help="page of --book (default 1)")
     assess.add_argument(
         "--audio",
         required=True,
@@ -166,10 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
     assess.add_argument("--vosk-model", metavar="PATH", help="Vosk model directory")
     assess.add_argument(
         "--stall",
-        type=float,
+        type=_stall,
         default=3.0,
         metavar="SECONDS",
-        help="a pause longer than this before a word marks it assisted (default 3, DIBELS)",
+        help="a pause longer than this before a word marks it assisted (0.5-30, default 3, DIBELS)",
     )
     assess.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -184,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--grade", help="school grade: K or 1-12")
     add.add_argument("--share", choices=[s.value for s in Share], default=Share.TAKE_TURNS.value)
-    add.add_argument("--stall", type=float, default=3.0, metavar="SECONDS")
+    add.add_argument("--stall", type=_stall, default=3.0, metavar="SECONDS")
     rm = rsub.add_parser("remove", help="remove a reader and their history")
     rm.add_argument("name")
     rm.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -256,7 +302,7 @@ examples:
                     "(default: storyteller)")  # fmt: skip
     lt.add_argument("--b", metavar="VOICE", default="standard",
                     help="voice B: a name or a bundle folder (default: standard)")  # fmt: skip
-    lt.add_argument("--trials", type=int, default=10, metavar="N",
+    lt.add_argument("--trials", type=whole(1, MAX_TRIALS), default=10, metavar="N",
                     help="passages to judge (default 10)")  # fmt: skip
     lt.add_argument("--seed", type=int, metavar="S",
                     help="seed for the passages and orders (default: random, saved)")  # fmt: skip
@@ -301,13 +347,18 @@ def _cmd_say(args: argparse.Namespace) -> int:
 
     from sidekick.speaking.registry import load_voice
 
+    out = check_output_file(args.output, (".wav",))
+    if len(args.text) > MAX_SAY_CHARS:
+        raise SidekickError(
+            f"The text is too long to say ({len(args.text):,} characters); the limit is "
+            f"{MAX_SAY_CHARS:,}."
+        )
     voice = load_voice(args.voice or default_voice())
     parts = []
     for spoken in voice.speak(args.text, style=args.style, rate=args.rate):
         parts += [spoken.audio, np.zeros(int(0.3 * voice.sample_rate), dtype=np.float32)]
     if not parts:
         raise SidekickError("Nothing to say: the text has no words.")
-    out = Path(args.output)
     try:
         sf.write(out, np.concatenate(parts), voice.sample_rate)
     except (OSError, RuntimeError) as exc:
@@ -325,16 +376,20 @@ def _cmd_assess(args: argparse.Namespace) -> int:
     if args.text is not None:
         from sidekick.books.parse import parse_book_text
 
-        words = [w.text for p in parse_book_text(args.text, name="--text").pages for w in p.words]
+        book = parse_book_text(args.text, name="--text")
+        words = [w.text for p in book.pages for w in p.words]
     else:
         book = find_book(args.book)
         if not 1 <= args.page <= len(book.pages):
             raise SidekickError(f"'{book.title}' has pages 1 to {len(book.pages)}.")
         words = [w.text for w in book.pages[args.page - 1].words]
+    for note in book.notes:
+        print(f"note: {note}", file=sys.stderr)
     audio = Path(args.audio)
     from sidekick.audio.sources import WavFileSource
 
-    pcm = b"".join(WavFileSource(audio, realtime=False).chunks())
+    source = WavFileSource(audio, realtime=False)  # its header is checked before decoding
+    pcm = b"".join(source.chunks())
     assessor = Assessor(args.engine, args.vosk_model, stall_s=args.stall)
     if assessor.notice and not args.json:
         print(f"note: {assessor.notice}", file=sys.stderr)
@@ -394,6 +449,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from sidekick.progress.reports import write_report
     from sidekick.progress.store import ProgressStore
 
+    if args.output:
+        check_output_file(args.output)  # before anything is read
     with ProgressStore() as store:
         if store.recovered is not None:
             print(f"note: {store.recovered}", file=sys.stderr)

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sidekick.audio.base import AudioSink, AudioSource
+from sidekick.audio.base import MAX_RECORDING_S, AudioSink, AudioSource
 from sidekick.books.model import Book, Page
 from sidekick.errors import AudioDeviceError, SidekickError
 from sidekick.listening.base import SAMPLE_RATE, Hypothesis, Listener
 from sidekick.reading.assess import check_reading, listen_words
+from sidekick.reading.degenerate import NO_READING, SILENT_TURN_S, why_no_reading
 from sidekick.reading.tracker import ReadingTracker
 from sidekick.settings import Settings
 from sidekick.speaking.base import SpokenSentence, Voice, style_for
@@ -35,15 +36,22 @@ SENTENCE_GAP_S = 0.35  # pause between sentences when Sidekick reads
 
 
 def child_audio_files(spec: str) -> list[Path]:
-    """A WAV file, or the WAV files of a folder in name order (one per child turn)."""
+    """A WAV file, or the WAV files of a folder in name order (one per child turn): only
+    regular files (or links to them) named ``*.wav``, hidden ones (``.name.wav``) skipped."""
     path = Path(spec).expanduser()
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".wav")
+        files = sorted(
+            p
+            for p in path.iterdir()
+            if p.suffix.lower() == ".wav" and not p.name.startswith(".") and p.is_file()
+        )
         if not files:
             raise SidekickError(f"No .wav files in {path}.")
         return files
-    if not path.is_file():
+    if not path.exists():
         raise SidekickError(f"Child audio not found: {path}")
+    if not path.is_file():
+        raise SidekickError(f"Child audio {path} is not a regular file.")
     return [path]
 
 
@@ -210,8 +218,9 @@ class ReadingSession:
             self.emit(ev.TurnStart(self._turn, reader, page.number))
             t0 = time.monotonic()
             if reader == "child":
-                read, assisted, audio_s = self._child_turn(page)
-                self.emit(ev.Praise(self._praise.praise(page.words, read, assisted)))
+                read, assisted, audio_s, heard = self._child_turn(page)
+                if heard:
+                    self.emit(ev.Praise(self._praise.praise(page.words, read, assisted)))
                 self.emit(ev.TurnEnd(
                     self._turn, "child", page.number, len(read), len(page.words),
                     len(assisted), round(audio_s or time.monotonic() - t0, 2),
@@ -230,9 +239,11 @@ class ReadingSession:
         for thread in self._speech_threads:
             thread.join()
 
-    def _child_turn(self, page: Page) -> tuple[set[int], set[int], float]:
+    def _child_turn(self, page: Page) -> tuple[set[int], set[int], float, bool]:
         """One child turn; returns the words read (correct or self-corrected), the words
-        Sidekick helped with, and the seconds of audio heard."""
+        Sidekick helped with, the seconds of audio heard, and whether any reading was heard
+        (a turn without is not scored: :mod:`sidekick.reading.degenerate`). The turn ends
+        after MAX_RECORDING_S, or after SILENT_TURN_S with no word heard at all."""
         words = page.words
         tracker = ReadingTracker([w.norm for w in words], stall_s=self.settings.stall_s)
         source = self._next_source() if self.listener else None
@@ -242,27 +253,39 @@ class ReadingSession:
                 if self._help.is_set():
                     self._help.clear()
                     self._say_word(page, tracker.help_current(0.0), 0.0)
-            return set(), tracker.assisted, 0.0
+            return set(), tracker.assisted, 0.0, True
         assert self.listener is not None
         written = [w.text for w in words]
         self.listener.start(*listen_words(written))
         audio = bytearray()  # the turn's audio, in memory only, for the second look
         t = 0.0
+        heard_any = False
         try:
             for chunk in source.chunks():
                 self._resume.wait()
                 audio += chunk
                 t += len(chunk) / (2 * SAMPLE_RATE)
-                self._apply(page, tracker, self.listener.accept(chunk), t)
+                hyp = self.listener.accept(chunk)
+                heard_any = heard_any or bool(hyp.words)
+                self._apply(page, tracker, hyp, t)
                 if self._help.is_set():
                     self._help.clear()
                     self._say_word(page, tracker.help_current(t), t)
-                if tracker.finished or self._end_turn.is_set():
+                if tracker.finished or self._end_turn.is_set() or t >= MAX_RECORDING_S:
+                    break
+                if not heard_any and t >= SILENT_TURN_S:
                     break
         finally:
             source.close()
         final = self.listener.finish()
         self._apply(page, tracker, final, t, final=True)
+        reason = why_no_reading(bytes(audio)) or (
+            None if final.words else f"{NO_READING}: no words were heard."
+        )
+        if reason:
+            del audio
+            self.emit(ev.Notice(reason))
+            return set(), tracker.assisted, t, False
         check = check_reading(
             self.listener, written, final.words, bytes(audio),
             stall_s=self.settings.stall_s, assisted=tracker.assisted,
@@ -275,7 +298,7 @@ class ReadingSession:
         ))  # fmt: skip
         read = {w.index for w in check.words if w.status in ("correct", "self_corrected")}
         helped = {w.index for w in check.words if w.status == "assisted"}
-        return read, helped, t
+        return read, helped, t, True
 
     def _apply(
         self, page: Page, tracker: ReadingTracker, hyp: Hypothesis, t: float, final: bool = False
