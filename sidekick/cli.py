@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from sidekick.errors import SidekickError
@@ -29,51 +28,24 @@ Nothing is sent anywhere, and the child's voice is never written to disk.
 """
 
 
-# Ranges of the numbers a command accepts (anything else is refused before any work).
-RATE_RANGE = (0.5, 1.5)  # speaking rate
-STALL_RANGE = (0.5, 30.0)  # seconds on a word before Sidekick says it
-MAX_PAGE = 100_000
-MAX_TRIALS = 1_000
+#: The numbers commands accept: option -> (flag, lowest, highest). Anything else (nan and
+#: inf included) is refused with one plain line before any work starts.
+RANGES: dict[str, tuple[str, float, float]] = {
+    "rate": ("--rate", 0.5, 1.5),  # speaking rate
+    "stall": ("--stall", 0.5, 30.0),  # seconds on a word before Sidekick says it
+    "start_page": ("--start-page", 1, 100_000),
+    "page": ("--page", 1, 100_000),
+    "trials": ("--trials", 1, 1_000),
+}
 MAX_SAY_CHARS = 20_000  # the text of `sidekick say`
 
 
-def number(low: float, high: float, unit: str = "") -> Callable[[str], float]:
-    """An argparse type: a finite number from ``low`` to ``high``, in plain words if not."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not math.isfinite(value) or not low <= value <= high:
-            raise argparse.ArgumentTypeError(
-                f"{text} is out of range: use a number from {low:g} to {high:g}{unit}"
-            )
-        return value
-
-    return parse
-
-
-def whole(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: a whole number from ``low`` to ``high``, in plain words if not."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(
-                f"{text} is out of range: use a whole number from {low:,} to {high:,}"
-            )
-        return value
-
-    return parse
-
-
-_rate = number(*RATE_RANGE)
-_stall = number(*STALL_RANGE, " seconds")
-_page = whole(1, MAX_PAGE)
+def check_numbers(args: argparse.Namespace) -> None:
+    """Refuse a number out of its range (:data:`RANGES`) in plain words."""
+    for name, (flag, low, high) in RANGES.items():
+        value = getattr(args, name, None)
+        if value is not None and not (math.isfinite(value) and low <= value <= high):
+            raise SidekickError(f"{flag} must be a number from {low:g} to {high:g} (not {value}).")
 
 
 def _session_args(p: argparse.ArgumentParser) -> None:
@@ -86,12 +58,12 @@ def _session_args(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     g.add_argument(
         "--stall",
-        type=_stall,
+        type=float,
         default=3.0,
         metavar="SECONDS",
         help="wait this long on a word before Sidekick says it (0.5-30, default 3)",
     )
-    g.add_argument("--start-page", type=_page, default=1, metavar="N")
+    g.add_argument("--start-page", type=int, default=1, metavar="N")
     g.add_argument(
         "--reader",
         metavar="NAME",
@@ -101,7 +73,7 @@ def _session_args(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--voice", help="Sidekick's voice: storyteller (default when installed) or standard"
     )
-    g.add_argument("--rate", type=_rate, default=1.0, help="speaking rate, 0.5-1.5 (default 1)")
+    g.add_argument("--rate", type=float, default=1.0, help="speaking rate, 0.5-1.5 (default 1)")
     g.add_argument(
         "--engine",
         choices=["vosk", "pocketsphinx"],
@@ -184,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("-o", "--output", required=True, metavar="WAV", help="a new .wav file")
     say.add_argument("--voice", help="storyteller (default when installed) or standard")
     say.add_argument("--style", help="voice style, e.g. storytelling or neutral")
-    say.add_argument("--rate", type=_rate, default=1.0, help="speaking rate, 0.5-1.5")
+    say.add_argument("--rate", type=float, default=1.0, help="speaking rate, 0.5-1.5")
 
     assess = sub.add_parser(
         "assess", help="score a recorded reading: miscues, WCPM, accuracy",
@@ -197,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     what = assess.add_mutually_exclusive_group(required=True)
     what.add_argument("--book", help="book file or bundled book name (with --page)")
     what.add_argument("--text", help="the passage that was read")
-    assess.add_argument("--page", type=_page, default=1, help="page of --book (default 1)")
+    assess.add_argument("--page", type=int, default=1, help="page of --book (default 1)")
     assess.add_argument(
         "--audio",
         required=True,
@@ -212,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     assess.add_argument("--vosk-model", metavar="PATH", help="Vosk model directory")
     assess.add_argument(
         "--stall",
-        type=_stall,
+        type=float,
         default=3.0,
         metavar="SECONDS",
         help="a pause longer than this before a word marks it assisted (0.5-30, default 3, DIBELS)",
@@ -230,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--grade", help="school grade: K or 1-12")
     add.add_argument("--share", choices=[s.value for s in Share], default=Share.TAKE_TURNS.value)
-    add.add_argument("--stall", type=_stall, default=3.0, metavar="SECONDS")
+    add.add_argument("--stall", type=float, default=3.0, metavar="SECONDS")
     rm = rsub.add_parser("remove", help="remove a reader and their history")
     rm.add_argument("name")
     rm.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -302,7 +274,7 @@ examples:
                     "(default: storyteller)")  # fmt: skip
     lt.add_argument("--b", metavar="VOICE", default="standard",
                     help="voice B: a name or a bundle folder (default: standard)")  # fmt: skip
-    lt.add_argument("--trials", type=whole(1, MAX_TRIALS), default=10, metavar="N",
+    lt.add_argument("--trials", type=int, default=10, metavar="N",
                     help="passages to judge (default 10)")  # fmt: skip
     lt.add_argument("--seed", type=int, metavar="S",
                     help="seed for the passages and orders (default: random, saved)")  # fmt: skip
@@ -493,6 +465,7 @@ def run(argv: list[str]) -> int:
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["app", *argv]  # `sidekick --reader Mia` is `sidekick app --reader Mia`
     args = build_parser().parse_args(argv)
+    check_numbers(args)
     if args.command == "say":
         return _cmd_say(args)
     if args.command == "books":
