@@ -32,7 +32,7 @@ def split_sentences(text: str) -> list[str]:
     longer than a word is left out, and a longer sentence is cut between words."""
     out = []
     for sentence in _SENTENCE_END.split(_LONG_RUN.sub(" ", text).strip()):
-        sentence = sentence.strip()
+        sentence = " ".join(sentence.split())
         while len(sentence) > MAX_UTTERANCE_CHARS:
             cut = sentence.rfind(" ", 0, MAX_UTTERANCE_CHARS + 1)
             cut = cut if cut > 0 else MAX_UTTERANCE_CHARS
