@@ -342,9 +342,12 @@ def _cmd_say(args: argparse.Namespace) -> int:
 def _cmd_assess(args: argparse.Namespace) -> int:
     import json
 
+    from sidekick.audio.sources import WavFileSource
     from sidekick.books.library import find_book
     from sidekick.reading.assess import Assessor
+    from sidekick.reading.degenerate import check_for_reading
 
+    source = WavFileSource(Path(args.audio), realtime=False)  # the header, before the book
     if args.text is not None:
         from sidekick.books.parse import parse_book_text
 
@@ -357,11 +360,8 @@ def _cmd_assess(args: argparse.Namespace) -> int:
         words = [w.text for w in book.pages[args.page - 1].words]
     for note in book.notes:
         print(f"note: {note}", file=sys.stderr)
-    audio = Path(args.audio)
-    from sidekick.audio.sources import WavFileSource
-
-    source = WavFileSource(audio, realtime=False)  # its header is checked before decoding
     pcm = b"".join(source.chunks())
+    check_for_reading(pcm)  # before the recognizer is loaded
     assessor = Assessor(args.engine, args.vosk_model, stall_s=args.stall)
     if assessor.notice and not args.json:
         print(f"note: {assessor.notice}", file=sys.stderr)

@@ -54,7 +54,7 @@ from .parse import (
     long_words_note,
     too_large,
 )
-from .tokenize import shorten_long_words, word_spans
+from .tokenize import has_words, shorten_long_words
 
 MAX_EPUB_BYTES = 100_000_000  # the .epub file (pictures included)
 MAX_ENTRY_BYTES = 10_000_000  # the container or package document, uncompressed
@@ -372,7 +372,7 @@ def _chapters(package: ElementTree.Element, opf: str, name: str) -> list[Chapter
 def _drop_title_heading(blocks: list[_Block], title: str) -> None:
     """The book's title as the first heading of the book is not page text."""
     for block in blocks:
-        if word_spans(block.text):
+        if has_words(block.text):
             if block.heading and title and block.text.casefold() == title.casefold():
                 blocks.remove(block)
             return
@@ -416,7 +416,7 @@ def parse_epub(data: bytes, *, name: str) -> Book:
             if text_chars > MAX_BYTES:
                 raise BookError(epub.too_large("the text of the book", None, MAX_BYTES))
             long_words += sum(b.long_words for b in blocks)
-            if not any(word_spans(b.text) for b in blocks):
+            if not any(has_words(b.text) for b in blocks):
                 continue
             if first:
                 _drop_title_heading(blocks, title)

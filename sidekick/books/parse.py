@@ -27,7 +27,16 @@ from pathlib import Path
 from sidekick.errors import BookError
 
 from .model import Book, Page
-from .tokenize import MAX_WORD_CHARS, build_sentences, shorten_long_words, word_spans
+from .tokenize import (
+    MAX_WORD_CHARS,
+    Segment,
+    build_sentences,
+    has_words,
+    sentence_segments,
+    shift_segments,
+    shorten_long_words,
+    word_spans,
+)
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".epub")
@@ -35,8 +44,9 @@ MAX_WORDS_PER_PAGE = 80
 #: A page between explicit breaks with more words than this is paginated automatically.
 MAX_PAGE_WORDS = 400
 #: A text book file (and the text of an EPUB, all chapters together) holds at most this
-#: many bytes (characters for an EPUB): about 350,000 words, a long novel.
-MAX_BYTES = 2_000_000
+#: many bytes (characters for an EPUB): about 180,000 words, a long novel. A book this size
+#: is read in a few seconds and about 200 MB.
+MAX_BYTES = 1_000_000
 
 _PAGE_BREAK_RE = re.compile(r"^\s*-{3,}\s*$")
 _RULE_RE = re.compile(r"^\s*([-*_])(?:\s*\1){2,}\s*$")  # "***", "* * *", "- - -"
@@ -61,6 +71,7 @@ class _Block:
     text: str
     heading: int = 0  # 1-6 for a heading, 0 for a paragraph
     long_words: int = 0  # runs of letters shortened in it (EPUB chapters count them here)
+    segments: list[Segment] | None = None  # its sentences, when already found
 
 
 def _drop_controls(text: str) -> str:
@@ -150,27 +161,32 @@ def _blocks_by_page(lines: list[str]) -> list[list[_Block]]:
 
 def _paginate(blocks: list[_Block]) -> list[list[_Block]]:
     """Fill pages sentence by sentence up to MAX_WORDS_PER_PAGE words (a longer sentence
-    gets a page of its own); a heading moves along with the text that follows it."""
+    gets a page of its own); a heading moves along with the text that follows it. Each
+    block's sentences are found once, and each piece keeps its own."""
     pages: list[list[_Block]] = [[]]
     count = 0
     for block in blocks:
         piece_start = 0
-        for sentence in build_sentences(block.text):
-            n = len(sentence.words)
+        piece: list[Segment] = []
+        for segment in sentence_segments(block.text):
+            start, n = segment[0], len(segment[2])
             if count and count + n > MAX_WORDS_PER_PAGE:
-                head = block.text[piece_start : sentence.start].rstrip()
+                head = block.text[piece_start:start].rstrip()
                 carry: list[_Block] = []
                 if head:
-                    pages[-1].append(_Block(head, block.heading))
+                    segments = shift_segments(piece, -piece_start)
+                    pages[-1].append(_Block(head, block.heading, segments=segments))
                 elif pages[-1] and pages[-1][-1].heading and len(pages[-1]) > 1:
                     carry.append(pages[-1].pop())
                 pages.append(carry)
                 count = sum(len(word_spans(b.text)) for b in carry)
-                piece_start = sentence.start
+                piece_start, piece = start, []
             count += n
+            piece.append(segment)
         rest = block.text[piece_start:]
         if rest.strip():
-            pages[-1].append(_Block(rest, block.heading))
+            segments = shift_segments(piece, -piece_start)
+            pages[-1].append(_Block(rest, block.heading, segments=segments))
     return pages
 
 
@@ -182,7 +198,10 @@ def _make_page(number: int, blocks: list[_Block]) -> Page:
         if parts:
             offset += 2  # the "\n\n" between blocks
         found = build_sentences(
-            block.text, offset=offset, first_index=sum(len(s.words) for s in sentences)
+            block.text,
+            offset=offset,
+            first_index=sum(len(s.words) for s in sentences),
+            segments=block.segments,
         )
         sentences.extend(found)
         parts.append(block.text)
@@ -223,14 +242,14 @@ def parse_book_text(text: str, *, name: str) -> Book:
     title = meta.get("title", "")
     # A level-1 heading before any story text is the title line, not page text.
     for blocks in pages:
-        worded = [b for b in blocks if word_spans(b.text)]
+        worded = [b for b in blocks if has_words(b.text)]
         if worded:
             if worded[0].heading == 1:
                 title = title or worded[0].text
                 blocks.remove(worded[0])
             break
 
-    if sum(1 for blocks in pages if any(word_spans(b.text) for b in blocks)) <= 1:
+    if sum(1 for blocks in pages if any(has_words(b.text) for b in blocks)) <= 1:
         pages = _paginate([b for blocks in pages for b in blocks])
     else:
         pages = [

@@ -46,6 +46,7 @@ _APOSTROPHES = "'\u2019\u2018\u02bc"
 _WORD_RE = re.compile(
     r"[^\W_]+(?:(?:['\u2019\u2018]|(?<=\d)[.,](?=\d))[^\W_]+)*",
 )
+_LONG_RUN_RE = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 _APOSTROPHE_TABLE = str.maketrans({c: "'" for c in _APOSTROPHES})
 
 
@@ -58,25 +59,30 @@ def _punkt() -> PunktSentenceTokenizer:
     return PunktSentenceTokenizer(params)
 
 
+_NOT_NORM_RE = re.compile(r"[^\w']|_")  # \w is str.isalnum() plus "_"
+
+
+@lru_cache(maxsize=65_536)  # a book repeats its words: one string per distinct word
 def normalize_word(text: str) -> str:
     """Lower case, letters/digits/apostrophes only: ``"Don’t,"`` -> ``"don't"``."""
-    lowered = text.translate(_APOSTROPHE_TABLE).lower()
-    norm = "".join(c for c in lowered if c.isalnum() or c == "'")
+    norm = _NOT_NORM_RE.sub("", text.translate(_APOSTROPHE_TABLE).lower())
     return norm or "".join(c for c in text if c.isalnum())
-
-
-def _word_matches(text: str) -> list[re.Match[str]]:
-    return [m for m in _WORD_RE.finditer(text) if m.end() - m.start() <= MAX_WORD_CHARS]
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of every word in ``text``."""
-    return [m.span() for m in _word_matches(text)]
+    spans = map(re.Match.span, _WORD_RE.finditer(text))
+    return [(a, b) for a, b in spans if b - a <= MAX_WORD_CHARS]
 
 
 def words(text: str) -> list[str]:
     """The normalized words of ``text`` (handy for comparing with recognized speech)."""
-    return [normalize_word(m.group()) for m in _word_matches(text)]
+    return [normalize_word(text[a:b]) for a, b in word_spans(text)]
+
+
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds at least one word (stops at the first)."""
+    return any(m.end() - m.start() <= MAX_WORD_CHARS for m in _WORD_RE.finditer(text))
 
 
 def shorten_long_words(text: str) -> tuple[str, int]:
@@ -91,19 +97,25 @@ def shorten_long_words(text: str) -> tuple[str, int]:
         count += 1
         return m.group()[:SHOWN_CHARS] + "\u2026"
 
-    return _WORD_RE.sub(cut, text), count
+    def cut_in(run: re.Match[str]) -> str:  # only a run without spaces this long can hold one
+        return _WORD_RE.sub(cut, run.group())
+
+    return _LONG_RUN_RE.sub(cut_in, text), count
 
 
 _OPENERS = "\"'\u201c\u2018([{ \t\n"
 
 
-def _cuts(text: str) -> list[int]:
+#: A sentence: ``(start, end, word spans)``, offsets into the text it was found in.
+Segment = tuple[int, int, list[tuple[int, int]]]
+
+
+def _cuts(text: str, words: list[tuple[int, int]]) -> list[int]:
     """Where Punkt starts a new sentence, minus cuts inside a word or before lower case."""
     try:
         spans = list(_punkt().span_tokenize(text))
     except Exception:  # Punkt has odd corners; one sentence is a safe answer.
         return []
-    words = word_spans(text)
     starts = [ws for ws, _we in words]
     cuts = []
     for start, _end in spans[1:]:
@@ -115,9 +127,7 @@ def _cuts(text: str) -> list[int]:
     return cuts
 
 
-def _pieces(
-    lo: int, hi: int, found: list[tuple[int, int]]
-) -> list[tuple[int, int, list[tuple[int, int]]]]:
+def _pieces(lo: int, hi: int, found: list[tuple[int, int]]) -> list[Segment]:
     """A sentence's ``(start, end, words)`` cut every :data:`MAX_SENTENCE_WORDS` words."""
     if len(found) <= MAX_SENTENCE_WORDS:
         return [(lo, hi, found)]
@@ -129,12 +139,12 @@ def _pieces(
     return out
 
 
-def _segments(text: str) -> list[tuple[int, int, list[tuple[int, int]]]]:
-    """``(start, end, word spans)`` per sentence; whitespace trimmed, wordless ones dropped."""
+def sentence_segments(text: str) -> list[Segment]:
+    """The sentences of ``text``; whitespace trimmed, wordless ones dropped."""
     spans = word_spans(text)
     if not spans:
         return []
-    edges = [0, *_cuts(text), len(text)]
+    edges = [0, *_cuts(text, spans), len(text)]
     result = []
     i = 0
     for lo, hi in zip(edges, edges[1:], strict=False):
@@ -150,20 +160,27 @@ def _segments(text: str) -> list[tuple[int, int, list[tuple[int, int]]]]:
     return result
 
 
+def shift_segments(segments: list[Segment], by: int) -> list[Segment]:
+    """``segments`` with every offset moved by ``by`` (for a piece cut out of the text)."""
+    return [(a + by, b + by, [(ws + by, we + by) for ws, we in found]) for a, b, found in segments]
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of each sentence in ``text`` that contains at least one word."""
-    return [(start, end) for start, end, _words in _segments(text)]
+    return [(start, end) for start, end, _words in sentence_segments(text)]
 
 
-def build_sentences(text: str, *, offset: int = 0, first_index: int = 0) -> list[Sentence]:
-    """Sentences (with their words) of ``text``.
+def build_sentences(
+    text: str, *, offset: int = 0, first_index: int = 0, segments: list[Segment] | None = None
+) -> list[Sentence]:
+    """Sentences (with their words) of ``text``, from its ``segments`` when they are known.
 
     Offsets are shifted by ``offset`` (the position of ``text`` inside the page text) and
     word indexes start at ``first_index``.
     """
     sentences: list[Sentence] = []
     index = first_index
-    for start, end, spans in _segments(text):
+    for start, end, spans in sentence_segments(text) if segments is None else segments:
         found = []
         for ws, we in spans:
             found.append(

@@ -8,7 +8,8 @@ process, from ``wait4``), its exit status and the first line it printed:
 
 * a book with a 100,000-character "word" (``assess`` on its page, and ``read`` with Sidekick
   reading the page aloud);
-* a 4.9 MB text without sentence breaks (refused), and a 1.9 MB one (read in full);
+* a 4.9 MB text without sentence breaks (refused), and a 0.99 MB one (under the limit:
+  read in full);
 * the same 4.9 MB text in the user's library (``sidekick books``);
 * an EPUB of five 9.9 MB chapters (97 KB zipped), and one listing a chapter 4,000 times;
 * a WAV header claiming 1 Hz, a 0.1 s clip, ten minutes of silence (``assess``, and a child
@@ -45,24 +46,25 @@ WORDS = "the cat dog ran sat big red sun hat pig box fox hen mud".split()
 def _run(args: list[str], home: Path) -> dict:
     """Run ``python -m sidekick ARGS`` in a fresh process; wall time, peak RSS, output."""
     env = {**os.environ, "SIDEKICK_HOME": str(home), "PYTHONPATH": os.getcwd()}
-    out = tempfile.TemporaryFile()
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sidekick", *args], stdout=out, stderr=subprocess.STDOUT, env=env
-    )
-    killed = False
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() - t0 > KILL_AFTER_S:
-            proc.kill()
-            killed = True
-        time.sleep(0.02)
-    wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    out.seek(0)
-    lines = [ln.strip() for ln in out.read().decode("utf-8", "replace").splitlines()]
+    with tempfile.TemporaryFile() as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sidekick", *args], stdout=out, stderr=subprocess.STDOUT,
+            env=env,
+        )  # fmt: skip
+        killed = False
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - t0 > KILL_AFTER_S:
+                proc.kill()
+                killed = True
+            time.sleep(0.02)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        lines = [ln.strip() for ln in out.read().decode("utf-8", "replace").splitlines()]
     shown = next(
         (ln for tag in ("sidekick:", "problem:", "note:") for ln in lines if ln.startswith(tag)),
         lines[-1] if lines else "",
@@ -131,15 +133,15 @@ def build_inputs(folder: Path, home: Path) -> dict[str, list[str]]:
     word.write_text(f"Sam saw a {'a' * 100_000} and ran home.\n", encoding="utf-8")
     big = folder / "no-breaks-4.9mb.txt"
     big.write_text(_no_breaks(4_900_000), encoding="utf-8")
-    ok = folder / "no-breaks-1.9mb.txt"
-    ok.write_text(_no_breaks(1_900_000), encoding="utf-8")
+    ok = folder / "no-breaks-0.99mb.txt"
+    ok.write_text(_no_breaks(990_000), encoding="utf-8")
     library = home / "books"
     library.mkdir(parents=True, exist_ok=True)
     (library / big.name).write_bytes(big.read_bytes())
     chapter = b"<html><body><p>" + b"a " * 4_950_000 + b"</p></body></html>"
     bomb = folder / "five-9.9mb-chapters.epub"
     bomb.write_bytes(_epub([(f"c{i}", chapter) for i in range(5)], [f"c{i}" for i in range(5)]))
-    story = ("<html><body>" + "<p>" + " ".join(PASSAGE.split() * 200) + "</p></body></html>")
+    story = "<html><body>" + "<p>" + " ".join(PASSAGE.split() * 200) + "</p></body></html>"
     repeated = folder / "one-chapter-4000-times.epub"
     repeated.write_bytes(_epub([("c0", story.encode())], ["c0"] * 4000))
     one_hz = _wav(folder / "header-1hz.wav", speech[:rate], 1)
@@ -155,7 +157,7 @@ def build_inputs(folder: Path, home: Path) -> dict[str, list[str]]:
         ],
         "4.9 MB text without sentence ends": [*assess, str(reading), "--book", str(big)],
         "4.9 MB text in the library (books)": ["books"],
-        "1.9 MB text without sentence ends": [*assess, str(reading), "--book", str(ok)],
+        "0.99 MB text without sentence ends": [*assess, str(reading), "--book", str(ok)],
         f"EPUB, five 9.9 MB chapters ({bomb.stat().st_size // 1000} KB)": [
             *assess, str(reading), "--book", str(bomb),
         ],
