@@ -35,7 +35,9 @@ from tests.test_epub import epub_bytes, opf
 
 
 class Bounded:
-    """Time and the peak of Python-tracked memory (numpy included) inside a ``with``."""
+    """Time and the peak of Python-tracked memory (numpy included) inside a ``with``. The
+    time limits are generous (a busy machine, tracing): they catch work growing with the
+    square of an input; tests/benchmarks/bench_bounds.py measures the real figures."""
 
     def __enter__(self) -> Bounded:
         tracemalloc.start()
@@ -68,7 +70,7 @@ def test_a_100000_letter_word_is_shown_shortened_and_never_read_or_checked() -> 
         book = parse_book_text(f"Sam saw a {'a' * 100_000} and ran home.", name="t.txt")
         page = book.pages[0]
         miscues = likely_miscues([w.norm for w in page.words])
-    assert b.seconds < 5 and b.peak_mb < 50
+    assert b.seconds < 30 and b.peak_mb < 50
     assert [w.text for w in page.words] == ["Sam", "saw", "a", "and", "ran", "home"]
     assert "a" * 60 + "\u2026" in page.text and len(page.text) < 200
     assert set(miscues) == {"sam", "saw", "a", "and", "ran", "home"}
@@ -87,7 +89,7 @@ def test_text_without_sentence_ends_is_cut_into_pages() -> None:
     parse_book_text("Hi.", name="t.txt")  # nltk, loaded once for all
     with Bounded() as b:
         book = parse_book_text(" ".join(words), name="t.txt")
-    assert b.seconds < 10
+    assert b.seconds < 30
     counts = [len(p.words) for p in book.pages]
     assert sum(counts) == 30_000 and max(counts) <= max(MAX_WORDS_PER_PAGE, MAX_SENTENCE_WORDS)
     assert all(len(s.words) <= MAX_SENTENCE_WORDS for p in book.pages for s in p.sentences)
@@ -109,7 +111,7 @@ def test_a_book_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path)
         f.truncate(4_900_000)  # sparse: nothing to read, only its size
     with Bounded() as b, pytest.raises(BookError) as exc:
         load_book(big)
-    assert b.seconds < 0.5 and b.peak_mb < 1
+    assert b.seconds < 5 and b.peak_mb < 1
     assert str(exc.value) == (
         f"The book file {big} is too large (4.9 MB); the limit is {MAX_BYTES / 1e6:g} MB."
     )
@@ -125,7 +127,7 @@ def test_epub_chapters_too_large_are_refused_from_the_zip_sizes() -> None:
     assert len(data) < 200_000
     with Bounded() as b, pytest.raises(BookError) as exc:
         parse_epub(data, name="bomb.epub")
-    assert b.seconds < 1 and b.peak_mb < 5  # nothing was decompressed
+    assert b.seconds < 5 and b.peak_mb < 5  # nothing was decompressed
     assert "bomb.epub: chapter 2 (OEBPS/text/ch1.xhtml) is too large (9.9 MB)" in str(exc.value)
     data = _chapter_bomb(3_000_000, 5)
     with Bounded() as b, pytest.raises(BookError) as exc:
@@ -139,7 +141,7 @@ def test_epub_listing_one_chapter_4000_times_reads_it_once() -> None:
     package = opf([story]).replace('<itemref idref="c1"/>', '<itemref idref="c1"/>' * 4000)
     with Bounded() as b:
         book = parse_epub(epub_bytes([story], package=package), name="rep.epub")
-    assert b.seconds < 5 and b.peak_mb < 50
+    assert b.seconds < 30 and b.peak_mb < 50
     assert book.word_count == 350
 
 
@@ -167,7 +169,7 @@ def test_audio_headers_are_checked_before_decoding(
     path.write_bytes(wav_bytes(rate, np.zeros(int(rate * seconds), np.float32), channels))
     with Bounded() as b, pytest.raises(AudioDeviceError) as exc:
         WavFileSource(path, realtime=False)
-    assert b.seconds < 0.5 and b.peak_mb < 5
+    assert b.seconds < 5 and b.peak_mb < 5
     assert expected in str(exc.value)
 
 
@@ -185,7 +187,7 @@ def test_degenerate_recordings_hold_no_reading(speak_to_wav, tmp_path: Path) -> 
     with Bounded() as b:
         assert "only 0.1 seconds" in why_no_reading(reading[:3200])
         assert "silent" in why_no_reading(bytes(600 * 16_000 * 2))
-    assert b.seconds < 2 and b.peak_mb < 60  # ten minutes: 19 MB of PCM, read a minute at a time
+    assert b.seconds < 10 and b.peak_mb < 60  # ten minutes: 19 MB of PCM, read a minute at a time
     hiss = float_to_pcm(rng.normal(0, 0.05, 16_000 * 5).astype(np.float32))
     assert "steady noise" in why_no_reading(hiss)
     quiet_room = float_to_pcm(rng.normal(0, 0.0005, 16_000 * 5).astype(np.float32))

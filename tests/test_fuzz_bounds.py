@@ -2,7 +2,9 @@
 plain message, within bounded time and memory (not only "no exception").
 
 Memory is the peak of Python-tracked allocations (numpy's included) while the input is
-handled; time is wall time under that tracing (several times slower than without it).
+handled. Time is wall time under that tracing (several times slower than without it), held
+to :data:`SECONDS`: far above the real figures (tests/benchmarks/bench_bounds.py), it catches
+work that grows with the square of an input, not a slow or busy machine.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from sidekick.paths import check_output_file
 from sidekick.reading.pronounce import likely_miscues
 from tests.test_epub import epub_bytes, opf
 
+SECONDS = 30.0
 FUZZ = settings(
     max_examples=25,
     deadline=None,
@@ -82,7 +85,7 @@ def _check_book(text: str) -> None:
         return book
 
     book, seconds, peak = measured(handle)
-    assert seconds < 10 and peak < 40 + 250 * len(text) / 1e6, (seconds, peak, len(text))
+    assert seconds < SECONDS and peak < 40 + 250 * len(text) / 1e6, (seconds, peak, len(text))
     if isinstance(book, Exception):
         assert isinstance(book, BookError) and "has no readable words" in str(book)
         return
@@ -100,8 +103,8 @@ def test_fuzzed_books_are_bounded(text: str) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.integers(200_000, 600_000), st.sampled_from(["cat ", "Sam ran. ", "a-b ", "x"]))
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.integers(100_000, 300_000), st.sampled_from(["cat ", "Sam ran. ", "a-b ", "x"]))
 def test_fuzzed_large_books_are_bounded(size: int, unit: str) -> None:
     _check_book((unit * (size // len(unit) + 1))[:size])
 
@@ -126,7 +129,7 @@ def test_fuzzed_epubs_are_bounded(chapters: list[str], repeats: int, title: str)
     package = package.replace("<dc:title>T<", f"<dc:title>{safe_title}<")
     data = epub_bytes(chapters, package=package)
     book, seconds, peak = measured(parse_epub, data, name="fuzz.epub")
-    assert seconds < 10 and peak < 60, (seconds, peak)
+    assert seconds < SECONDS and peak < 60, (seconds, peak)
     if isinstance(book, Exception):
         assert isinstance(book, BookError), repr(book)
         assert "\n" not in str(book)
@@ -146,7 +149,7 @@ def test_large_epub_chapters_under_the_limits_are_bounded(chapters: list[int]) -
         parse_epub(data, name="big.epub")
     except BookError as exc:
         assert "too large" in str(exc) or "no readable words" in str(exc)
-    assert time.perf_counter() - t0 < 10
+    assert time.perf_counter() - t0 < SECONDS
     _book, _seconds, peak = measured(parse_epub, data, name="big.epub")
     assert peak < 150
 
@@ -161,7 +164,7 @@ def test_an_epub_whose_zip_lies_about_sizes_is_still_bounded() -> None:
     struct.pack_into("<I", data, central + 24, 10)
     struct.pack_into("<I", data, info.header_offset + 22, 10)
     book, seconds, peak = measured(parse_epub, bytes(data), name="liar.epub")
-    assert isinstance(book, BookError) and seconds < 10 and peak < 60, (book, seconds, peak)
+    assert isinstance(book, BookError) and seconds < SECONDS and peak < 60, (book, seconds, peak)
 
 
 # --- audio headers --------------------------------------------------------------------------
@@ -194,7 +197,7 @@ def test_fuzzed_audio_headers_are_bounded(
         return sum(len(c) for c in source.chunks())
 
     got, seconds, peak = measured(handle)
-    assert seconds < 5 and peak < 50, (seconds, peak)
+    assert seconds < SECONDS and peak < 50, (seconds, peak)
     if isinstance(got, Exception):
         assert isinstance(got, AudioDeviceError), repr(got)
         assert "\n" not in str(got)
@@ -228,7 +231,7 @@ def test_fuzzed_numbers_are_accepted_only_in_range(name: str, text: str) -> None
     args = build_parser().parse_args(argv)
     result, seconds, _peak = measured(check_numbers, args)
     ok = math.isfinite(value) and low <= value <= high
-    assert seconds < 0.1
+    assert seconds < 1
     if ok:
         assert result is None
     else:
@@ -259,4 +262,4 @@ def test_fuzzed_rates_for_say_fail_fast_without_writing(tmp_path_factory, text: 
         return  # a good rate: that is the voice's job (tests/test_cli.py)
     out = tmp_path_factory.mktemp("say") / "x.wav"
     code, seconds, _peak = measured(main, ["say", "Hello.", "-o", str(out), f"--rate={text}"])
-    assert code == 2 and seconds < 1 and not Path(out).exists()
+    assert code == 2 and seconds < 5 and not Path(out).exists()
