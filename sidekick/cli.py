@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sidekick.errors import SidekickError
+from sidekick.paths import check_output_file
 from sidekick.settings import Settings, Share
 from sidekick.speaking.registry import default_voice
 
@@ -31,6 +33,26 @@ Nothing is sent anywhere, and the child's voice is never written to disk.
 """
 
 
+#: The numbers commands accept: option -> (flag, lowest, highest). Anything else (nan and
+#: inf included) is refused with one plain line before any work starts.
+RANGES: dict[str, tuple[str, float, float]] = {
+    "rate": ("--rate", 0.5, 1.5),  # speaking rate
+    "stall": ("--stall", 0.5, 30.0),  # seconds on a word before Sidekick says it
+    "start_page": ("--start-page", 1, 100_000),
+    "page": ("--page", 1, 100_000),
+    "trials": ("--trials", 1, 1_000),
+}
+MAX_SAY_CHARS = 20_000  # the text of `sidekick say`
+
+
+def check_numbers(args: argparse.Namespace) -> None:
+    """Refuse a number out of its range (:data:`RANGES`) in plain words."""
+    for name, (flag, low, high) in RANGES.items():
+        value = getattr(args, name, None)
+        if value is not None and not (math.isfinite(value) and low <= value <= high):
+            raise SidekickError(f"{flag} must be a number from {low:g} to {high:g} (not {value}).")
+
+
 def _session_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("reading")
     g.add_argument(
@@ -43,8 +65,8 @@ def _session_args(p: argparse.ArgumentParser) -> None:
         "--stall",
         type=float,
         metavar="SECONDS",
-        help="wait this long on a word before Sidekick says it (default: the reader's own "
-        "choice, else 3)",
+        help="wait this long on a word before Sidekick says it (0.5-30; default: the "
+        "reader's own choice, else 3)",
     )
     g.add_argument("--start-page", type=int, metavar="N",
                    help="start on this page (default: the app goes on where the reader "
@@ -80,11 +102,7 @@ def _settings(
 ) -> Settings:  # fmt: skip
     """``base`` (default: the defaults) with the options given on the command line; the
     ``reader``'s own share and stall time apply unless --share / --stall say otherwise."""
-    s = base if base is not None else Settings()
-    if args.rate is not None and not 0.5 <= args.rate <= 1.5:
-        raise SidekickError("--rate must be between 0.5 and 1.5.")
-    if args.stall is not None and args.stall <= 0:
-        raise SidekickError("--stall must be more than 0 seconds.")
+    s = base if base is not None else Settings()  # numbers were checked: check_numbers
     if reader is not None:
         s.use_reader(reader.name, reader.share, reader.stall_s)
     given = {
@@ -169,10 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     say = sub.add_parser("say", help="speak text into a WAV file")
     say.add_argument("text")
-    say.add_argument("-o", "--output", required=True, metavar="WAV")
+    say.add_argument("-o", "--output", required=True, metavar="WAV", help="a new .wav file")
     say.add_argument("--voice", help="storyteller (default when installed) or standard")
     say.add_argument("--style", help="voice style, e.g. storytelling or neutral")
-    say.add_argument("--rate", type=float, default=1.0)
+    say.add_argument("--rate", type=float, default=1.0, help="speaking rate, 0.5-1.5")
 
     assess = sub.add_parser(
         "assess", help="score a recorded reading: miscues, WCPM, accuracy",
@@ -203,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=3.0,
         metavar="SECONDS",
-        help="a pause longer than this before a word marks it assisted (default 3, DIBELS)",
+        help="a pause longer than this before a word marks it assisted (0.5-30, default 3, DIBELS)",
     )
     assess.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -367,13 +385,18 @@ def _cmd_say(args: argparse.Namespace) -> int:
 
     from sidekick.speaking.registry import load_voice
 
+    out = check_output_file(args.output, (".wav",))
+    if len(args.text) > MAX_SAY_CHARS:
+        raise SidekickError(
+            f"The text is too long to say ({len(args.text):,} characters); the limit is "
+            f"{MAX_SAY_CHARS:,}."
+        )
     voice = load_voice(args.voice or default_voice())
     parts = []
     for spoken in voice.speak(args.text, style=args.style, rate=args.rate):
         parts += [spoken.audio, np.zeros(int(0.3 * voice.sample_rate), dtype=np.float32)]
     if not parts:
         raise SidekickError("Nothing to say: the text has no words.")
-    out = Path(args.output)
     try:
         sf.write(out, np.concatenate(parts), voice.sample_rate)
     except (OSError, RuntimeError) as exc:
@@ -385,22 +408,26 @@ def _cmd_say(args: argparse.Namespace) -> int:
 def _cmd_assess(args: argparse.Namespace) -> int:
     import json
 
+    from sidekick.audio.sources import WavFileSource
     from sidekick.books.library import find_book
     from sidekick.reading.assess import Assessor
+    from sidekick.reading.degenerate import check_for_reading
 
+    source = WavFileSource(Path(args.audio), realtime=False)  # the header, before the book
     if args.text is not None:
         from sidekick.books.parse import parse_book_text
 
-        words = [w.text for p in parse_book_text(args.text, name="--text").pages for w in p.words]
+        book = parse_book_text(args.text, name="--text")
+        words = [w.text for p in book.pages for w in p.words]
     else:
         book = find_book(args.book)
         if not 1 <= args.page <= len(book.pages):
             raise SidekickError(f"'{book.title}' has pages 1 to {len(book.pages)}.")
         words = [w.text for w in book.pages[args.page - 1].words]
-    audio = Path(args.audio)
-    from sidekick.audio.sources import WavFileSource
-
-    pcm = b"".join(WavFileSource(audio, realtime=False).chunks())
+    for note in book.notes:
+        print(f"note: {note}", file=sys.stderr)
+    pcm = b"".join(source.chunks())
+    check_for_reading(pcm)  # before the recognizer is loaded
     assessor = Assessor(args.engine, args.vosk_model, stall_s=args.stall)
     if assessor.notice and not args.json:
         print(f"note: {assessor.notice}", file=sys.stderr)
@@ -466,6 +493,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from sidekick.progress.reports import write_report
     from sidekick.progress.store import ProgressStore
 
+    if args.output:
+        check_output_file(args.output)  # before anything is read
     with ProgressStore() as store:
         _print_notes(store.notices)
         if args.reader:
@@ -510,6 +539,7 @@ def run(argv: list[str]) -> int:
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["app", *argv]  # `sidekick --reader Mia` is `sidekick app --reader Mia`
     args = build_parser().parse_args(argv)
+    check_numbers(args)
     if args.command == "say":
         return _cmd_say(args)
     if args.command == "books":

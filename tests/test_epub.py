@@ -281,7 +281,7 @@ def test_no_words_and_encrypted_or_huge_entries(monkeypatch: pytest.MonkeyPatch)
     assert "has no readable words" in _error(epub_bytes(["<p>*** !!!</p>", "<img src='x'/>"]))
     import sidekick.books.epub as epub
 
-    monkeypatch.setattr(epub, "MAX_ENTRY_BYTES", 100)
+    monkeypatch.setattr(epub, "MAX_CHAPTER_BYTES", 100)
     assert "is too large" in _error(epub_bytes(["<p>" + "word " * 50 + "</p>"]))
 
 

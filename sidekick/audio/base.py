@@ -10,6 +10,13 @@ import numpy as np
 SAMPLE_RATE = 16_000  # Hz: all PCM from sources, to the recognizers and the reading check
 CHUNK_SECONDS = 0.1  # 100 ms chunks: small enough for live highlighting
 
+# Bounds on a recording of one reading (a file, or a turn at the microphone), checked from
+# a file's header before any of it is decoded.
+MAX_RECORDING_S = 600.0  # ten minutes for one page
+MIN_FILE_RATE = 8_000  # Hz: telephone quality; lower is no recording of speech
+MAX_FILE_RATE = 384_000
+MAX_FILE_CHANNELS = 16
+
 
 class AudioSource(Protocol):
     """Where the child's voice comes from (a microphone or a WAV file)."""

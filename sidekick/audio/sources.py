@@ -11,13 +11,39 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from sidekick.audio.base import CHUNK_SECONDS, SAMPLE_RATE
+from sidekick.audio.base import (
+    CHUNK_SECONDS,
+    MAX_FILE_CHANNELS,
+    MAX_FILE_RATE,
+    MAX_RECORDING_S,
+    MIN_FILE_RATE,
+    SAMPLE_RATE,
+)
 from sidekick.audio.devices import NO_MIC_HINT, check_device, load_sounddevice, one_line
 from sidekick.audio.resample import StreamResampler, float_to_pcm
 from sidekick.errors import AudioDeviceError
 
 CHUNK_FRAMES = int(round(SAMPLE_RATE * CHUNK_SECONDS))
 MIC_SILENT_S = 3.0  # a microphone that sends nothing this long has stopped working
+
+
+def check_recording(path: Path, rate: int, channels: int, duration_s: float) -> None:
+    """Refuse a recording whose header is no sane recording of one page, before decoding."""
+    if not MIN_FILE_RATE <= rate <= MAX_FILE_RATE:
+        raise AudioDeviceError(
+            f"The audio file {path} says its sample rate is {rate:,} Hz; a recording of "
+            f"speech has {MIN_FILE_RATE:,} to {MAX_FILE_RATE:,} Hz."
+        )
+    if not 1 <= channels <= MAX_FILE_CHANNELS:
+        raise AudioDeviceError(
+            f"The audio file {path} says it has {channels} channels; the limit is "
+            f"{MAX_FILE_CHANNELS}."
+        )
+    if duration_s > MAX_RECORDING_S:
+        raise AudioDeviceError(
+            f"The audio file {path} is too long ({duration_s / 60:.1f} minutes); the limit "
+            f"for the reading of one page is {MAX_RECORDING_S / 60:g} minutes."
+        )
 
 
 class WavFileSource:
@@ -42,9 +68,11 @@ class WavFileSource:
         self.source_rate = int(info.samplerate)
         self.channels = int(info.channels)
         self.duration = float(info.frames) / info.samplerate if info.samplerate else 0.0
+        check_recording(self.path, self.source_rate, self.channels, self.duration)
 
     def chunks(self) -> Iterator[bytes]:
-        """Yield CHUNK_SECONDS chunks of 16 kHz int16 PCM (the last one may be shorter)."""
+        """Yield CHUNK_SECONDS chunks of 16 kHz int16 PCM (the last one may be shorter), at
+        most MAX_RECORDING_S of them whatever the header said."""
         resampler = StreamResampler(self.source_rate, SAMPLE_RATE)
         block_frames = max(1, int(self.source_rate * CHUNK_SECONDS))
         pending = np.zeros(0, dtype=np.float32)
@@ -54,6 +82,8 @@ class WavFileSource:
             with sf.SoundFile(str(self.path)) as f:
                 eof = False
                 while not eof and not self._closed.is_set():
+                    if sent >= MAX_RECORDING_S * SAMPLE_RATE:
+                        return
                     block = f.read(block_frames, dtype="float32", always_2d=True)
                     eof = len(block) < block_frames
                     out = resampler.process(block, last=eof)

@@ -18,6 +18,12 @@ Only the standard library reads the file: ``zipfile`` and ``xml.etree`` (through
 declaration is refused by hand). Sizes are capped against zip bombs. Every problem is a
 one-line :class:`~sidekick.errors.BookError` naming the file and, where it applies, the
 chapter.
+
+Bounds, checked before anything is decompressed: the sizes the zip declares for the
+chapters (:data:`MAX_CHAPTER_BYTES` each, :data:`MAX_TEXT_BYTES` together); a chapter the
+spine lists again is read once. While reading, no entry yields more than its limit whatever
+its header claims, and the text of all chapters together is at most
+:data:`~sidekick.books.parse.MAX_BYTES` characters, as for a text book.
 """
 
 from __future__ import annotations
@@ -38,12 +44,22 @@ from xml.etree import ElementTree
 from sidekick.errors import BookError
 
 from .model import Book, Page
-from .parse import _Block, _drop_controls, _make_page, _paginate, _title_from_name
-from .tokenize import word_spans
+from .parse import (
+    MAX_BYTES,
+    _Block,
+    _drop_controls,
+    _make_page,
+    _paginate,
+    _title_from_name,
+    long_words_note,
+    too_large,
+)
+from .tokenize import has_words, shorten_long_words
 
 MAX_EPUB_BYTES = 100_000_000  # the .epub file (pictures included)
-MAX_ENTRY_BYTES = 10_000_000  # one uncompressed document inside it
-MAX_TEXT_BYTES = 20_000_000  # all chapters together, uncompressed
+MAX_ENTRY_BYTES = 10_000_000  # the container or package document, uncompressed
+MAX_CHAPTER_BYTES = 4_000_000  # one chapter (XHTML markup and text), uncompressed
+MAX_TEXT_BYTES = 8_000_000  # all chapters together, uncompressed
 MAX_CHAPTERS = 5_000
 CONTAINER = "META-INF/container.xml"
 XHTML_TYPES = frozenset({"application/xhtml+xml", "text/html", "application/xml", "text/xml"})
@@ -178,11 +194,14 @@ def _decode(data: bytes) -> str:
 
 
 def chapter_blocks(data: bytes) -> list[_Block]:
-    """Paragraph and heading blocks of one XHTML chapter (ValueError if undecodable)."""
+    """Paragraph and heading blocks of one XHTML chapter (ValueError if undecodable); runs
+    of letters too long to be words are shortened (:func:`shorten_long_words`)."""
     text = _drop_controls(unicodedata.normalize("NFC", _decode(data)))
     parser = _TextExtractor()
     parser.feed(text)
     parser.close()
+    for block in parser.blocks:
+        block.text, block.long_words = shorten_long_words(block.text)
     return parser.blocks
 
 
@@ -200,7 +219,7 @@ def _local(tag: Any) -> str:
 
 
 def _text(element: ElementTree.Element) -> str:
-    return _SPACE_RE.sub(" ", "".join(element.itertext())).strip()
+    return _SPACE_RE.sub(" ", _drop_controls("".join(element.itertext()))).strip()
 
 
 class _Epub:
@@ -212,21 +231,42 @@ class _Epub:
         self.text_bytes = 0
         self._names = {info.filename: info for info in zf.infolist()}
 
-    def read(self, member: str, label: str) -> bytes:
-        """The bytes of ``member``; ``label`` names it in errors ("container file ...")."""
+    def read(self, member: str, label: str, limit: int = MAX_ENTRY_BYTES) -> bytes:
+        """The bytes of ``member``, at most ``limit`` of them whatever the zip claims;
+        ``label`` names it in errors ("container file ...")."""
         info = self._names.get(member)
         if info is None:
             raise BookError(f"{self.name}: {label} is missing from the file")
-        if info.file_size > MAX_ENTRY_BYTES:
-            raise BookError(f"{self.name}: {label} is too large")
+        if info.file_size > limit:
+            raise BookError(self.too_large(label, info.file_size, limit))
         try:
             with self.zf.open(info) as f:
-                data = f.read(MAX_ENTRY_BYTES + 1)
+                data = f.read(limit + 1)
         except Exception as exc:  # zipfile raises many kinds for damaged or odd archives
             raise BookError(f"{self.name}: cannot read {label} ({_reason(exc)})") from None
-        if len(data) > MAX_ENTRY_BYTES:
-            raise BookError(f"{self.name}: {label} is too large")
+        if len(data) > limit:
+            raise BookError(self.too_large(label, None, limit))
         return data
+
+    def too_large(self, what: str, size: int | None, limit: int) -> str:
+        told = f" ({size / 1e6:.1f} MB)" if size is not None else ""
+        return f"{self.name}: {what} is too large{told}; the limit is {limit / 1e6:g} MB."
+
+    def check_sizes(self, chapters: list[Chapter]) -> None:
+        """Refuse chapters too large, one by one or together, by the sizes the zip declares
+        (nothing is decompressed)."""
+        total = 0
+        for chapter in chapters:
+            info = self._names.get(chapter.href)
+            if info is None:
+                continue  # named when it is read
+            if info.file_size > MAX_CHAPTER_BYTES:
+                raise BookError(
+                    self.too_large(chapter.describe(), info.file_size, MAX_CHAPTER_BYTES)
+                )
+            total += info.file_size
+        if total > MAX_TEXT_BYTES:
+            raise BookError(self.too_large("the text of the book", total, MAX_TEXT_BYTES))
 
     def xml(self, member: str, what: str) -> ElementTree.Element:
         label = f"{what} {member}"
@@ -276,7 +316,8 @@ def _metadata(package: ElementTree.Element) -> tuple[str, str, str, dict[str, st
             meta.setdefault(tag, text)
         elif tag == "meta":
             key = (element.get("name") or element.get("property") or "").strip().lower()
-            value = _SPACE_RE.sub(" ", element.get("content") or _text(element)).strip()
+            value = _SPACE_RE.sub(" ", _drop_controls(element.get("content") or _text(element)))
+            value = value.strip()
             if key in ("level", "reading-level", "schema:educationallevel") and value:
                 level = level or value
     author = ", ".join(dict.fromkeys(creators))
@@ -306,6 +347,7 @@ def _chapters(package: ElementTree.Element, opf: str, name: str) -> list[Chapter
     if spine is None:
         raise BookError(f"{name}: not a valid EPUB file (the package has no spine)")
     chapters: list[Chapter] = []
+    seen: set[str] = set()  # a document listed again is read once
     for position, ref in enumerate((e for e in spine if _local(e.tag) == "itemref"), 1):
         idref = (ref.get("idref") or "").strip()
         if idref not in manifest:
@@ -317,7 +359,11 @@ def _chapters(package: ElementTree.Element, opf: str, name: str) -> list[Chapter
             continue
         if media not in XHTML_TYPES and not href.lower().endswith(XHTML_SUFFIXES):
             continue  # a picture or other non-text spine item
-        chapters.append(Chapter(position, _resolve(opf, href)))
+        path = _resolve(opf, href)
+        if path in seen:
+            continue
+        seen.add(path)
+        chapters.append(Chapter(position, path))
         if len(chapters) > MAX_CHAPTERS:
             raise BookError(f"{name}: too many chapters (more than {MAX_CHAPTERS})")
     return chapters
@@ -326,7 +372,7 @@ def _chapters(package: ElementTree.Element, opf: str, name: str) -> list[Chapter
 def _drop_title_heading(blocks: list[_Block], title: str) -> None:
     """The book's title as the first heading of the book is not page text."""
     for block in blocks:
-        if word_spans(block.text):
+        if has_words(block.text):
             if block.heading and title and block.text.casefold() == title.casefold():
                 blocks.remove(block)
             return
@@ -351,20 +397,26 @@ def parse_epub(data: bytes, *, name: str) -> Book:
         chapters = _chapters(package, opf, name)
         if not chapters:
             raise BookError(f"{name}: the EPUB has no chapters to read")
+        epub.check_sizes(chapters)
         pages: list[Page] = []
         first = True
+        text_chars = long_words = 0
         for chapter in chapters:
-            raw = epub.read(chapter.href, chapter.describe())
+            raw = epub.read(chapter.href, chapter.describe(), MAX_CHAPTER_BYTES)
             epub.text_bytes += len(raw)
             if epub.text_bytes > MAX_TEXT_BYTES:
-                raise BookError(f"{name}: too much text for one book (at {chapter.describe()})")
+                raise BookError(epub.too_large("the text of the book", None, MAX_TEXT_BYTES))
             try:
                 blocks = chapter_blocks(raw)
             except Exception as exc:  # a chapter that cannot be read is named, never a crash
                 raise BookError(
                     f"{name}: {chapter.describe()} cannot be read ({_reason(exc)})"
                 ) from None
-            if not any(word_spans(b.text) for b in blocks):
+            text_chars += sum(len(b.text) for b in blocks)
+            if text_chars > MAX_BYTES:
+                raise BookError(epub.too_large("the text of the book", None, MAX_BYTES))
+            long_words += sum(b.long_words for b in blocks)
+            if not any(has_words(b.text) for b in blocks):
                 continue
             if first:
                 _drop_title_heading(blocks, title)
@@ -376,8 +428,9 @@ def parse_epub(data: bytes, *, name: str) -> Book:
     if not pages:
         raise BookError(f"{name} has no readable words")
     return Book(
-        title=title or _title_from_name(name), pages=pages, author=author, level=level, meta=meta
-    )
+        title=title or _title_from_name(name), pages=pages, author=author, level=level,
+        meta=meta, notes=[long_words_note(long_words)] if long_words else [],
+    )  # fmt: skip
 
 
 def load_epub(path: Path | str) -> Book:
@@ -386,10 +439,7 @@ def load_epub(path: Path | str) -> Book:
     try:
         size = path.stat().st_size
         if size > MAX_EPUB_BYTES:
-            raise BookError(
-                f"{path} is too large for a book ({size / 1e6:.1f} MB; "
-                f"the limit is {MAX_EPUB_BYTES / 1e6:.0f} MB)"
-            )
+            raise BookError(too_large(path, size, MAX_EPUB_BYTES))
         data = path.read_bytes()
     except OSError as exc:
         raise BookError(f"Cannot read book {path}: {exc.strerror or exc}") from None

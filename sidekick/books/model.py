@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a long book holds hundreds of thousands
 class Word:
     text: str  # as written, e.g. "Don't" or "fox,"-less "fox"
     norm: str  # lower case, letters/digits/apostrophes only, e.g. "don't"
@@ -19,7 +19,7 @@ class Word:
     index: int  # position among the page's words, from 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sentence:
     text: str
     start: int
@@ -47,6 +47,9 @@ class Book:
     path: Path | None = None
     bundled: bool = False
     meta: dict[str, str] = field(default_factory=dict)
+    #: Plain notes for the reader's grown-up about what was left out (a run of letters too
+    #: long to be a word, say); shown when the book is opened.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def word_count(self) -> int:

@@ -6,16 +6,22 @@ Rules (also documented in ``books/README.md``):
   together ("don't", "Sam's"); so do ``.`` and ``,`` between digits ("3.5", "1,000").
   Everything else separates words, hyphens included: "tip-toe" is the two words "tip" and
   "toe". Numbers such as "3" are words.
+* A run of letters longer than :data:`MAX_WORD_CHARS` is no word a child reads: it is shown
+  shortened (:func:`shorten_long_words`) and is not checked, offered as a misreading or
+  spoken.
 * A word's ``norm`` is its lower-case form with only letters, digits and straight
   apostrophes (curly apostrophes become ``'``).
 * Sentences come from nltk's Punkt tokenizer, used without any downloaded data and told a
   few common abbreviations (Mr., Mrs., Dr., St., ...). A piece that starts with a lower-case
   letter stays with the sentence before it, so ``"Where?" asked Mia.`` is one sentence.
-  A sentence never splits a word, and a sentence without words is dropped.
+  A sentence never splits a word, and a sentence without words is dropped. A "sentence" of
+  more than :data:`MAX_SENTENCE_WORDS` words (text without sentence ends) is cut into pieces
+  of that many words.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -29,10 +35,18 @@ ABBREVIATIONS = frozenset(
     {"mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "mt", "capt", "e.g", "i.e", "vs"}
 )
 
+#: The longest word read, checked and spoken ("pneumonoultramicroscopicsilicovolcanoconiosis"
+#: has 45 letters); a longer run is shown shortened to :data:`SHOWN_CHARS` and skipped.
+MAX_WORD_CHARS = 50
+SHOWN_CHARS = 60
+#: A longer "sentence" (a text without sentence ends) is cut into pieces of this many words.
+MAX_SENTENCE_WORDS = 120
+
 _APOSTROPHES = "'\u2019\u2018\u02bc"
 _WORD_RE = re.compile(
     r"[^\W_]+(?:(?:['\u2019\u2018]|(?<=\d)[.,](?=\d))[^\W_]+)*",
 )
+_LONG_RUN_RE = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 _APOSTROPHE_TABLE = str.maketrans({c: "'" for c in _APOSTROPHES})
 
 
@@ -45,47 +59,92 @@ def _punkt() -> PunktSentenceTokenizer:
     return PunktSentenceTokenizer(params)
 
 
+_NOT_NORM_RE = re.compile(r"[^\w']|_")  # \w is str.isalnum() plus "_"
+
+
+@lru_cache(maxsize=65_536)  # a book repeats its words: one string per distinct word
 def normalize_word(text: str) -> str:
     """Lower case, letters/digits/apostrophes only: ``"Don’t,"`` -> ``"don't"``."""
-    lowered = text.translate(_APOSTROPHE_TABLE).lower()
-    norm = "".join(c for c in lowered if c.isalnum() or c == "'")
+    norm = _NOT_NORM_RE.sub("", text.translate(_APOSTROPHE_TABLE).lower())
     return norm or "".join(c for c in text if c.isalnum())
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of every word in ``text``."""
-    return [m.span() for m in _WORD_RE.finditer(text)]
+    spans = map(re.Match.span, _WORD_RE.finditer(text))
+    return [(a, b) for a, b in spans if b - a <= MAX_WORD_CHARS]
 
 
 def words(text: str) -> list[str]:
     """The normalized words of ``text`` (handy for comparing with recognized speech)."""
-    return [normalize_word(m.group()) for m in _WORD_RE.finditer(text)]
+    return [normalize_word(text[a:b]) for a, b in word_spans(text)]
+
+
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds at least one word (stops at the first)."""
+    return any(m.end() - m.start() <= MAX_WORD_CHARS for m in _WORD_RE.finditer(text))
+
+
+def shorten_long_words(text: str) -> tuple[str, int]:
+    """``text`` with every run of letters longer than :data:`MAX_WORD_CHARS` cut to its
+    first :data:`SHOWN_CHARS` characters and "…", and how many runs were cut."""
+    count = 0
+
+    def cut(m: re.Match[str]) -> str:
+        nonlocal count
+        if m.end() - m.start() <= MAX_WORD_CHARS:
+            return m.group()
+        count += 1
+        return m.group()[:SHOWN_CHARS] + "\u2026"
+
+    def cut_in(run: re.Match[str]) -> str:  # only a run without spaces this long can hold one
+        return _WORD_RE.sub(cut, run.group())
+
+    return _LONG_RUN_RE.sub(cut_in, text), count
 
 
 _OPENERS = "\"'\u201c\u2018([{ \t\n"
 
 
-def _cuts(text: str) -> list[int]:
+#: A sentence: ``(start, end, word spans)``, offsets into the text it was found in.
+Segment = tuple[int, int, list[tuple[int, int]]]
+
+
+def _cuts(text: str, words: list[tuple[int, int]]) -> list[int]:
     """Where Punkt starts a new sentence, minus cuts inside a word or before lower case."""
     try:
         spans = list(_punkt().span_tokenize(text))
     except Exception:  # Punkt has odd corners; one sentence is a safe answer.
         return []
-    inside = {i for ws, we in word_spans(text) for i in range(ws + 1, we)}
+    starts = [ws for ws, _we in words]
     cuts = []
     for start, _end in spans[1:]:
-        head = text[start:].lstrip(_OPENERS)[:1]
-        if start not in inside and not head.islower():
+        k = bisect.bisect_left(starts, start) - 1  # the last word starting before the cut
+        inside = k >= 0 and words[k][1] > start
+        head = text[start : start + 64].lstrip(_OPENERS)[:1]
+        if not inside and not head.islower():
             cuts.append(start)
     return cuts
 
 
-def _segments(text: str) -> list[tuple[int, int, list[tuple[int, int]]]]:
-    """``(start, end, word spans)`` per sentence; whitespace trimmed, wordless ones dropped."""
+def _pieces(lo: int, hi: int, found: list[tuple[int, int]]) -> list[Segment]:
+    """A sentence's ``(start, end, words)`` cut every :data:`MAX_SENTENCE_WORDS` words."""
+    if len(found) <= MAX_SENTENCE_WORDS:
+        return [(lo, hi, found)]
+    out = []
+    for k in range(0, len(found), MAX_SENTENCE_WORDS):
+        part = found[k : k + MAX_SENTENCE_WORDS]
+        end = found[k + MAX_SENTENCE_WORDS][0] if k + MAX_SENTENCE_WORDS < len(found) else hi
+        out.append((lo if k == 0 else part[0][0], end, part))
+    return out
+
+
+def sentence_segments(text: str) -> list[Segment]:
+    """The sentences of ``text``; whitespace trimmed, wordless ones dropped."""
     spans = word_spans(text)
     if not spans:
         return []
-    edges = [0, *_cuts(text), len(text)]
+    edges = [0, *_cuts(text, spans), len(text)]
     result = []
     i = 0
     for lo, hi in zip(edges, edges[1:], strict=False):
@@ -93,28 +152,35 @@ def _segments(text: str) -> list[tuple[int, int, list[tuple[int, int]]]]:
         while i < len(spans) and spans[i][0] < hi:
             found.append(spans[i])
             i += 1
-        if found:
-            chunk = text[lo:hi]
-            start = lo + len(chunk) - len(chunk.lstrip())
-            end = lo + len(chunk.rstrip())
-            result.append((start, end, found))
+        for a, b, part in _pieces(lo, hi, found) if found else ():
+            chunk = text[a:b]
+            start = a + len(chunk) - len(chunk.lstrip())
+            end = a + len(chunk.rstrip())
+            result.append((start, end, part))
     return result
+
+
+def shift_segments(segments: list[Segment], by: int) -> list[Segment]:
+    """``segments`` with every offset moved by ``by`` (for a piece cut out of the text)."""
+    return [(a + by, b + by, [(ws + by, we + by) for ws, we in found]) for a, b, found in segments]
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of each sentence in ``text`` that contains at least one word."""
-    return [(start, end) for start, end, _words in _segments(text)]
+    return [(start, end) for start, end, _words in sentence_segments(text)]
 
 
-def build_sentences(text: str, *, offset: int = 0, first_index: int = 0) -> list[Sentence]:
-    """Sentences (with their words) of ``text``.
+def build_sentences(
+    text: str, *, offset: int = 0, first_index: int = 0, segments: list[Segment] | None = None
+) -> list[Sentence]:
+    """Sentences (with their words) of ``text``, from its ``segments`` when they are known.
 
     Offsets are shifted by ``offset`` (the position of ``text`` inside the page text) and
     word indexes start at ``first_index``.
     """
     sentences: list[Sentence] = []
     index = first_index
-    for start, end, spans in _segments(text):
+    for start, end, spans in sentence_segments(text) if segments is None else segments:
         found = []
         for ws, we in spans:
             found.append(

@@ -6,15 +6,18 @@ assisted), substitutions, omissions, assisted, self_corrections, insertions, wcp
 (a percentage, 0-100), band (DIBELS: independent / instructional / frustration), duration_s.
 
 * CSV: a header row then one row per turn. Text cells that a spreadsheet would run as a
-  formula (starting with ``= + - @``) get a leading ``'``. Files are written as UTF-8 with a
-  byte-order mark so that Excel shows names with accents correctly.
+  formula get a leading ``'``: those starting with ``= + - @``, a tab or a carriage return,
+  also after leading spaces or invisible characters, and in full-width forms (``＝``).
+  Files are written as UTF-8 with a byte-order mark so that Excel shows names with accents
+  correctly.
 * JSON: ``{"report": "sidekick-reading", "version": 1, "generated_at", "reader",
   "columns", "turns": [{column: value}, ...]}``.
 * HTML: one self-contained page (inline CSS, no JavaScript, no external assets): per reader a
   summary line, an inline SVG of the daily WCPM trend and the table of turns.
 
 A report written to a path replaces the file atomically (a temp file renamed over it), so a
-crash never leaves half a report.
+crash never leaves half a report; only a regular file or a new one in an existing folder is
+written (never a device such as ``/dev/full``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import io
 import json
 import os
 import tempfile
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -33,6 +37,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from sidekick.errors import SidekickError
+from sidekick.paths import check_output_file
 from sidekick.progress.store import ProgressStore, band, grade_label
 
 Format = Literal["csv", "json", "html"]
@@ -113,7 +118,7 @@ def write_report(
         raise SidekickError(f"Unknown report format {fmt!r}; choose csv, json or html.")
     rows = report_rows(store, reader)
     if isinstance(out, (str, Path)):
-        _write_file(Path(out), fmt, lambda f: _RENDER[fmt](f, rows, store, reader))
+        _write_file(check_output_file(out), fmt, lambda f: _RENDER[fmt](f, rows, store, reader))
     else:
         _RENDER[fmt](out, rows, store, reader)
     return len(rows)
@@ -142,8 +147,16 @@ def _write_file(path: Path, fmt: str, render: Any) -> None:
 # --------------------------------------------------------------------------- CSV / JSON
 
 
+_FORMULA_START = frozenset("=+-@\t\r")
+
+
 def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """A text cell a spreadsheet would run as a formula, defused with a leading ``'``."""
+    if not isinstance(value, str):
+        return value
+    head = next((c for c in value if not (c.isspace() or unicodedata.category(c) in
+                                          ("Cf", "Cc", "Zs"))), "")  # fmt: skip
+    if value[:1] in _FORMULA_START or unicodedata.normalize("NFKC", head)[:1] in _FORMULA_START:
         return "'" + value
     return value
 

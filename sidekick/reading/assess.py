@@ -527,7 +527,14 @@ class Assessor:
         reader: str | None = None,
     ) -> Assessment:  # fmt: skip
         """Score 16 kHz mono int16 ``pcm`` as a reading of ``expected``. Without a
-        ``reader``, or with another one than last time, the reading is by someone new."""
+        ``reader``, or with another one than last time, the reading is by someone new.
+
+        A recording with no reading in it (too short, silent, a steady noise, or no word
+        heard) raises :class:`~sidekick.reading.degenerate.NoReadingError`: it is not
+        scored."""
+        from sidekick.reading.degenerate import check_for_reading
+
+        check_for_reading(pcm)
         if reader is None or reader != self._reader:
             self.listener.new_reader()
         self._reader = reader
@@ -535,6 +542,7 @@ class Assessor:
         for i in range(0, len(pcm), chunk_bytes):
             self.listener.accept(pcm[i : i + chunk_bytes])
         heard = self.listener.finish().words
+        check_for_reading(pcm, words_heard=len(heard))
         return check_reading(self.listener, expected, heard, pcm, stall_s=self.stall_s)
 
     def assess_wav(self, text: str, wav: Path, reader: str | None = None) -> dict:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection
 from functools import lru_cache
 from pathlib import Path
 
+from sidekick.books.tokenize import MAX_WORD_CHARS
 from sidekick.reading.matching import edit_distance, key
 
 _ALT = re.compile(r"\(\d+\)$")
@@ -87,6 +88,11 @@ class Lexicon:
 
 
 def _one_letter_edits(word: str) -> set[str]:
+    """Every spelling one letter away (about 53 per letter). None for a "word" longer than
+    :data:`~sidekick.books.tokenize.MAX_WORD_CHARS`: their number times their length would
+    grow with the square of its length."""
+    if len(word) > MAX_WORD_CHARS:
+        return set()
     letters = "abcdefghijklmnopqrstuvwxyz"
     out = {word[:i] + word[i + 1 :] for i in range(len(word))}
     for i in range(len(word)):
@@ -218,7 +224,7 @@ def distractors(
     """The real words a child is most likely to say instead of ``word`` (none of
     ``exclude``): vowel changes first (except for sight words), then the rest, each by
     frequency."""
-    if len(word) < 3:
+    if not 3 <= len(word) <= MAX_WORD_CHARS:
         return []
     lex = lexicon()
     vowels_first = not is_sight_word(word)

@@ -4,7 +4,9 @@ First version of the reading check: words are marked read as soon as the recogni
 them in order; a reader may skip ahead (confirmed by the next word too), repeat words or
 insert words without penalty; a word is never un-marked. When the reader makes no progress
 for ``stall_s`` seconds of audio, the current word is handed to Sidekick to say
-(``assisted``) and the reader moves on.
+(``assisted``) and the reader moves on; but after :data:`MAX_UNANSWERED_HELPS` such words
+with no word read since, Sidekick stops saying words until the reader reads one (a silent
+turn does not have Sidekick read the whole page aloud). Asking for a word always works.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sidekick.listening.base import Hypothesis
 from sidekick.reading.matching import same_word
 
 LOOKAHEAD = 4  # how many words a reader may skip in one go and still be followed
+MAX_UNANSWERED_HELPS = 2  # words said for a stalled reader in a row, with nothing read
 
 
 @dataclass
@@ -34,6 +37,7 @@ class ReadingTracker:
         self.assisted: set[int] = set()
         self.read_at: dict[int, float] = {}
         self._last_progress_t = 0.0
+        self._unanswered = 0  # words said on stalls since the reader last read one
 
     @property
     def position(self) -> int:
@@ -80,12 +84,14 @@ class ReadingTracker:
                 progress.read.append(j)
         if progress.read:
             self._last_progress_t = t
-        elif not self.finished:
+            self._unanswered = 0
+        elif not self.finished and self._unanswered < MAX_UNANSWERED_HELPS:
             wait = self.stall_s + (self.first_word_grace_s if not self.read else 0.0)
             if t - self._last_progress_t >= wait:
                 progress.stuck = self.position
                 self.assisted.add(self.position)
                 self._last_progress_t = t
+                self._unanswered += 1
         return progress
 
     def help_current(self, t: float) -> int | None:

@@ -8,6 +8,14 @@ from typing import Protocol
 
 import numpy as np
 
+from sidekick.books.tokenize import MAX_WORD_CHARS
+
+#: Bounds on the text handed to synthesis: a run of characters longer than a word may be
+#: (a "word" of 100,000 letters) is not spoken, letter by letter or otherwise, and a
+#: sentence is synthesized in utterances of at most this many characters.
+MAX_SPOKEN_RUN = MAX_WORD_CHARS
+MAX_UTTERANCE_CHARS = 400
+
 
 @dataclass(frozen=True)
 class SpokenSentence:

@@ -17,16 +17,30 @@ import numpy as np
 import onnxruntime as ort
 
 from sidekick.errors import ModelError
-from sidekick.speaking.base import SpokenSentence
+from sidekick.speaking.base import MAX_SPOKEN_RUN, MAX_UTTERANCE_CHARS, SpokenSentence
 
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)]))\s+")
+_LONG_RUN = re.compile(rf"\S{{{MAX_SPOKEN_RUN + 1},}}")
 _PHONEMIZER_LOCK = threading.Lock()
 _PHONEMIZER = None
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split text at sentence ends; good enough for synthesis (the book model uses Punkt)."""
-    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+    """Split text at sentence ends; good enough for synthesis (the book model uses Punkt).
+
+    Bounded (:data:`~sidekick.speaking.base.MAX_UTTERANCE_CHARS`): a run of characters
+    longer than a word is left out, and a longer sentence is cut between words."""
+    out = []
+    for sentence in _SENTENCE_END.split(_LONG_RUN.sub(" ", text).strip()):
+        sentence = " ".join(sentence.split())
+        while len(sentence) > MAX_UTTERANCE_CHARS:
+            cut = sentence.rfind(" ", 0, MAX_UTTERANCE_CHARS + 1)
+            cut = cut if cut > 0 else MAX_UTTERANCE_CHARS
+            out.append(sentence[:cut].strip())
+            sentence = sentence[cut:].strip()
+        if sentence:
+            out.append(sentence)
+    return out
 
 
 def phonemize(text: str, espeak_voice: str = "en-us") -> list[str]:

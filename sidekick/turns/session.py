@@ -12,15 +12,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from sidekick.audio.base import AudioSink, AudioSource
+from sidekick.audio.base import MAX_RECORDING_S, AudioSink, AudioSource
 from sidekick.books.model import Book, Page
 from sidekick.errors import AudioDeviceError, SidekickError
 from sidekick.listening.base import SAMPLE_RATE, Hypothesis, Listener
 from sidekick.reading.assess import check_reading, listen_words
+from sidekick.reading.degenerate import NO_READING, SILENT_TURN_S, why_no_reading
 from sidekick.reading.tracker import ReadingTracker
 from sidekick.settings import Settings
 from sidekick.speaking.base import SpokenSentence, Voice, style_for
@@ -35,16 +36,37 @@ SENTENCE_GAP_S = 0.35  # pause between sentences when Sidekick reads
 
 
 def child_audio_files(spec: str) -> list[Path]:
-    """A WAV file, or the WAV files of a folder in name order (one per child turn)."""
+    """A WAV file, or the WAV files of a folder in name order (one per child turn): only
+    regular files (or links to them) named ``*.wav``, hidden ones (``.name.wav``) skipped."""
     path = Path(spec).expanduser()
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".wav")
+        files = sorted(
+            p
+            for p in path.iterdir()
+            if p.suffix.lower() == ".wav" and not p.name.startswith(".") and p.is_file()
+        )
         if not files:
             raise SidekickError(f"No .wav files in {path}.")
         return files
-    if not path.is_file():
+    if not path.exists():
         raise SidekickError(f"Child audio not found: {path}")
+    if not path.is_file():
+        raise SidekickError(f"Child audio {path} is not a regular file.")
     return [path]
+
+
+class ChildTurn(NamedTuple):
+    """What a child turn found: the words read (correct or self-corrected), the words
+    Sidekick helped with, the seconds of audio heard, the check's ``correct`` words and
+    accuracy (None when nothing was checked: a manual turn, or a microphone lost mid-page),
+    and whether any reading was heard at all (a turn without one is not praised)."""
+
+    read: set[int]
+    helped: set[int]
+    audio_s: float
+    correct: set[int] | None = None
+    accuracy: float | None = None
+    heard: bool = True
 
 
 class _Speech:
@@ -202,6 +224,8 @@ class ReadingSession:
         self.emit(ev.SessionStart(
             self.book.title, self.engine_name, self.voice_name, self.plan(), silent=silent
         ))  # fmt: skip
+        for note in self.book.notes:
+            self.emit(ev.Notice(note))
 
     def _open_history(self, reader: str) -> None:
         """Record every checked child turn of ``reader`` in the progress database."""
@@ -278,11 +302,12 @@ class ReadingSession:
             self.emit(ev.TurnStart(self._turn, reader, page.number))
             t0 = time.monotonic()
             if reader == "child":
-                read, assisted, audio_s, correct, accuracy = self._child_turn(page, source)
-                praise = self._praise.praise(
-                    page.words, read, assisted, correct=correct, accuracy=accuracy
-                )
-                self.emit(ev.Praise(praise))
+                turn = self._child_turn(page, source)
+                read, assisted, audio_s = turn.read, turn.helped, turn.audio_s
+                if turn.heard:
+                    self.emit(ev.Praise(self._praise.praise(
+                        page.words, read, assisted, correct=turn.correct, accuracy=turn.accuracy
+                    )))  # fmt: skip
                 self.emit(ev.TurnEnd(
                     self._turn, "child", page.number, len(read), len(page.words),
                     len(assisted), round(audio_s or time.monotonic() - t0, 2),
@@ -305,46 +330,55 @@ class ReadingSession:
         for thread in self._speech_threads:
             thread.join()
 
-    def _child_turn(
-        self, page: Page, source: AudioSource | None
-    ) -> tuple[set[int], set[int], float, set[int] | None, float | None]:
-        """One child turn, heard from ``source`` (None: manual advance); returns the words
-        read (correct or self-corrected), the words Sidekick helped with, the seconds of
-        audio heard, and the check's ``correct`` words and accuracy (None when nothing was
-        checked: manual advance, or a microphone lost mid-page)."""
+    def _child_turn(self, page: Page, source: AudioSource | None) -> ChildTurn:
+        """One child turn, heard from ``source`` (None: manual advance). A turn where no
+        reading was heard is not scored (:mod:`sidekick.reading.degenerate`); it ends after
+        MAX_RECORDING_S, or after SILENT_TURN_S with no word heard at all."""
         words = page.words
         tracker = ReadingTracker([w.norm for w in words], stall_s=self.settings.stall_s)
         self.emit(ev.CurrentWord(page.number, 0))
         if source is None:  # manual advance: wait for the key
             self._wait_for_end_key(page, tracker, 0.0)
-            return set(), tracker.assisted, 0.0, None, None
+            return ChildTurn(set(), tracker.assisted, 0.0)
         assert self.listener is not None
         written = [w.text for w in words]
         self.listener.start(*listen_words(written))
         audio = bytearray()  # the turn's audio, in memory only, for the second look
         t = 0.0
+        heard_any = False
         try:
             for chunk in source.chunks():
                 self._mic_notice = False  # it works (again)
                 self._resume.wait()
                 audio += chunk
                 t += len(chunk) / (2 * SAMPLE_RATE)
-                self._apply(page, tracker, self.listener.accept(chunk), t)
+                hyp = self.listener.accept(chunk)
+                heard_any = heard_any or bool(hyp.words)
+                self._apply(page, tracker, hyp, t)
                 if self._help.is_set():
                     self._help.clear()
                     self._say_word(page, tracker.help_current(t), t)
-                if tracker.finished or self._end_turn.is_set():
+                if tracker.finished or self._end_turn.is_set() or t >= MAX_RECORDING_S:
+                    break
+                if not heard_any and t >= SILENT_TURN_S:
                     break
         except AudioDeviceError as exc:
             # The words heard so far stay read; the rest of the page is a manual turn.
             del audio
             self._apply(page, tracker, self.listener.finish(), t, final=True)
             self._mic_lost(page, tracker, t, str(exc))
-            return set(tracker.read), tracker.assisted, t, None, None
+            return ChildTurn(set(tracker.read), tracker.assisted, t)
         finally:
             source.close()
         final = self.listener.finish()
         self._apply(page, tracker, final, t, final=True)
+        reason = why_no_reading(bytes(audio)) or (
+            None if final.words else f"{NO_READING}: no words were heard."
+        )
+        if reason:
+            del audio
+            self.emit(ev.Notice(reason))
+            return ChildTurn(set(), tracker.assisted, t, heard=False)
         check = check_reading(
             self.listener, written, final.words, bytes(audio),
             stall_s=self.settings.stall_s, assisted=tracker.assisted,
@@ -358,7 +392,7 @@ class ReadingSession:
         read = {w.index for w in check.words if w.status in ("correct", "self_corrected")}
         helped = {w.index for w in check.words if w.status == "assisted"}
         correct = {w.index for w in check.words if w.status == "correct"}
-        return read, helped, t, correct, result["summary"]["accuracy"]
+        return ChildTurn(read, helped, t, correct, result["summary"]["accuracy"])
 
     def _wait_for_end_key(self, page: Page, tracker: ReadingTracker, t: float) -> None:
         """A manual turn: the page is done when the end-turn key is pressed ("help" works)."""
