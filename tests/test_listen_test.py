@@ -300,7 +300,7 @@ def test_cli_needs_a_storyteller_or_a_voice(capsys: pytest.CaptureFixture[str],
     fake.mkdir()
     (fake / "voice.json").write_text("{}")
     assert main(["listen-test", "--a", str(fake), "--trials", "0"]) == 2
-    assert "at least 1 trial" in capsys.readouterr().err
+    assert "--trials must be a number from 1 to" in capsys.readouterr().err
     assert main(["listen-test", "--a", str(fake), "--trials", "500"]) == 2
     assert "passages are available for 500 trials" in capsys.readouterr().err
 
