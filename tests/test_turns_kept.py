@@ -5,6 +5,7 @@ database is salvaged row by row into the fresh one. All on real SQLite files."""
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import random
@@ -20,7 +21,14 @@ import pytest
 from sidekick.books.model import Book
 from sidekick.progress import store as store_module
 from sidekick.progress.recorder import TurnRecorder
-from sidekick.progress.store import MissedWord, ProgressStore, TurnRecord
+from sidekick.progress.reports import report_rows, write_report
+from sidekick.progress.store import (
+    RECOVERED_BOOK_ID,
+    RECOVERED_BOOK_TITLE,
+    MissedWord,
+    ProgressStore,
+    TurnRecord,
+)
 from sidekick.turns import events as ev
 from tests.test_ui import SIZE, pilot_test
 
@@ -198,21 +206,56 @@ def test_a_damaged_database_is_salvaged_row_by_row(tmp_path: Path, how: str) -> 
     bad = path.read_bytes()
     with ProgressStore(path) as s:
         assert s.recovered is not None and s.recovered.backup.read_bytes() == bad
-        carried = {t.id: t for t in s.turns()}
+        every = s.turns()
+        carried = {t.id: t for t in every if t.book_id != RECOVERED_BOOK_ID}
+        stand_ins = {t.id: t for t in every if t.book_id == RECOVERED_BOOK_ID}
         assert len(carried) >= 0.99 * readable, (len(carried), readable)
         for tid, t in carried.items():  # each carried as it was
             assert original[tid][2] == t.started_at and t.words_correct == 37
             assert t.accuracy == 37 / 40
             assert all(w.word.startswith(f"word{tid - 1}-") for w in t.challenge_words)
-        # Every readable word row is carried, but for those of turns that were lost.
-        carried_words = sum(len(t.challenge_words) for t in carried.values())
-        of_lost_turns = 3 * (len(original) - len(carried))
-        assert carried_words >= 0.99 * readable_words - of_lost_turns, carried_words
+        # Every readable word row is carried, those of turns that were lost with a stand-in
+        # turn: never scored, at the time of the turn before it.
+        carried_words = sum(len(t.challenge_words) for t in every)
+        assert carried_words >= 0.99 * readable_words, (carried_words, readable_words)
+        for tid, t in stand_ins.items():
+            assert tid not in carried and t.challenge_words
+            assert all(w.word.startswith(f"word{tid - 1}-") for w in t.challenge_words)
+            assert (t.words_total, t.book_title) == (0, RECOVERED_BOOK_TITLE)
+            before = [c.started_at for c in carried.values() if c.id < tid]
+            assert t.started_at == (
+                max(before) if before else min(c.started_at for c in carried.values())
+            )
+        if how == "two leaf pages":
+            assert stand_ins  # the words of the turns on the damaged pages were whole
         assert sorted(r.name for r in s.list_readers()) == ["Ann", "Bo", "Cy"]
         msg = str(s.recovered)
         assert f"{len(carried)} of the " in msg and "carried over" in msg and "\n" not in msg
+        for name in ("Ann", "Bo", "Cy"):  # the progress screen's figures: scored turns only
+            summary = s.progress_summary(name)
+            scored = [t for t in carried.values() if t.reader == name]
+            assert summary.turns == len(scored) and summary.words_correct == 37 * len(scored)
+            assert RECOVERED_BOOK_ID not in {b.book_id for b in summary.books}
+            assert summary.band_counts["frustration"] == 0  # all were 92.5 %: instructional
     with ProgressStore(path) as s:
-        assert s.recovered is None and s.turn_count() == len(carried)
+        assert s.recovered is None and s.turn_count() == len(every)
+
+
+def test_a_report_lists_a_stand_in_turn_without_scoring_it(tmp_path: Path) -> None:
+    path = tmp_path / "progress.sqlite3"
+    build(path, turns=60)
+    damage(path, sorted(pages(path, "turns"))[1:2])
+    with ProgressStore(path) as s:
+        rows = report_rows(s)
+        out = io.StringIO()
+        write_report(s, "html", out)
+    lost = [r for r in rows if r["book"] == RECOVERED_BOOK_TITLE]
+    assert lost and all(r["missed_words"].startswith("word") for r in lost)
+    assert all((r["wcpm"], r["accuracy"], r["band"]) == (None, None, "not scored") for r in lost)
+    assert all(r["band"] == "instructional" for r in rows if r not in lost)
+    html = out.getvalue()
+    assert "None" not in html and "frustration</span>" not in html
+    assert "accuracy 92.5 %" in html  # the summary is over the scored turns
 
 
 def test_turns_outlive_their_readers_damaged_page(tmp_path: Path) -> None:

@@ -4,6 +4,9 @@ Columns (all formats): reader, grade ("K", "1".."12" or empty), date (local
 ``YYYY-MM-DD HH:MM``), book, page, words, correct, errors (substitutions + omissions +
 assisted), substitutions, omissions, assisted, self_corrections, insertions, wcpm, accuracy
 (a percentage, 0-100), band (DIBELS: independent / instructional / frustration), duration_s.
+A turn that counts no words (a stand-in for a turn lost with a damaged database, whose missed
+words were recovered) has no wcpm, accuracy or band: it is listed with its missed words, and
+left out of the summaries.
 
 * CSV: a header row then one row per turn. Text cells that a spreadsheet would run as a
   formula get a leading ``'``: those starting with ``= + - @``, a tab or a carriage return,
@@ -80,6 +83,7 @@ def report_rows(store: ProgressStore, reader: str | None = None) -> list[Row]:
     rows = []
     for (name, grade, started, book, page, total, correct, sub, omi, ass, selfc, ins, wcpm,
          acc, dur, missed) in store.report_rows(reader):  # fmt: skip
+        scored = total > 0
         rows.append(
             {
                 "reader": name,
@@ -95,9 +99,9 @@ def report_rows(store: ProgressStore, reader: str | None = None) -> list[Row]:
                 "assisted": ass,
                 "self_corrections": selfc,
                 "insertions": ins,
-                "wcpm": round(wcpm, 1),
-                "accuracy": round(acc * 100, 1),
-                "band": band(acc),
+                "wcpm": round(wcpm, 1) if scored else None,
+                "accuracy": round(acc * 100, 1) if scored else None,
+                "band": band(acc) if scored else "not scored",
                 "duration_s": round(dur, 1),
                 "missed_words": describe_missed(missed),
             }
@@ -208,6 +212,8 @@ def _daily_wcpm(rows: Sequence[Row]) -> list[tuple[str, float]]:
     """Per local day, WCPM pooled over the day's reading time."""
     days: dict[str, list[float]] = {}
     for r in rows:
+        if r["wcpm"] is None:
+            continue
         d = days.setdefault(r["date"][:10], [0.0, 0.0, 0.0, 0.0])
         d[0] += r["wcpm"] * r["duration_s"]
         d[1] += r["duration_s"]
@@ -316,15 +322,17 @@ def _html(out: TextIO, rows: list[Row], store: ProgressStore, reader: str | None
         if not mine:
             w('<p class="summary">No turns recorded yet.</p>\n</section>\n')
             continue
-        words = sum(r["words"] for r in mine)
-        correct = sum(r["correct"] for r in mine)
+        scored = [r for r in mine if r["wcpm"] is not None]
+        words = sum(r["words"] for r in scored)
+        correct = sum(r["correct"] for r in scored)
         acc = correct / words if words else 0.0
-        books = {r["book"] for r in mine}
-        pages = {(r["book"], r["page"]) for r in mine}
-        trend = _daily_wcpm(mine)
+        books = {r["book"] for r in scored}
+        pages = {(r["book"], r["page"]) for r in scored}
+        trend = _daily_wcpm(scored)
+        latest = f"{trend[-1][1]:g}" if trend else "none"
         w(
             f'<p class="summary">{len(mine)} turn(s) · {len(books)} book(s) · {len(pages)} '
-            f"page(s) · {words} words · latest WCPM {trend[-1][1]:g} · accuracy "
+            f"page(s) · {words} words · latest WCPM {latest} · accuracy "
             f'{acc * 100:.1f} % (<span class="{band(acc)}">{band(acc)}</span>)</p>\n'
         )
         ref = None
@@ -336,7 +344,7 @@ def _html(out: TextIO, rows: list[Row], store: ProgressStore, reader: str | None
         for r in mine:
             cells = []
             for c in COLUMNS[1:]:
-                v = r[c]
+                v = "" if r[c] is None else r[c]
                 if c == "band":
                     cells.append(f'<td class="t {v}">{_e(v)}</td>')
                 elif c in _TEXT_COLS:

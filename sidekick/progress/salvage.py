@@ -12,12 +12,15 @@ Rows are gathered two ways, each of which reaches rows the other may not:
 
 Every row found is inserted into the fresh database (SQLite's copy of a row first). Turns
 whose reader's row was lost get a stand-in reader ("Reader 7 (recovered)") so that they are
-not lost with it; rows that break the schema's rules are left out. The damaged file itself
+not lost with it, and the words of a turn whose own row was lost get a stand-in turn (see
+:func:`stand_in_turn`: its scores are unknown, so it is not scored); rows that break the
+schema's rules are left out. The damaged file itself
 is never written: a copy of it (with its ``-wal`` log folded in) is read.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import shutil
 import sqlite3
@@ -27,6 +30,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+from sidekick.progress.store import RECOVERED_BOOK_ID, RECOVERED_BOOK_TITLE
 
 #: Each table's columns as carried over (readers first: the others refer to them), and the
 #: shape of its stored records: one letter per column, n: NULL (the id, stored as the row's
@@ -289,6 +294,19 @@ def _fits(values: list[object], shape: str) -> bool:
     return True
 
 
+def stand_in_turn(turn_id: int, reader_id: int, started: list[tuple[int, str]]) -> Row:
+    """A turn row standing in for a lost one whose words were found. Its book and scores are
+    unknown: it is marked by :data:`~sidekick.progress.store.RECOVERED_BOOK_ID` and counts no
+    words, so reports and the progress screen list it without scoring it. Turn ids grow with
+    time, so it takes the start time of the nearest earlier turn carried over (or the
+    nearest later one), which keeps its words in the right place in the reader's history."""
+    at = bisect.bisect_left(started, (turn_id, ""))
+    near = started[at - 1] if at else (started[0] if started else None)
+    when = near[1] if near else datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return (turn_id, reader_id, when, RECOVERED_BOOK_TITLE, RECOVERED_BOOK_ID, 0, 0, 0, 0, 0, 0,
+            0, 0, 0.0, 0.0, 0.0)  # fmt: skip
+
+
 def _insert(fresh: sqlite3.Connection, rows: dict[str, list[Row]]) -> dict[str, int]:
     carried = dict.fromkeys(COLUMNS, 0)
     readers: set[object] = set()
@@ -320,8 +338,14 @@ def _insert(fresh: sqlite3.Connection, rows: dict[str, list[Row]]) -> dict[str, 
         if put("readers", row):
             readers.add(row[0])
     turns = {row[0] for row in rows["turns"] if reader(row[1]) and put("turns", row)}
+    started = sorted((row[0], row[2]) for row in rows["turns"] if row[0] in turns)
     for row in rows["turn_words"]:
-        if row[0] in turns:
+        turn_id, reader_id = row[0], row[1]
+        lost = turn_id not in turns and isinstance(turn_id, int) and reader(reader_id)
+        if lost and put("turns", stand_in_turn(turn_id, reader_id, started)):
+            carried["turns"] -= 1  # a stand-in is not a row carried over
+            turns.add(turn_id)
+        if turn_id in turns:
             put("turn_words", row)
     for row in rows["practice"]:
         if reader(row[1]):

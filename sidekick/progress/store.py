@@ -70,6 +70,11 @@ BUSY_TIMEOUT_S = 10.0
 #: ... and how long saving the pending turns waits (it is tried again later anyway).
 PENDING_TIMEOUT_S = 1.0
 MAX_NAME_LEN = 40
+#: The book id and title of a stand-in for a turn lost with a damaged database whose words
+#: were recovered (see :mod:`sidekick.progress.salvage`). It counts no words: it is listed
+#: but never scored.
+RECOVERED_BOOK_ID = "(recovered)"
+RECOVERED_BOOK_TITLE = "A recovered turn (its book and scores were lost)"
 
 #: Schema migrations, applied in order inside one transaction; ``PRAGMA user_version`` is the
 #: number applied. Append new steps; never edit a released one.
@@ -1007,18 +1012,20 @@ class ProgressStore:
             )
 
     def progress_summary(self, reader: str) -> ProgressSummary:
-        """Books and pages read, the per-day WCPM trend and accuracy bands, and totals."""
+        """Books and pages read, the per-day WCPM trend and accuracy bands, and totals, over
+        the turns that were scored (a stand-in for a turn lost with a damaged database counts
+        no words and is left out; its words still count among the challenge words)."""
         with self._read() as conn:
             who = self._reader_row(conn, reader)
             turns, words, correct, secs = conn.execute(
                 """SELECT COUNT(*), COALESCE(SUM(words_total), 0), COALESCE(SUM(words_correct), 0),
                           COALESCE(SUM(duration_s), 0)
-                   FROM turns WHERE reader_id = ?""",
+                   FROM turns WHERE reader_id = ? AND words_total > 0""",
                 (who.id,),
             ).fetchone()
             (pages,) = conn.execute(
                 "SELECT COUNT(*) FROM (SELECT DISTINCT book_id, page FROM turns"
-                " WHERE reader_id = ?)",
+                " WHERE reader_id = ? AND words_total > 0)",
                 (who.id,),
             ).fetchone()
             books = [
@@ -1028,7 +1035,7 @@ class ProgressStore:
                               (SELECT b.book_title FROM turns b WHERE b.reader_id = t.reader_id
                                 AND b.book_id = t.book_id ORDER BY b.started_at DESC LIMIT 1),
                               COUNT(DISTINCT page), COUNT(*), MAX(started_at)
-                       FROM turns t WHERE reader_id = ?
+                       FROM turns t WHERE reader_id = ? AND words_total > 0
                        GROUP BY book_id ORDER BY MAX(started_at) DESC""",
                     (who.id,),
                 )
@@ -1038,7 +1045,7 @@ class ProgressStore:
                 """SELECT date(started_at, 'localtime') AS day, SUM(wcpm * duration_s),
                           SUM(duration_s), AVG(wcpm), SUM(words_total), SUM(words_correct),
                           COUNT(*)
-                   FROM turns WHERE reader_id = ? GROUP BY day ORDER BY day""",
+                   FROM turns WHERE reader_id = ? AND words_total > 0 GROUP BY day ORDER BY day""",
                 (who.id,),
             ):
                 # Pool the day's turns weighted by reading time (= words correct per minute
@@ -1050,7 +1057,7 @@ class ProgressStore:
                 """SELECT CASE WHEN accuracy >= 0.95 THEN 'independent'
                                WHEN accuracy >= 0.90 THEN 'instructional'
                                ELSE 'frustration' END AS b, COUNT(*)
-                   FROM turns WHERE reader_id = ? GROUP BY b""",
+                   FROM turns WHERE reader_id = ? AND words_total > 0 GROUP BY b""",
                 (who.id,),
             ):
                 band_counts[b] = n
