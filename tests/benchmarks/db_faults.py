@@ -119,9 +119,10 @@ def damaged_trial(work: Path, seed: int) -> dict[str, float]:
         damaged = s.recovered is not None
         with s._read() as conn:
             count = "SELECT COUNT(*) FROM turns WHERE book_id {} ?"
+            stand_in = (RECOVERED_BOOK_ID,)
             carried = {
-                "turns": conn.execute(count.format("!="), (RECOVERED_BOOK_ID,)).fetchone()[0],
-                "stand_in_turns": conn.execute(count.format("="), (RECOVERED_BOOK_ID,)).fetchone()[0],
+                "turns": conn.execute(count.format("!="), stand_in).fetchone()[0],
+                "stand_in_turns": conn.execute(count.format("="), stand_in).fetchone()[0],
                 "turn_words": conn.execute("SELECT COUNT(*) FROM turn_words").fetchone()[0],
             }
             carried["readers"] = conn.execute(
