@@ -67,6 +67,9 @@ Band = Literal["independent", "instructional", "frustration"]
 DB_NAME = "progress.sqlite3"
 #: How long a write waits for another program's lock on the database.
 BUSY_TIMEOUT_S = 10.0
+#: ... how long saving a finished turn waits, in a reading session: a child does not wait
+#: for another program; the turn goes to the pending journal instead, saved with the next.
+TURN_TIMEOUT_S = 0.5
 #: ... and how long saving the pending turns waits (it is tried again later anyway).
 PENDING_TIMEOUT_S = 1.0
 MAX_NAME_LEN = 40
@@ -780,8 +783,11 @@ class ProgressStore:
 
     def record_turn(self, reader: str | Reader, turn: TurnRecord) -> TurnRecord:
         """Store one finished turn (with its challenge words) atomically; returns it with
-        ``id`` and ``reader`` filled in. Durable once this returns."""
-        return self.record_turns(reader, [turn])[0]
+        ``id`` and ``reader`` filled in. Durable once this returns. Waits at most
+        :data:`TURN_TIMEOUT_S` for another program's lock (then SidekickError: keep the turn
+        with :meth:`keep_turn`)."""
+        with self._busy_timeout(TURN_TIMEOUT_S):
+            return self.record_turns(reader, [turn])[0]
 
     def record_turns(self, reader: str | Reader, turns: Iterable[TurnRecord]) -> list[TurnRecord]:
         """Store several turns in one transaction (all or none), e.g. an import. Turns
@@ -880,6 +886,8 @@ class ProgressStore:
     @contextlib.contextmanager
     def _busy_timeout(self, seconds: float) -> Iterator[None]:
         with self._lock:
+            if self._conn is None:
+                raise SidekickError("The progress store is closed.")
             self._conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
             try:
                 yield
