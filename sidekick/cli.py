@@ -326,8 +326,9 @@ results:
   (binomial, p = 0.5, over the passages with a preference) are shown at the end and saved
   as JSON (answers and passages, never audio) in
   {results}/
-  Both versions of a passage are played at the same loudness. With --speech-out, or with
-  no speaker, each version is written as a WAV file instead (numbered in play order).
+  Both versions of a passage are played at the same loudness. With --speech-out, each
+  version is written as a WAV file instead (numbered in play order); with no speaker,
+  --speech-out is needed (nothing is written anywhere else).
 
 examples:
   sidekick listen-test                          storyteller vs standard, 10 passages
@@ -367,9 +368,11 @@ def _cmd_listen_test(args: argparse.Namespace) -> int:
         raise SidekickError(f"--a and --b are both '{preference.voice_label(a)}'.")
     passages = preference.read_passages(args.sentences) if args.sentences else None
     test = preference.plan_test(a, args.b, trials=args.trials, seed=args.seed, passages=passages)
+    speech_out = args.speech_out or "speaker"
+    preference.check_output(speech_out)  # before the screen opens
     from sidekick.ui.screens.listen_test import run_listen_test
 
-    result = run_listen_test(test, args.speech_out or "speaker")
+    result = run_listen_test(test, speech_out)
     if result is not None:
         print(result.headline())
         print(result.reading())

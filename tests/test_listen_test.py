@@ -200,19 +200,56 @@ def test_loudness_is_matched() -> None:
     assert max(np.abs(one).max(), np.abs(two).max()) <= pref.PEAK + 1e-6
 
 
-def test_no_speaker_writes_wav_files_and_says_where(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_speaker(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No speaker on this computer; the temp folder is a fresh one, to look into after."""
+    import tempfile
+
     from sidekick.audio import devices
 
     monkeypatch.setattr(
         devices, "probe_output", lambda device=None: "No speaker found on this computer"
     )
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setenv("TMPDIR", str(temp))
+    return temp
+
+
+def test_no_speaker_writes_nothing_and_asks_for_a_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    temp = no_speaker(monkeypatch, tmp_path)
     notices: list[str] = []
     test = PreferenceTest("x", "y", [Trial(1, "Hi.", ("a", "b"))], seed=1)
     player = PreferencePlayer(test, "speaker", notices.append, voices={"a": 1, "b": 2})
+    with pytest.raises(SidekickError, match=r"^No speaker found on this computer\. .*"
+                       r"add --speech-out FOLDER\.$"):  # fmt: skip
+        player.prepare()
+    assert player.folder is None and not player.ready and notices == []
+    assert list(temp.iterdir()) == []
+    out = tmp_path / "ab"  # a folder asked for: the versions go there
+    player = PreferencePlayer(test, str(out), notices.append, voices={"a": 1, "b": 2})
     player.prepare()
-    assert player.folder is not None and player.folder.is_dir()
-    assert len(notices) == 1 and str(player.folder) in notices[0]
-    assert notices[0].startswith("No speaker found on this computer. Each version")
+    assert player.folder == out and notices == []
+
+
+def test_cli_with_no_speaker_says_so_before_the_test_starts(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    temp = no_speaker(monkeypatch, tmp_path)
+
+    def started(*_args: object) -> None:
+        raise AssertionError("the listening test started with nowhere to play")
+
+    monkeypatch.setattr("sidekick.ui.screens.listen_test.run_listen_test", started)
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "voice.json").write_text("{}")
+    assert main(["listen-test", "--a", str(fake)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--speech-out FOLDER" in err, err
+    assert list(temp.iterdir()) == []
 
 
 class PiecesVoice:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -382,10 +381,21 @@ def load_test_voice(spec: str) -> Any:
     return BundleVoice(path, name=voice_label(spec))
 
 
+def check_output(speech_out: str) -> None:
+    """A plain SidekickError when the versions have nowhere to go: the speaker is asked for
+    (``speech_out == "speaker"``) and there is none."""
+    from sidekick.audio import devices
+
+    if speech_out == "speaker" and (reason := devices.probe_output()):
+        raise SidekickError(f"{reason}. To judge the voices without a speaker, have each "
+                            "version written as a WAV file: add --speech-out FOLDER.")  # fmt: skip
+
+
 class PreferencePlayer:
     """Speaks a trial's passage in both voices and plays the two versions (blocking; call
-    from a worker thread). Output: the speaker; WAV files in ``speech_out`` when given; WAV
-    files in a temporary folder when there is no speaker (:attr:`folder` says where).
+    from a worker thread). Output: the speaker, or WAV files in ``speech_out`` when given
+    (:attr:`folder` says where); with no speaker and no ``speech_out`` it cannot start (see
+    :func:`check_output`): nothing is written where the user did not ask.
     A bundle voice reads with its ``narration_style``."""
 
     def __init__(
@@ -410,7 +420,7 @@ class PreferencePlayer:
 
     def prepare(self) -> None:
         """Load both voices and the output; a one-line :class:`SidekickError` otherwise."""
-        from sidekick.audio import devices, sinks
+        from sidekick.audio import sinks
 
         for role, spec in (("a", self.test.voice_a), ("b", self.test.voice_b)):
             if role not in self.voices:
@@ -418,12 +428,8 @@ class PreferencePlayer:
         if self.sink is None:
             if self.speech_out != "speaker":
                 self.sink = sinks.WavDirSink(Path(self.speech_out).expanduser())
-            elif reason := devices.probe_output():
-                folder = tempfile.mkdtemp(prefix="sidekick-listen-test-")
-                self.sink = sinks.WavDirSink(folder)
-                self.on_notice(f"{reason}. Each version is written as a WAV file "
-                               f"in {folder}: play them in order.")  # fmt: skip
             else:
+                check_output(self.speech_out)
                 self.sink = sinks.SpeakerSink()
         if hasattr(self.sink, "folder"):
             self.folder = Path(self.sink.folder)
