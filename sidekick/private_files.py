@@ -11,7 +11,10 @@ inside one private folder (mode 0700) of the user, on a memory file system when 
 one (``$XDG_RUNTIME_DIR``, else ``/dev/shm``; the user data dir only as a last resort). A
 session's folder is removed when it ends; folders of sessions that were killed are swept
 by :func:`sweep` (every ``sidekick`` command calls it when it starts). A session holds a
-lock on its folder while it runs, which is how a sweep tells a live one from a dead one.
+lock (``flock``) on its folder itself while it runs, which is how a sweep tells a live one
+from a dead one; the lock needs no file of its own, so a killed session leaves nothing but
+its folder's emptied structure. A folder is made under a name the sweep passes over and
+given its ``session-`` name only once it is locked.
 """
 
 from __future__ import annotations
@@ -27,9 +30,10 @@ from pathlib import Path
 
 from sidekick.paths import data_dir
 
-#: A folder without its lock file this old is a leftover (a session killed while starting).
+#: A folder still being made (not yet locked) this old is a leftover (a session killed while
+#: starting).
 UNLOCKED_GRACE_S = 60.0
-_LOCK = ".lock"
+_SESSION, _NEW = "session-", ".new-session-"
 _state_lock = threading.Lock()
 _session: tuple[Path, int] | None = None  # this process's folder and its lock's descriptor
 
@@ -79,9 +83,11 @@ def private_dir() -> Path:
             return _session[0]
         base = base_dir()
         sweep(base)
-        folder = Path(tempfile.mkdtemp(prefix="session-", dir=base))
-        fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        new = Path(tempfile.mkdtemp(prefix=_NEW, dir=base))
+        fd = _open_folder(new)
         _flock(fd, blocking=True)
+        folder = new.with_name(_SESSION + new.name.removeprefix(_NEW))  # locked: swept no more
+        os.rename(new, folder)
         if _session is None:
             atexit.register(remove_private_dir)
         _session = (folder, fd)
@@ -114,21 +120,29 @@ def sweep(base: Path | None = None) -> int:
         except OSError:
             continue
         for folder in entries:
-            if folder != own and folder.name.startswith("session-") and _abandoned(folder):
+            if folder != own and _abandoned(folder):
                 shutil.rmtree(folder, ignore_errors=True)
                 removed += 1
     return removed
 
 
+def _open_folder(folder: Path) -> int:
+    """A descriptor of the folder itself, to lock (reading it writes nothing)."""
+    return os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_CLOEXEC)
+
+
 def _abandoned(folder: Path) -> bool:
-    try:
-        fd = os.open(folder / _LOCK, os.O_RDONLY | os.O_CLOEXEC)  # a lock needs no writing
-    except FileNotFoundError:
+    """A session's folder whose session has ended, or one left half made."""
+    if folder.name.startswith(_NEW):
         import time
 
         with contextlib.suppress(OSError):
             return time.time() - folder.lstat().st_mtime > UNLOCKED_GRACE_S
         return False
+    if not folder.name.startswith(_SESSION) or folder.is_symlink():
+        return False
+    try:
+        fd = _open_folder(folder)
     except OSError:
         return False
     try:

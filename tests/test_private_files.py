@@ -76,6 +76,25 @@ def test_sweep_removes_dead_sessions_only(runtime_dir: Path) -> None:
     assert private_files.sweep() == 1 and not live_folder.exists()
 
 
+def test_a_session_killed_leaves_no_file_and_a_half_made_folder_is_swept_late(
+    runtime_dir: Path,
+) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    code = ("import os\nfrom sidekick.private_files import private_dir\nprint(private_dir())\n"
+            "os._exit(0)\n")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, cwd=REPO, check=True)  # fmt: skip
+    dead = Path(done.stdout.strip())
+    assert dead.is_dir() and list(dead.iterdir()) == []  # no lock file: only the folder
+    base = dead.parent
+    young, old = base / ".new-session-young", base / ".new-session-old"
+    young.mkdir()
+    old.mkdir()
+    os.utime(old, (0, 0))
+    assert private_files.sweep() == 2  # the dead session's and the old half-made one
+    assert sorted(p.name for p in base.iterdir()) == [young.name]
+
+
 @pytest.mark.slow
 def test_a_killed_session_leaves_no_trace(tmp_path: Path) -> None:
     """SIGKILL in the middle of the child's turn (after the model was fitted to the child,
@@ -85,10 +104,10 @@ def test_a_killed_session_leaves_no_trace(tmp_path: Path) -> None:
 
     box = Sandbox(tmp_path / "work")
     assert kill_at(box, 6.0) >= 5
-    # Killed: the session's private folder holds at most its lock, and links to memory that
-    # went with the process.
+    # Killed: the session's private folder holds at most links to memory that went with the
+    # process (its lock was on the folder itself).
     left = [Path(p) for p in box.files_left()]
-    assert left and all(p.name == ".lock" or p.is_symlink() for p in left), left
+    assert all(p.is_symlink() for p in left), left
     box.sidekick("books")
     assert box.files_left() == []
     assert list((box.run / "sidekick").iterdir()) == []
