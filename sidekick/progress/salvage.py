@@ -14,8 +14,8 @@ Every row found is inserted into the fresh database (SQLite's copy of a row firs
 whose reader's row was lost get a stand-in reader ("Reader 7 (recovered)") so that they are
 not lost with it, and the words of a turn whose own row was lost get a stand-in turn (see
 :func:`stand_in_turn`: its scores are unknown, so it is not scored); rows that break the
-schema's rules are left out. The damaged file itself
-is never written: a copy of it (with its ``-wal`` log folded in) is read.
+schema's rules are left out. The damaged file itself is never written: a copy of it (with
+its ``-wal`` log folded in) is read.
 """
 
 from __future__ import annotations
