@@ -34,6 +34,8 @@ from sidekick.paths import data_dir
 #: starting).
 UNLOCKED_GRACE_S = 60.0
 _SESSION, _NEW = "session-", ".new-session-"
+#: The lock file of a session of an earlier Sidekick (which locked a file in its folder).
+_LOCK_FILE = ".lock"
 _state_lock = threading.Lock()
 _session: tuple[Path, int] | None = None  # this process's folder and its lock's descriptor
 
@@ -142,7 +144,11 @@ def _abandoned(folder: Path) -> bool:
     if not folder.name.startswith(_SESSION) or folder.is_symlink():
         return False
     try:
-        fd = _open_folder(folder)
+        lock_file = folder / _LOCK_FILE
+        if lock_file.is_file():
+            fd = os.open(lock_file, os.O_RDONLY | os.O_CLOEXEC)
+        else:
+            fd = _open_folder(folder)
     except OSError:
         return False
     try:

@@ -67,13 +67,13 @@ def test_sweep_removes_dead_sessions_only(runtime_dir: Path) -> None:
         dead_folder = Path(dead.stdout.readline().strip())
         dead.wait(30)
         assert dead_folder.is_dir() and live_folder.is_dir()
-        assert private_files.sweep() == 1
+        assert private_files.sweep(runtime_dir / "sidekick") == 1
         assert not dead_folder.exists()
         assert (live_folder / "reader.mllr").is_file()  # a running session keeps its own
     finally:
         live.kill()
         live.wait(30)
-    assert private_files.sweep() == 1 and not live_folder.exists()
+    assert private_files.sweep(runtime_dir / "sidekick") == 1 and not live_folder.exists()
 
 
 def test_a_session_killed_leaves_no_file_and_a_half_made_folder_is_swept_late(
@@ -91,8 +91,22 @@ def test_a_session_killed_leaves_no_file_and_a_half_made_folder_is_swept_late(
     young.mkdir()
     old.mkdir()
     os.utime(old, (0, 0))
-    assert private_files.sweep() == 2  # the dead session's and the old half-made one
+    assert private_files.sweep(base) == 2  # the dead session's and the old half-made one
     assert sorted(p.name for p in base.iterdir()) == [young.name]
+
+
+def test_a_session_of_an_earlier_sidekick_is_told_by_its_lock_file(runtime_dir: Path) -> None:
+    import fcntl
+
+    base = private_files.base_dir()
+    live, dead = base / "session-live", base / "session-dead"
+    for folder in (live, dead):
+        folder.mkdir()
+        (folder / ".lock").touch()
+    with open(live / ".lock") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert private_files.sweep(base) == 1
+        assert live.is_dir() and not dead.exists()
 
 
 @pytest.mark.slow
