@@ -1,15 +1,15 @@
 """Choose training sentences for coverage, and report that coverage.
 
 Each candidate sentence is described by the units it contains: phones and diphones (espeak-ng
-IPA, the symbols the voices are trained on, via :func:`train.text.phone_units`), word
-words among the 20,000 commonest of the natural corpus (reported by frequency band:
-top 1,000, 1,000-5,000, 5,000-20,000, rarer), sentence length bands (up to 41+ words) and sentence kinds (question,
-exclamation, dialogue, numbers, many commas). Selection is greedy (lazily re-scored, which is
-exact because the gain of a sentence only shrinks as others are chosen): each step takes
-the sentence that brings the most still-missing units per second of speech, until every
-unit has its target count; the rest of the budget is filled at random, evenly across
-length bands. Template-grammar sentences (:mod:`train.text`) are candidates too, but only
-for what they add to coverage: they are never used to fill.
+IPA, the symbols the voices are trained on, via :func:`train.text.phone_units`), words among
+the 20,000 commonest of the natural corpus (reported by frequency band: top 1,000,
+1,000-5,000, 5,000-20,000, rarer), sentence length bands (up to 41+ words) and sentence
+kinds (question, exclamation, dialogue, numbers, many commas). Selection is greedy (lazily
+re-scored, which is exact because the gain of a sentence only shrinks as others are
+chosen): each step takes the sentence that brings the most still-missing units per unit of
+length, until every unit has its target count; the rest of the budget is filled at random,
+evenly across length bands. Template-grammar sentences (:mod:`train.text`) are candidates
+too, but only for what they add to coverage: they are never used to fill.
 """
 
 from __future__ import annotations
