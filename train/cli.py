@@ -96,6 +96,7 @@ def _teacher_corpus(args: argparse.Namespace) -> int:
         seed=args.seed,
         storytelling_share=args.storytelling_share,
         workers=args.workers,
+        sentences=str(Path(args.sentences).resolve()) if args.sentences else "",
     )
     summary = build(Path(args.out), cfg, progress=not args.quiet)
     print(json.dumps({k: v for k, v in summary.items() if k != "settings"}, indent=1))
@@ -191,6 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--defects", type=float, default=0.0, help="fraction with injected defects")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--storytelling-share", type=float, default=0.61)
+    p.add_argument(
+        "--sentences",
+        help="speak these texts (a file, one a line, or corpus select's selected.jsonl) "
+        "instead of the template grammar",
+    )
     p.add_argument("--workers", type=int, default=workers)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_teacher_corpus)
