@@ -167,3 +167,15 @@ def test_predicted_mos_ranks_speech_above_noise() -> None:
     speech = np.concatenate([s.audio for s in voice.speak("The fox ran home before the rain.")])
     noise = np.random.default_rng(0).normal(0, 0.05, 22_050 * 2).astype(np.float32)
     assert scorer(speech, 22_050) > 3.5 > 2.0 > scorer(noise, 22_050)
+
+
+def test_evaluation_sources_keep_books_natural_and_template_apart(tmp_path: Path) -> None:
+    from sidekick.books.library import list_books
+    from train.evaluate import text_sources
+
+    pages = [p.text for b in list_books()[0] if b.bundled for p in b.pages]
+    sources = text_sources(["books", "template"], 3, 777, None)
+    assert sources["books"] == pages and len(pages) >= 19  # every page, not a sample
+    assert len(sources["template"]) == 3 and not set(sources["template"]) & set(pages)
+    with pytest.raises(RuntimeError, match="--natural"):
+        text_sources(["held_out"], 3, 777, None)

@@ -158,7 +158,7 @@ def mean_of_draws(draws: list[dict[str, Any]]) -> dict[str, Any]:
     """
     out = dict(draws[0])
     for key in ("wer", "words_per_second", "pitch_spread_st", "rtf", "mos"):
-        if draws[0][key] is not None:
+        if draws[0].get(key) is not None:
             out[key] = round(float(np.mean([d[key] for d in draws])), 4)
     out["longest_inner_pause_s"] = max(d["longest_inner_pause_s"] for d in draws)
     out["unstable"] = max(d["unstable"] for d in draws)
