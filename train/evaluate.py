@@ -313,8 +313,10 @@ def evaluate_sources(
     mos: bool = True,
     mos_limit: int | None = None,
     log: Callable[[str], None] = print,
+    save: Path | None = None,
 ) -> dict[str, Any]:
-    """:func:`evaluate` on each text source apart, Whisper and MOS loaded once."""
+    """:func:`evaluate` on each text source apart, Whisper and MOS loaded once; the figures
+    so far are written to ``save`` after each source (a long run keeps what it measured)."""
     transcribe = Transcriber() if whisper else None
     scorer = None
     if mos:
@@ -330,7 +332,9 @@ def evaluate_sources(
             mos_limit=mos_limit,
         )  # fmt: skip
         log(f"[{name}] done in {time.perf_counter() - started:.0f} s")
-    out["table"] = table(out)
+        out["table"] = table(out)
+        if save is not None:
+            Path(save).write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     return out
 
 
@@ -440,6 +444,7 @@ def main(argv: list[str] | None = None) -> int:
                 Path(args.voice), sources, not args.no_whisper, args.standard_draws,
                 not args.no_mos, args.mos_limit,
                 log=lambda m: print(m, file=sys.stderr, flush=True),
+                save=Path(args.json) if args.json else None,
             )  # fmt: skip
     except RuntimeError as exc:
         print(f"sidekick-train evaluate: {exc}", file=sys.stderr)
