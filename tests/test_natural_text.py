@@ -133,6 +133,7 @@ def test_selection_prefers_coverage_and_uses_templates_only_for_it(monkeypatch) 
     # the template repeats what the books already cover: it is not chosen to fill
     assert "template" not in {c.source for c in everything}
     assert len(everything) == 4
+    assert len(select(pool, 4, source_share=0.5)) == 3  # "book" capped at 2, template adds 1
     report = coverage_report(everything, pool)
     assert report["sentences"] == 4 and report["kinds"] == {"dialogue": 1}
     assert report["diphones_covered"] == report["diphones_in_pool"]

@@ -65,7 +65,9 @@ def _corpus_fetch(args: argparse.Namespace) -> int:
 def _corpus_select(args: argparse.Namespace) -> int:
     from train.sentence_selection import build_selection
 
-    report = build_selection(Path(args.natural), args.sentences, args.templates, args.seed)
+    report = build_selection(
+        Path(args.natural), args.sentences, args.templates, args.seed, args.source_share
+    )
     print(json.dumps(report, indent=1, ensure_ascii=False))
     print(f"Written: {Path(args.natural) / 'selected.jsonl'}, coverage.json")
     return 0
@@ -183,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("natural", help="folder made by 'corpus fetch'")
     q.add_argument("--sentences", type=int, default=20_000, help="how many to choose")
     q.add_argument("--templates", type=int, default=5_000, help="template candidates offered")
+    q.add_argument(
+        "--source-share", type=float, default=0.12, help="most any one book may give (0.12)"
+    )
     q.add_argument("--seed", type=int, default=1)
     q.set_defaults(func=_corpus_select)
 

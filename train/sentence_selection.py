@@ -103,15 +103,23 @@ def _gain(c: Candidate, have: Counter[str]) -> float:
     return total / c.phones**0.5
 
 
-def select(candidates: list[Candidate], n: int, seed: int = 1) -> list[Candidate]:
-    """``n`` candidates: greedy coverage first, then random natural sentences by length band."""
+def select(
+    candidates: list[Candidate], n: int, seed: int = 1, source_share: float = 1.0
+) -> list[Candidate]:
+    """``n`` candidates: greedy coverage first, then random natural sentences by length band;
+    no source gives more than ``source_share`` of ``n`` (one long novel would otherwise
+    dominate, its long sentences carrying the most units)."""
     have: Counter[str] = Counter()
     chosen: list[Candidate] = []
     taken: set[int] = set()
+    per_source: Counter[str] = Counter()
+    cap = max(1, int(source_share * n))
     heap = [(-_gain(c, have), i) for i, c in enumerate(candidates)]
     heapq.heapify(heap)
     while heap and len(chosen) < n:
         neg, i = heapq.heappop(heap)
+        if per_source[candidates[i].source] >= cap:
+            continue
         gain = _gain(candidates[i], have)
         if gain <= 0:
             continue
@@ -120,6 +128,7 @@ def select(candidates: list[Candidate], n: int, seed: int = 1) -> list[Candidate
             continue
         chosen.append(candidates[i])
         taken.add(i)
+        per_source[candidates[i].source] += 1
         have.update(candidates[i].units)
     rng = random.Random(seed)
     by_band: dict[str, list[int]] = {}
@@ -132,8 +141,12 @@ def select(candidates: list[Candidate], n: int, seed: int = 1) -> list[Candidate
     bands = sorted(by_band)
     while len(chosen) < n and any(by_band.values()):
         for band in bands:
+            while by_band[band] and per_source[candidates[by_band[band][-1]].source] >= cap:
+                by_band[band].pop()
             if by_band[band] and len(chosen) < n:
-                chosen.append(candidates[by_band[band].pop()])
+                pick = candidates[by_band[band].pop()]
+                per_source[pick.source] += 1
+                chosen.append(pick)
     return chosen
 
 
@@ -157,7 +170,7 @@ def coverage_report(chosen: list[Candidate], pool: list[Candidate]) -> dict:
 
     diphones = {d: n for d, n in of("diphone", have).items() if is_english(d)}
     pool_diphones = [d for d in of("diphone", possible) if is_english(d)]
-    words = of("word", have)
+    words = {w for c in chosen for w in _WORD.findall(c.text.lower())}
     ranks = word_ranks(c.text for c in pool)
     band_words: Counter[str] = Counter(frequency_band(ranks.get(w, 10**9)) for w in words)
     band_pool: Counter[str] = Counter(frequency_band(r) for r in ranks.values())
@@ -186,7 +199,9 @@ def coverage_report(chosen: list[Candidate], pool: list[Candidate]) -> dict:
     }
 
 
-def build_selection(natural: Path, n: int, templates: int = 5_000, seed: int = 1) -> dict:
+def build_selection(
+    natural: Path, n: int, templates: int = 5_000, seed: int = 1, source_share: float = 0.12
+) -> dict:
     """Select ``n`` training sentences from ``natural/sentences.jsonl`` (train split only)
     plus ``templates`` template-grammar candidates; writes ``natural/selected.jsonl`` and
     ``natural/coverage.json`` and returns the coverage report."""
@@ -200,9 +215,10 @@ def build_selection(natural: Path, n: int, templates: int = 5_000, seed: int = 1
     texts += [(t, "template") for _, t in generate_sentences(templates, seed) if t not in held]
     ranks = word_ranks(t for t, s in texts if s != "template")
     pool = [describe(t, s, phonemize(t), ranks) for t, s in texts]
-    chosen = select(pool, n, seed)
+    chosen = select(pool, n, seed, source_share)
     report = coverage_report(chosen, pool)
     report["templates_offered"] = templates
+    report["source_share_cap"] = source_share
     with open(Path(natural) / "selected.jsonl", "w", encoding="utf-8") as f:
         for c in chosen:
             f.write(json.dumps({"text": c.text, "source": c.source}, ensure_ascii=False) + "\n")
