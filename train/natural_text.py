@@ -14,15 +14,16 @@ the user names.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
 import unicodedata
 import urllib.request
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
+
+from train.corpus import sha256
 
 PUBLIC_DOMAIN = "public domain (author died over 80 years ago; Project Gutenberg text)"
 _CLOCASTO = "https://raw.githubusercontent.com/clocasto/HaikuGenerator/936af28fdf47e9a50abf52183a04959df01daf17/"
@@ -93,14 +94,6 @@ class SourceError(RuntimeError):
     """A book could not be had, or its bytes are not the pinned ones."""
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def fetch(
     out: Path, sources: Iterable[Source] = SOURCES, from_dir: Path | None = None
 ) -> list[Path]:
@@ -114,7 +107,7 @@ def fetch(
     paths = []
     for src in sources:
         dest = books / src.filename
-        if not (dest.is_file() and sha256_file(dest) == src.sha256):
+        if not (dest.is_file() and sha256(dest) == src.sha256):
             part = dest.with_suffix(".part")
             if from_dir is not None:
                 found = [Path(from_dir) / src.filename, Path(from_dir) / src.url.rsplit("/", 1)[1]]
@@ -131,7 +124,7 @@ def fetch(
                         f"{src.title} could not be downloaded ({exc}). Without a network, "
                         "put the files in a folder and pass it with --from."
                     ) from exc
-            digest = sha256_file(part)
+            digest = sha256(part)
             if digest != src.sha256:
                 part.unlink()
                 raise SourceError(
@@ -291,7 +284,3 @@ def held_out_sample(out: Path, n: int, seed: int = 777) -> list[str]:
         pool = by_source[key]
         picked += rng.sample(pool, min(share, len(pool)))
     return picked
-
-
-def describe(sources: Iterable[Source] = SOURCES) -> list[dict]:
-    return [asdict(s) for s in sources]
