@@ -209,3 +209,28 @@ def test_weight_norm_is_folded_exactly() -> None:
             plain = type(conv)(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride)
             plain.load_state_dict(fold_weight_norm(dict(normed.state_dict())))
             assert torch.allclose(plain(x), want, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_warm_start_from_a_bundle(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
+    """``fit --init-from`` starts from the exported bundle's exact model and normalization."""
+    from sidekick.paths import BUNDLED_VOICES
+    from train.export import check_acoustic
+    from train.warm_start import load_bundle_model
+
+    bundle = BUNDLED_VOICES / "storyteller"
+    model, config = load_bundle_model(bundle)
+    same = check_acoustic(model, bundle / "acoustic.onnx", [1, 0, 20, 0, 30, 0, 40, 0, 2], 2)
+    assert same["same_durations"] and same["max_abs_mel_difference"] < 1e-3
+
+    root = tiny_corpus(tmp_path_factory.getbasetemp())
+    run = tmp_path / "run"
+    fit(root, run, tiny_config(steps=0, init_from=str(bundle)), progress=False)
+    ckpt = torch.load(run / "ckpt.pt", map_location="cpu", weights_only=False)
+    assert ckpt["model_config"]["d_model"] == config["training"]["model"]["d_model"]
+    assert ckpt["styles"] == config["styles"]
+    assert ckpt["stats"]["log_f0_mean"] == config["normalization"]["log_f0_mean"]
+    for key, value in model.state_dict().items():
+        assert torch.equal(ckpt["model"][key], value), key
+    summary = fit(root, run, tiny_config(steps=5, init_from=str(bundle)), progress=False)
+    assert summary["steps"] == 5 and np.isfinite(_rows(run, "train")[-1]["loss"])

@@ -1,7 +1,8 @@
 """``sidekick-train``: build, check and curate voice data, and train voices.
 
-Subcommands here: ``validate``, ``teacher-corpus``, ``curate``, ``measure-curation``,
-``align-durations``; each is a small function taking parsed arguments, and errors in the data
+Subcommands here: ``validate``, ``corpus fetch``, ``corpus select``, ``teacher-corpus``,
+``curate``, ``measure-curation``, ``align-durations``; each is a small function taking
+parsed arguments, and errors in the data
 come out as one clear message and exit status 2. The training commands live in their own
 modules, each with a ``main(argv)``, and are handed the rest of the command line (see
 :data:`DELEGATED`).
@@ -43,6 +44,50 @@ def _validate(args: argparse.Namespace) -> int:
     return 0 if report.valid else 2
 
 
+def _corpus_fetch(args: argparse.Namespace) -> int:
+    from train.natural_text import extract, fetch
+
+    out = Path(args.out)
+    fetch(out, from_dir=Path(args.from_dir) if args.from_dir else None)
+    summary = extract(out)
+    for key, src in summary["sources"].items():
+        print(
+            f"{key:12} {src['split']:8} {src['sentences']:6} sentences  "
+            f"{src['title']} ({src['author']})"
+        )
+    print(
+        f"train: {summary['train_sentences']} sentences; held out: "
+        f"{summary['held_out_sentences']} (whole books)\nWritten: {out / 'sentences.jsonl'}"
+    )
+    return 0
+
+
+def _corpus_select(args: argparse.Namespace) -> int:
+    from train.sentence_selection import build_selection
+
+    report = build_selection(
+        Path(args.natural), args.sentences, args.templates, args.seed, args.source_share
+    )
+    print(json.dumps(report, indent=1, ensure_ascii=False))
+    print(f"Written: {Path(args.natural) / 'selected.jsonl'}, coverage.json")
+    return 0
+
+
+CORPUS_HELP = """\
+Natural English text for the teacher corpus, from public-domain books.
+
+fetch: download the pinned books (each checked against its SHA-256; see
+train/natural_text.py for titles, authors and licences) into DIR/books/, clean them
+into sentences (DIR/sentences.jsonl) and keep whole books out of training for the
+held-out slice that 'sidekick-train evaluate --natural DIR' reads. Without a network,
+put the files in a folder and pass --from FOLDER. The texts are never committed.
+
+select: choose training sentences for coverage of phones, diphones, common words,
+sentence lengths (up to 41+ words) and kinds; writes DIR/selected.jsonl and the
+coverage report DIR/coverage.json.
+"""
+
+
 def _teacher_corpus(args: argparse.Namespace) -> int:
     from train.config import TeacherConfig
     from train.teacher_corpus import build
@@ -53,6 +98,7 @@ def _teacher_corpus(args: argparse.Namespace) -> int:
         seed=args.seed,
         storytelling_share=args.storytelling_share,
         workers=args.workers,
+        sentences=str(Path(args.sentences).resolve()) if args.sentences else "",
     )
     summary = build(Path(args.out), cfg, progress=not args.quiet)
     print(json.dumps({k: v for k, v in summary.items() if k != "settings"}, indent=1))
@@ -124,12 +170,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", help="write the full report to this file")
     p.set_defaults(func=_validate)
 
+    p = sub.add_parser(
+        "corpus",
+        help="natural English sentences from public-domain books (fetch, select)",
+        description=CORPUS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    steps = p.add_subparsers(dest="step", required=True)
+    q = steps.add_parser("fetch", help="download the pinned books and extract sentences")
+    q.add_argument("--out", required=True, help="folder for the books and sentences")
+    q.add_argument("--from", dest="from_dir", help="copy the book files from this folder")
+    q.set_defaults(func=_corpus_fetch)
+    q = steps.add_parser("select", help="choose training sentences for coverage")
+    q.add_argument("natural", help="folder made by 'corpus fetch'")
+    q.add_argument("--sentences", type=int, default=20_000, help="how many to choose")
+    q.add_argument("--templates", type=int, default=5_000, help="template candidates offered")
+    q.add_argument(
+        "--source-share", type=float, default=0.12, help="most any one book may give (0.12)"
+    )
+    q.add_argument("--seed", type=int, default=1)
+    q.set_defaults(func=_corpus_select)
+
     p = sub.add_parser("teacher-corpus", help="a two-style corpus from the standard voice")
     p.add_argument("--out", required=True)
     p.add_argument("--utterances", type=int, required=True)
     p.add_argument("--defects", type=float, default=0.0, help="fraction with injected defects")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--storytelling-share", type=float, default=0.61)
+    p.add_argument(
+        "--sentences",
+        help="speak these texts (a file, one a line, or corpus select's selected.jsonl) "
+        "instead of the template grammar",
+    )
     p.add_argument("--workers", type=int, default=workers)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_teacher_corpus)
@@ -166,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from train.align import AlignError
     from train.corpus import CorpusError
+    from train.natural_text import SourceError
     from train.teacher import TeacherError
 
     argv = sys.argv[1:] if argv is None else argv
@@ -176,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (CorpusError, TeacherError, AlignError, FileNotFoundError) as exc:
+    except (CorpusError, SourceError, TeacherError, AlignError, FileNotFoundError) as exc:
         print(f"sidekick-train {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -49,7 +49,10 @@ class TeacherConfig:
     storytelling_share: float = 0.61  # storytelling utterances: ~2x the neutral hours
     defects: float = 0.0  # fraction of utterances with an injected defect
     seed: int = 1
-    two_sentence_share: float = 0.3  # utterances made of two sentences
+    two_sentence_share: float = 0.3  # utterances made of two sentences (template grammar)
+    # texts from a file (one a line, or the selected.jsonl of `corpus select`) instead of
+    # the template grammar; its first `utterances` lines are spoken, one sentence each
+    sentences: str = ""
     noise_scale: float = 0.667  # teacher sampling noise (the voice's defaults)
     noise_w: float = 0.8
     workers: int = 2

@@ -13,6 +13,7 @@ A corpus is a folder::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -204,6 +205,15 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def write_json(path: Path, data: object) -> None:
     atomic_write_text(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_durations(root: Path, uid: str) -> tuple[list[int], np.ndarray] | None:

@@ -27,6 +27,7 @@ from sidekick.reading.matching import edit_distance
 SR = 22_050
 TEN_WORDS = "The little fox ran all the way home before the rain."
 Synth = Callable[[str], np.ndarray]
+Mos = Callable[[np.ndarray, int], float]
 
 
 def words(text: str) -> list[str]:
@@ -95,15 +96,22 @@ class Transcriber:
         return " ".join(s.text for s in segments)
 
 
-def measure(synth: Synth, sentences: list[str], transcribe: Transcriber | None) -> dict[str, Any]:
-    """All figures of one voice (one style) over the sentences."""
+def measure(
+    synth: Synth,
+    sentences: list[str],
+    transcribe: Transcriber | None,
+    mos: Mos | None = None,
+    mos_limit: int | None = None,
+) -> dict[str, Any]:
+    """All figures of one voice (one style) over the sentences; predicted MOS (mean over
+    the first ``mos_limit`` sentences, all when None) where a scorer is given."""
     from train.prosody import longest_inner_pause, pitch_stats
 
     errors = ref_words = 0
     spoken_s = synth_s = speech_s = 0.0
     n_words = 0
-    spreads, pauses, unstable, examples = [], [], [], []
-    for text in sentences:
+    spreads, pauses, unstable, examples, scores = [], [], [], [], []
+    for i, text in enumerate(sentences):
         started = time.perf_counter()
         audio = synth(text)
         synth_s += time.perf_counter() - started
@@ -114,6 +122,8 @@ def measure(synth: Synth, sentences: list[str], transcribe: Transcriber | None) 
         spreads.append(pitch_stats(audio, SR)["spread_st"])
         pauses.append(longest_inner_pause(audio, SR))
         signs = instability(audio)
+        if mos is not None and (mos_limit is None or i < mos_limit):
+            scores.append(mos(audio, SR))
         if any(signs.values()):
             unstable.append({"text": text, **{k: v for k, v in signs.items() if v}})
         if transcribe is not None:
@@ -131,6 +141,8 @@ def measure(synth: Synth, sentences: list[str], transcribe: Transcriber | None) 
         "longest_inner_pause_s": round(max(pauses), 3),
         "unstable": len(unstable),
         "unstable_examples": unstable[:5],
+        "mos": round(float(np.mean(scores)), 3) if scores else None,
+        "mos_n": len(scores),
         "rtf": round(synth_s / spoken_s, 4),
         "audio_s": round(spoken_s, 1),
         "misheard_examples": examples,
@@ -145,8 +157,8 @@ def mean_of_draws(draws: list[dict[str, Any]]) -> dict[str, Any]:
     would measure that noise as much as the voice.
     """
     out = dict(draws[0])
-    for key in ("wer", "words_per_second", "pitch_spread_st", "rtf"):
-        if draws[0][key] is not None:
+    for key in ("wer", "words_per_second", "pitch_spread_st", "rtf", "mos"):
+        if draws[0].get(key) is not None:
             out[key] = round(float(np.mean([d[key] for d in draws])), 4)
     out["longest_inner_pause_s"] = max(d["longest_inner_pause_s"] for d in draws)
     out["unstable"] = max(d["unstable"] for d in draws)
@@ -191,22 +203,29 @@ def measure_rtf(bundle: Path, sentences: list[str]) -> dict[str, Any]:
 def evaluate(
     bundle: Path,
     sentences: list[str],
-    whisper: bool = True,
+    whisper: bool | Transcriber | None = True,
     standard: bool = True,
     rtf: bool = True,
     draws: int = 3,
+    mos: Mos | None = None,
+    mos_limit: int | None = None,
 ) -> dict[str, Any]:
     """Figures for each style of the bundle and for the standard voice, and their ratios.
 
     The standard voice is measured ``draws`` times and averaged (see :func:`mean_of_draws`);
-    the bundle is deterministic and measured once.
+    the bundle is deterministic and measured once. ``whisper`` may be a loaded
+    :class:`Transcriber` (shared between calls) and ``mos`` a naturalness scorer.
     """
     from sidekick.speaking.bundle_voice import BundleVoice
 
-    transcribe = Transcriber() if whisper else None
+    transcribe = (Transcriber() if whisper else None) if isinstance(whisper, bool) else whisper
     voice = BundleVoice(bundle)
     voice.synthesize("Warm up.")
     results: dict[str, Any] = {}
+
+    def run(synth: Synth) -> dict[str, Any]:
+        return measure(synth, sentences, transcribe, mos, mos_limit)
+
     if standard:
         from sidekick.speaking.registry import load_voice
 
@@ -215,24 +234,18 @@ def evaluate(
         def spoken(text: str) -> np.ndarray:
             return np.concatenate([s.audio for s in std.speak(text)])
 
-        results["standard"] = mean_of_draws(
-            [measure(spoken, sentences, transcribe) for _ in range(max(1, draws))]
-        )
+        results["standard"] = mean_of_draws([run(spoken) for _ in range(max(1, draws))])
         results["standard"]["first_audio_10_words_s"] = first_audio_s(std.speak)
         # The same audio through our mel and the universal vocoder: the vocoder changes what
         # the pitch tracker hears (fewer voiced frames in creaky low notes), so prosody is
         # compared fairly against this copy-synthesis too.
         from train.vocoder import mel_spectrogram
 
-        results["standard/vocoded"] = measure(
-            lambda t: voice.vocode(mel_spectrogram(spoken(t)).numpy()),
-            sentences,
-            transcribe,
+        results["standard/vocoded"] = run(
+            lambda t: voice.vocode(mel_spectrogram(spoken(t)).numpy())
         )
     for style in voice.styles:
-        results[f"{voice.name}/{style}"] = measure(
-            lambda t, s=style: voice.synthesize(t, style=s), sentences, transcribe
-        )
+        results[f"{voice.name}/{style}"] = run(lambda t, s=style: voice.synthesize(t, style=s))
     if rtf:
         results[f"{voice.name}/rtf"] = measure_rtf(bundle, sentences[:10])
     out: dict[str, Any] = {"sentences": len(sentences), "voices": results}
@@ -247,8 +260,113 @@ def evaluate(
                 own["pitch_spread_st"] / vocoded["pitch_spread_st"], 3
             ),
             "wer_difference": None if own["wer"] is None else round(own["wer"] - base["wer"], 4),
+            "mos_difference": None
+            if own["mos"] is None or base["mos"] is None
+            else round(own["mos"] - base["mos"], 3),
         }
     return out
+
+
+def book_pages() -> list[str]:
+    """The text of every page of the bundled books, in order."""
+    from sidekick.books.library import list_books
+
+    books, _ = list_books()
+    return [page.text for book in books if book.bundled for page in book.pages]
+
+
+def text_sources(
+    names: list[str], limit: int, seed: int, natural: Path | None, corpus: Path | None = None
+) -> dict[str, list[str]]:
+    """The evaluation texts by source: ``books`` (every page of the bundled books),
+    ``held_out`` (natural sentences from books training never saw), ``template``
+    (sentences of the template grammar not in ``corpus``); ``limit`` caps each but books."""
+    out: dict[str, list[str]] = {}
+    for name in names:
+        if name == "books":
+            out[name] = book_pages()
+        elif name == "held_out":
+            if natural is None:
+                raise RuntimeError(
+                    "the held-out slice needs --natural DIR (from 'sidekick-train corpus fetch')"
+                )
+            from train.natural_text import held_out_sample
+
+            out[name] = held_out_sample(natural, limit, seed)
+        elif name == "template":
+            exclude = set()
+            if corpus is not None:
+                from train.corpus import read_metadata
+
+                exclude = {u.text for u in read_metadata(corpus)}
+            out[name] = held_out_sentences(limit, seed, exclude)
+        else:
+            raise RuntimeError(f"unknown text source '{name}' (books, held_out, template)")
+    return out
+
+
+def evaluate_sources(
+    bundle: Path,
+    sources: dict[str, list[str]],
+    whisper: bool = True,
+    draws: int = 1,
+    mos: bool = True,
+    mos_limit: int | None = None,
+    log: Callable[[str], None] = print,
+    save: Path | None = None,
+) -> dict[str, Any]:
+    """:func:`evaluate` on each text source apart, Whisper and MOS loaded once; the figures
+    so far are written to ``save`` after each source (a long run keeps what it measured)."""
+    transcribe = Transcriber() if whisper else None
+    scorer = None
+    if mos:
+        from train.naturalness import MosScorer
+
+        scorer = MosScorer()
+    out: dict[str, Any] = {"bundle": Path(bundle).name, "standard_draws": draws, "sources": {}}
+    for i, (name, texts) in enumerate(sources.items()):
+        started = time.perf_counter()
+        log(f"[{name}] {len(texts)} texts ...")
+        out["sources"][name] = evaluate(
+            bundle, texts, transcribe, True, rtf=i == 0, draws=draws, mos=scorer,
+            mos_limit=mos_limit,
+        )  # fmt: skip
+        log(f"[{name}] done in {time.perf_counter() - started:.0f} s")
+        out["table"] = table(out)
+        if save is not None:
+            Path(save).write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    return out
+
+
+def table(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per source and voice: the figures the model card reports."""
+    rows = []
+    for name, res in result["sources"].items():
+        for voice, fig in res["voices"].items():
+            if voice.endswith("/rtf"):
+                continue
+            style = voice.split("/", 1)[-1]
+            ratio = res.get(f"{style}_vs_standard", {})
+            rows.append({
+                "source": name, "voice": voice, "n": res["sentences"], "wer": fig["wer"],
+                "words_per_s": fig["words_per_second"], "pitch_spread_st": fig["pitch_spread_st"],
+                "rate_vs_standard": ratio.get("words_per_second_ratio"),
+                "spread_vs_vocoded_standard": ratio.get("pitch_spread_ratio_vs_vocoded_standard"),
+                "longest_pause_s": fig["longest_inner_pause_s"], "unstable": fig["unstable"],
+                "mos": fig["mos"],
+            })  # fmt: skip
+    return rows
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """The rows as a Markdown table."""
+    keys = list(rows[0]) if rows else []
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for r in rows:
+        cells = ["-" if r[k] is None else f"{r[k]:.3g}" if isinstance(r[k], float) else str(r[k])
+                 for k in keys]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def held_out_sentences(n: int, seed: int = 777, exclude: set[str] | None = None) -> list[str]:
@@ -260,46 +378,81 @@ def held_out_sentences(n: int, seed: int = 777, exclude: set[str] | None = None)
     return pool[:n]
 
 
+EPILOG = """\
+Text sources (--sources, each measured and reported apart, the standard voice alongside):
+  books     every page of the bundled books, spoken page by page as the app does
+  held_out  natural sentences from whole books that training never sees
+            (needs --natural DIR, made by 'sidekick-train corpus fetch')
+  template  sentences of the template grammar (train/text.py), minus --corpus texts
+With --sentences FILE, only that file is measured (one sentence a line).
+Predicted MOS needs DistillMOS (see train/naturalness.py); --no-mos leaves it out.
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``sidekick-train evaluate BUNDLE [--sentences FILE | --generate N] [--json OUT]``."""
+    """``sidekick-train evaluate BUNDLE [--sources ...] [--json OUT]``."""
     parser = argparse.ArgumentParser(
-        prog="sidekick-train evaluate", description=__doc__.split("\n")[0]
-    )
+        prog="sidekick-train evaluate", description=__doc__.split("\n")[0], epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
     parser.add_argument("voice", help="a voice bundle folder, e.g. voices/storyteller")
     parser.add_argument("--sentences", help="text file, one sentence a line")
-    parser.add_argument("--generate", type=int, default=50, help="held-out generated sentences")
+    parser.add_argument(
+        "--sources", default="books,held_out,template",
+        help="comma-separated text sources (default: books,held_out,template)",
+    )  # fmt: skip
+    parser.add_argument("--natural", help="folder made by 'sidekick-train corpus fetch'")
+    parser.add_argument(
+        "--limit", type=int, default=200, help="sentences per source (books: all pages)"
+    )
+    parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)  # old name of --limit
     parser.add_argument("--seed", type=int, default=777)
-    parser.add_argument("--corpus", help="corpus whose texts are left out of generated ones")
+    parser.add_argument("--corpus", help="corpus whose texts are left out of template ones")
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument("--no-whisper", action="store_true")
     parser.add_argument("--no-standard", action="store_true")
+    parser.add_argument("--no-mos", action="store_true", help="leave out predicted MOS")
+    parser.add_argument(
+        "--mos-limit", type=int, metavar="N", help="MOS over the first N texts of each source"
+    )
     parser.add_argument(
         "--standard-draws", type=int, default=3, metavar="N",
         help="measure the (sampling) standard voice N times and average (default 3)",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    if args.sentences:
-        lines = Path(args.sentences).read_text(encoding="utf-8").splitlines()
-        sentences = [s.strip() for s in lines if s.strip()]
-    else:
-        exclude = set()
-        if args.corpus:
-            from train.corpus import read_metadata
-
-            exclude = {u.text for u in read_metadata(Path(args.corpus))}
-        sentences = held_out_sentences(args.generate, args.seed, exclude)
     try:
-        result = evaluate(
-            Path(args.voice), sentences, not args.no_whisper, not args.no_standard,
-            draws=args.standard_draws,
-        )  # fmt: skip
+        if args.sentences:
+            lines = Path(args.sentences).read_text(encoding="utf-8").splitlines()
+            sentences = [s.strip() for s in lines if s.strip()]
+            scorer = None
+            if not args.no_mos:
+                from train.naturalness import MosScorer
+
+                scorer = MosScorer()
+            result = evaluate(
+                Path(args.voice), sentences, not args.no_whisper, not args.no_standard,
+                draws=args.standard_draws, mos=scorer, mos_limit=args.mos_limit,
+            )  # fmt: skip
+        else:
+            sources = text_sources(
+                [s.strip() for s in args.sources.split(",") if s.strip()],
+                args.generate or args.limit, args.seed,
+                Path(args.natural) if args.natural else None,
+                Path(args.corpus) if args.corpus else None,
+            )  # fmt: skip
+            result = evaluate_sources(
+                Path(args.voice), sources, not args.no_whisper, args.standard_draws,
+                not args.no_mos, args.mos_limit,
+                log=lambda m: print(m, file=sys.stderr, flush=True),
+                save=Path(args.json) if args.json else None,
+            )  # fmt: skip
     except RuntimeError as exc:
         print(f"sidekick-train evaluate: {exc}", file=sys.stderr)
         return 2
     text = json.dumps(result, indent=1)
     if args.json:
         Path(args.json).write_text(text + "\n", encoding="utf-8")
-    print(text)
+    print(format_table(result["table"]) if "table" in result else text)
     return 0
 
 

@@ -19,7 +19,6 @@ that must travel alone can hold its own copy: ``--vocoder-inside``.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import shutil
@@ -32,6 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from train.corpus import sha256
 from train.model import AcousticModel, ModelConfig
 from train.vocoder import MEL
 
@@ -118,14 +118,6 @@ def check_acoustic(model: AcousticModel, path: Path, ids: list[int], styles: int
             else:
                 worst = float("inf")
     return {"max_abs_mel_difference": worst, "same_durations": same_durations}
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def voice_config(

@@ -12,7 +12,8 @@ One readable loop. What the method asks for is explicit here:
 
 Features (log-mel, per-phoneme pitch and energy) are computed once into ``RUN/features/``.
 ``RUN/ckpt.pt`` is written every ``ckpt_every`` steps (and on Ctrl-C or SIGTERM); running the same
-command again resumes from it. ``RUN/log.jsonl`` has one line per logged step and per
+command again resumes from it. ``--init-from BUNDLE`` starts a new run from an exported
+voice's model (:mod:`train.warm_start`). ``RUN/log.jsonl`` has one line per logged step and per
 validation, ``RUN/loss.svg`` the curves, ``RUN/run.json`` the corpus, hardware and timings
 (the model card is made from it). Device ``auto`` picks CUDA when present; with
 ``torchrun --nproc_per_node K -m train fit ...`` (``WORLD_SIZE`` > 1) it trains with DDP.
@@ -77,6 +78,9 @@ class FitConfig:
     threads: int = 0  # torch CPU threads (0: torch's default)
     workers: int = 2  # processes for feature extraction
     amp: bool = True  # bfloat16 autocast on CUDA
+    # a voice bundle to start from (its model size, styles, normalization and weights);
+    # "" = random initialization. Only a fresh run uses it: a resumed run has its checkpoint.
+    init_from: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -518,12 +522,20 @@ def fit(
         val_ids = [i for i in ckpt["val_ids"] if i in known]
     else:
         styles = list(cfg.styles) or sorted({u.style for u in usable})
+        if cfg.init_from:
+            from train.warm_start import load_bundle_model
+
+            warm, bundle = load_bundle_model(Path(cfg.init_from))
+            styles = list(bundle["styles"])
         train_ids, val_ids = split_ids([u.id for u in usable if u.style in styles], cfg)
         if cfg.neutral_share == 0:  # the ablation: no neutral utterances at all
             neutral_ids = {u.id for u in usable if u.style == cfg.neutral_style}
             train_ids = [i for i in train_ids if i not in neutral_ids]
         stats = norm_stats(raw, train_ids)
         model_cfg = replace(cfg.model, n_styles=len(styles))
+        if cfg.init_from:  # the warm model's size, and its targets' scale
+            stats.update(bundle["normalization"])
+            model_cfg = replace(warm.cfg)
     style_of = {u.id: styles.index(u.style) for u in usable if u.style in styles}
     id_map = teacher_id_map()
     n_symbols = max(max(v) for v in id_map.values()) + 1
@@ -546,6 +558,8 @@ def fit(
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
         step, elapsed = int(ckpt["step"]), float(ckpt.get("elapsed_s", 0.0))
+    elif cfg.init_from:
+        model.load_state_dict(warm.state_dict())
     else:
         model.init_outputs(torch.tensor(stats["mel_mean"]), stats["log_duration_mean"])
     net: torch.nn.Module = model
@@ -720,6 +734,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", help="settings file (.toml or .json), see FitConfig")
     parser.add_argument("--steps", type=int, help="override the number of steps")
     parser.add_argument("--device", help="override the device (auto, cpu, cuda)")
+    parser.add_argument(
+        "--init-from", metavar="BUNDLE", help="start from this voice bundle's model (warm start)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` saves the checkpoint like Ctrl-C
@@ -729,8 +746,10 @@ def main(argv: list[str] | None = None) -> int:
             cfg.steps = args.steps
         if args.device:
             cfg.device = args.device
+        if args.init_from:
+            cfg.init_from = str(Path(args.init_from).resolve())
         summary = fit(Path(args.corpus), Path(args.out), cfg, progress=not args.quiet)
-    except (corpus.CorpusError, FileNotFoundError, ValueError) as exc:
+    except (corpus.CorpusError, FileNotFoundError, ValueError) as exc:  # WarmStartError too
         print(f"sidekick-train fit: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

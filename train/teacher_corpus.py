@@ -48,11 +48,30 @@ class Plan:
     seed: int
 
 
+def read_texts(path: Path, n: int) -> list[tuple[str, str]]:
+    """The first ``n`` (kind, text) pairs of a text file, one a line; in a ``.jsonl`` file
+    (``corpus select``'s ``selected.jsonl``) each line's ``text``, its ``source`` as kind."""
+    if not path.is_file():
+        raise corpus.CorpusError(f"{path} is missing: make it with 'sidekick-train corpus'.")
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    if path.suffix == ".jsonl":
+        rows = [json.loads(ln) for ln in lines]
+        texts = [(r.get("source", "natural"), r["text"]) for r in rows]
+    else:
+        texts = [("natural", ln.strip()) for ln in lines]
+    if len(texts) < n:
+        raise corpus.CorpusError(f"{path} has {len(texts)} texts; {n} utterances were asked for.")
+    return texts[:n]
+
+
 def make_plan(cfg: TeacherConfig) -> list[Plan]:
     """Texts, styles and defects for every utterance, fixed by the settings."""
-    from train.text import generate_utterances
+    if cfg.sentences:
+        texts = read_texts(Path(cfg.sentences), cfg.utterances)
+    else:
+        from train.text import generate_utterances
 
-    texts = generate_utterances(cfg.utterances, cfg.seed, cfg.two_sentence_share)
+        texts = generate_utterances(cfg.utterances, cfg.seed, cfg.two_sentence_share)
     r = random.Random(cfg.seed)
     n = cfg.utterances
     n_story = round(n * cfg.storytelling_share)
@@ -296,7 +315,9 @@ def build(out: Path, cfg: TeacherConfig, progress: bool = True) -> dict:
     out = Path(out)
     (out / GEN).mkdir(parents=True, exist_ok=True)
     plan_file = out / GEN / "plan.json"
-    settings = json.loads(json.dumps({k: v for k, v in cfg.to_dict().items() if k != "workers"}))
+    # "sentences" is left out when unset, so corpora made before it existed still resume
+    skip = {"workers"} | ({"sentences"} if not cfg.sentences else set())
+    settings = json.loads(json.dumps({k: v for k, v in cfg.to_dict().items() if k not in skip}))
     if plan_file.is_file():
         old = json.loads(plan_file.read_text(encoding="utf-8"))
         if old != settings:

@@ -256,19 +256,21 @@ def strip_combining(symbols: Iterable[str]) -> list[str]:
     return [s for s in symbols if not unicodedata.combining(s)]
 
 
+def phone_units(symbols: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Phones (stress, length and pause marks dropped) and the diphones between them,
+    across word boundaries too (connected speech)."""
+    flat = [s for s in strip_combining(symbols) if s not in MARKS]
+    return flat, [a + b for a, b in zip(flat, flat[1:], strict=False)]
+
+
 def coverage(phoneme_sentences: Iterable[list[str]]) -> dict:
     """Phoneme and diphone counts over phonemized utterances (stress/length marks ignored)."""
     phones: Counter[str] = Counter()
     diphones: Counter[str] = Counter()
     for symbols in phoneme_sentences:
-        seq = [s for s in strip_combining(symbols) if s not in MARKS or s == " "]
-        for s in seq:
-            if s != " ":
-                phones[s] += 1
-        # diphones across word boundaries too (connected speech), not across a pause mark
-        flat = [s for s in seq if s != " "]
-        for a, b in zip(flat, flat[1:], strict=False):
-            diphones[a + b] += 1
+        flat, pairs = phone_units(symbols)
+        phones.update(flat)
+        diphones.update(pairs)
     english = {p: phones.get(p, 0) for p in ENGLISH_PHONEMES}
     rare = {p: c for p, c in phones.items() if p not in english}
     seen = sum(1 for d in diphones if d[0] in english and d[1] in english)
