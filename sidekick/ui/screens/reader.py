@@ -336,9 +336,7 @@ class ReaderScreen(Screen[None]):
     def summary_text(self) -> str:
         """The end-of-book summary: pages, words correct a minute, accuracy, words to
         practise (from the reading checks of the child's pages)."""
-        from collections import Counter
-
-        from sidekick.progress.store import MISS_KINDS
+        from sidekick.progress.store import MISS_KINDS, normalize_word, shown_form
         from sidekick.reading.assess import band
 
         child = sum(1 for r in self.pages_read.values() if r == "child")
@@ -357,10 +355,12 @@ class ReaderScreen(Screen[None]):
             lines.append(f"Words correct a minute: {wcpm}")
             level = band(accuracy)
             lines.append(f"Accuracy: {accuracy:.0%}, {BAND_WORDS.get(level, level)} ({level} band)")
-            missed = Counter(
-                w["word"] for c in self.checks for w in c.words if w["status"] in MISS_KINDS
-            )
-            practise = ", ".join(w for w, _ in missed.most_common(8))
+            missed: dict[str, list[str]] = {}  # one word however written -> the book's forms
+            for w in (w for c in self.checks for w in c.words if w["status"] in MISS_KINDS):
+                if k := normalize_word(w["word"]):
+                    missed.setdefault(k, []).append(w["word"])
+            most = sorted(missed.values(), key=len, reverse=True)[:8]
+            practise = ", ".join(shown_form(forms) for forms in most)
             lines.append(f"Words to practise: {practise or 'none, well done!'}")
         else:
             lines.append("No reading was checked on this visit.")
