@@ -356,3 +356,53 @@ def test_command_line_options_are_for_one_run(tmp_path: Path) -> None:
     again = load_state()
     assert (again.settings.child_audio, again.settings.rate) == ("mic", 1.0)
     assert (again.settings.reader, again.settings.share) == ("Zoë", Share.A_LOT)
+
+
+def test_pages_left_early_are_scored_only_on_what_was_read(tmp_path: Path, speak_to_wav) -> None:
+    """The real session, recognizer and progress store, hearing real speech from WAV files:
+    `n` part-way through a page checks (and stores) only the words the child reached; `n`
+    before any reading, and `b`, store nothing and show no "no reading heard" notice."""
+    from sidekick.turns.events import Event, Notice
+
+    pages = FOX.pages[:3]
+    child = tmp_path / "child"
+    child.mkdir()
+    speak_to_wav("A little fox found a red kite.", child / "1.wav")  # page 1, half of it
+    speak_to_wav(pages[1].text, child / "2.wav")  # page 2, skipped at once
+    speak_to_wav(pages[2].text, child / "3.wav")  # page 3, `b` while reading it
+    speak_to_wav(pages[1].text, child / "4.wav")  # page 2 again, read to the end
+    starts: list[int] = []
+    checked: list[ReadingChecked] = []
+    notices: list[str] = []
+    session: ReadingSession
+
+    def on_event(event: Event) -> None:
+        match event:
+            case TurnStart(page=page):
+                starts.append(page)
+                if page == 2 and starts.count(2) == 1:
+                    session.next_page()  # skipped before a word is read
+            case WordRead(page=1, index=index) if index >= 3:
+                session.next_page()
+            case WordRead(page=3):
+                session.previous_page()
+            case ReadingChecked():
+                checked.append(event)
+            case Notice(text=text):
+                notices.append(text)
+
+    with ProgressStore() as store:
+        store.add_reader("Ann")
+    settings = Settings(share=Share.A_LOT, voice="standard", speech_out=str(tmp_path),
+                        child_audio=str(child), realtime=False, reader="Ann")  # fmt: skip
+    session = ReadingSession(FOX.__class__(FOX.title, pages), settings, on_event)
+    session.run()
+    assert starts == [1, 2, 3, 2]  # then the child audio files run out
+    assert [c.page for c in checked] == [1, 2]
+    reached = len(checked[0].words)
+    assert 4 <= reached < len(pages[0].words)  # the rest of page 1 is not "omitted"
+    assert len(checked[1].words) == len(pages[1].words)
+    assert not [n for n in notices if "reading" in n.lower()], notices
+    with ProgressStore() as store:
+        turns = store.turns("Ann")
+    assert sorted((t.page, t.words_total) for t in turns) == [(1, reached), (2, 10)]

@@ -372,6 +372,16 @@ class ReadingSession:
             source.close()
         final = self.listener.finish()
         self._apply(page, tracker, final, t, final=True)
+        # A page left early (`n`, `b`, Esc) is not a reading of the whole page. Going back is
+        # a new start on the earlier page, and a page skipped before any of it was read is not
+        # a reading: neither is scored. A page skipped part-way is checked on the words the
+        # child reached; the words after are not counted as missed.
+        left_early = self._end_turn.is_set() and not tracker.finished
+        if left_early and (self._goto is not None or tracker.position == 0):
+            del audio
+            return ChildTurn(set(), tracker.assisted, t, heard=False)
+        if left_early:
+            written = written[: tracker.position]
         reason = why_no_reading(bytes(audio)) or (
             None if final.words else f"{NO_READING}: no words were heard."
         )
