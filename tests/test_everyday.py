@@ -38,13 +38,17 @@ from sidekick.ui.screens.reader import ReaderScreen
 from sidekick.ui.screens.readers import ReadersScreen
 from sidekick.ui.screens.settings import SettingsScreen
 from tests.test_ui import (
+    ALL_NOTICES,
     FOX,
+    MID_TURN,
+    SCREEN_SIZES,
     SIZE,
     VOICES,
     ScriptedFactory,
     emitted_all,
     fixed_library,
     footer_keys,
+    make_app,
     pilot_test,
     reader_of,
     text_of,
@@ -110,10 +114,27 @@ async def test_no_speaker_w_shows_the_word_large_and_spelled_out() -> None:
         await wait_for(pilot, emitted_all(factory, 4))
         card = reader.query_one("#word-card")
         assert card.display
-        assert text_of(app, "#word-card").splitlines() == ["found", "f - o - u - n - d"]
+        lines = str(card.render()).splitlines()
+        assert lines[-1] == "f - o - u - n - d"
+        assert len(lines) >= 4 and "found" not in lines[0]  # big letters above the spelling
+        assert card.size.width >= 40  # a good part of the page's width
         factory.sessions[0].feed(WordRead(1, 3, "found", 4.5), TurnEnd(1, "child", 1, 4, 11, 1, 5))
         await wait_for(pilot, emitted_all(factory, 6))
         assert not card.display
+
+
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_no_speaker_word_card(snap_compare, size) -> None:
+    """All notices, the child stuck on "found" and no speaker: the word in big letters,
+    spelled out under them, and the page text still in view."""
+    events = [SessionStart(FOX.title, "vosk", "standard", ["child"], silent=True),
+              *ALL_NOTICES, *MID_TURN[1:], StuckWordHelped(1, 3, "found", 4.0)]  # fmt: skip
+    app, factory = make_app(book=FOX, events=events)
+
+    async def stuck(pilot) -> None:
+        await wait_for(pilot, emitted_all(factory, len(events)))
+
+    assert snap_compare(app, terminal_size=size, run_before=stuck)
 
 
 @pilot_test

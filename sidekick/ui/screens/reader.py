@@ -39,6 +39,7 @@ from sidekick.turns.events import (
     WordRead,
 )
 from sidekick.ui.messages import PageReached, SessionEnded, SessionEvent, SessionFailed
+from sidekick.ui.widgets.big_word import BigWord
 from sidekick.ui.widgets.page_view import PageView
 from sidekick.ui.widgets.plan_bar import PlanBar
 from sidekick.ui.widgets.trend import BAND_WORDS
@@ -47,6 +48,8 @@ from sidekick.ui.widgets.turn_banner import BannerState, TurnBanner
 MAX_NOTICES = 3
 #: Terminals shorter than this get the compact layout (one-line banner, notices, praise).
 COMPACT_BELOW = 32
+#: Rows the big letters of a word shown for the child may use (compact layout, and not).
+SHORT_WORD_ROWS, TALL_WORD_ROWS = 3, 7
 
 
 class Session(Protocol):
@@ -121,7 +124,7 @@ class ReaderScreen(Screen[None]):
         with VerticalScroll(id="page-scroll"):
             yield PageView(id="page")
             yield Static("", id="summary")
-        yield Static("", id="word-card")
+        yield BigWord(id="word-card")
         yield Static("", id="praise")
         yield Footer()
 
@@ -245,9 +248,9 @@ class ReaderScreen(Screen[None]):
 
     def _show_word_card(self, word: str) -> None:
         """With no speaker, the helped word is shown large and spelled out."""
-        card = self.query_one("#word-card", Static)
-        spelled = " - ".join(ch for ch in word if ch.isalnum() or ch == "'")
-        card.update(f"{word}\n{spelled}")
+        card = self.query_one("#word-card", BigWord)
+        card.rows = SHORT_WORD_ROWS if self.has_class("-compact") else TALL_WORD_ROWS
+        card.word = word
         card.display = True
 
     def _set_turn_banner(self, state: BannerState, message: str) -> None:
