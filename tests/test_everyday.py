@@ -137,6 +137,18 @@ def test_snapshot_no_speaker_word_card(snap_compare, size) -> None:
     assert snap_compare(app, terminal_size=size, run_before=stuck)
 
 
+def test_end_of_book_summary_groups_words_however_the_book_writes_them() -> None:
+    """Page 2's "The" and page 3's "the" are one word to practise, shown in lower case; the
+    name "Fox" keeps its capital."""
+    screen = ReaderScreen(FOX, Settings(), ScriptedFactory([]))
+    screen.pages_read = {2: "child", 3: "child"}
+    screen.checks = [
+        _check(2, ["omitted"] + ["correct"] * 5 + ["substituted"], 6.0),  # The ... Fox
+        _check(3, ["correct"] * 2 + ["omitted"] + ["correct"] * 5, 6.0),  # ... the kite
+    ]
+    assert "Words to practise: the, Fox\n" in screen.summary_text()
+
+
 @pilot_test
 async def test_end_of_book_summary_hides_dead_keys_and_praise() -> None:
     page4 = FOX.pages[3]
