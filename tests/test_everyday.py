@@ -434,6 +434,7 @@ def test_pages_left_early_are_scored_only_on_what_was_read(tmp_path: Path, speak
     assert [c.page for c in checked] == [1, 2]
     reached = len(checked[0].words)
     assert 4 <= reached < len(pages[0].words)  # the rest of page 1 is not "omitted"
+    assert checked[0].words[-1]["status"] != "omitted"
     assert len(checked[1].words) == len(pages[1].words)
     assert not [n for n in notices if "reading" in n.lower()], notices
     with ProgressStore() as store:
