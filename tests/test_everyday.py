@@ -38,13 +38,17 @@ from sidekick.ui.screens.reader import ReaderScreen
 from sidekick.ui.screens.readers import ReadersScreen
 from sidekick.ui.screens.settings import SettingsScreen
 from tests.test_ui import (
+    ALL_NOTICES,
     FOX,
+    MID_TURN,
+    SCREEN_SIZES,
     SIZE,
     VOICES,
     ScriptedFactory,
     emitted_all,
     fixed_library,
     footer_keys,
+    make_app,
     pilot_test,
     reader_of,
     text_of,
@@ -110,10 +114,39 @@ async def test_no_speaker_w_shows_the_word_large_and_spelled_out() -> None:
         await wait_for(pilot, emitted_all(factory, 4))
         card = reader.query_one("#word-card")
         assert card.display
-        assert text_of(app, "#word-card").splitlines() == ["found", "f - o - u - n - d"]
+        lines = str(card.render()).splitlines()
+        assert lines[-1] == "f - o - u - n - d"
+        assert len(lines) >= 4 and "found" not in lines[0]  # big letters above the spelling
+        assert card.size.width >= 40  # a good part of the page's width
         factory.sessions[0].feed(WordRead(1, 3, "found", 4.5), TurnEnd(1, "child", 1, 4, 11, 1, 5))
         await wait_for(pilot, emitted_all(factory, 6))
         assert not card.display
+
+
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_no_speaker_word_card(snap_compare, size) -> None:
+    """All notices, the child stuck on "found" and no speaker: the word in big letters,
+    spelled out under them, and the page text still in view."""
+    events = [SessionStart(FOX.title, "vosk", "standard", ["child"], silent=True),
+              *ALL_NOTICES, *MID_TURN[1:], StuckWordHelped(1, 3, "found", 4.0)]  # fmt: skip
+    app, factory = make_app(book=FOX, events=events)
+
+    async def stuck(pilot) -> None:
+        await wait_for(pilot, emitted_all(factory, len(events)))
+
+    assert snap_compare(app, terminal_size=size, run_before=stuck)
+
+
+def test_end_of_book_summary_groups_words_however_the_book_writes_them() -> None:
+    """Page 2's "The" and page 3's "the" are one word to practise, shown in lower case; the
+    name "Fox" keeps its capital."""
+    screen = ReaderScreen(FOX, Settings(), ScriptedFactory([]))
+    screen.pages_read = {2: "child", 3: "child"}
+    screen.checks = [
+        _check(2, ["omitted"] + ["correct"] * 5 + ["substituted"], 6.0),  # The ... Fox
+        _check(3, ["correct"] * 2 + ["omitted"] + ["correct"] * 5, 6.0),  # ... the kite
+    ]
+    assert "Words to practise: the, Fox\n" in screen.summary_text()
 
 
 @pilot_test
@@ -356,3 +389,54 @@ def test_command_line_options_are_for_one_run(tmp_path: Path) -> None:
     again = load_state()
     assert (again.settings.child_audio, again.settings.rate) == ("mic", 1.0)
     assert (again.settings.reader, again.settings.share) == ("Zoë", Share.A_LOT)
+
+
+def test_pages_left_early_are_scored_only_on_what_was_read(tmp_path: Path, speak_to_wav) -> None:
+    """The real session, recognizer and progress store, hearing real speech from WAV files:
+    `n` part-way through a page checks (and stores) only the words the child reached; `n`
+    before any reading, and `b`, store nothing and show no "no reading heard" notice."""
+    from sidekick.turns.events import Event, Notice
+
+    pages = FOX.pages[:3]
+    child = tmp_path / "child"
+    child.mkdir()
+    speak_to_wav("A little fox found a red kite.", child / "1.wav")  # page 1, half of it
+    speak_to_wav(pages[1].text, child / "2.wav")  # page 2, skipped at once
+    speak_to_wav(pages[2].text, child / "3.wav")  # page 3, `b` while reading it
+    speak_to_wav(pages[1].text, child / "4.wav")  # page 2 again, read to the end
+    starts: list[int] = []
+    checked: list[ReadingChecked] = []
+    notices: list[str] = []
+    session: ReadingSession
+
+    def on_event(event: Event) -> None:
+        match event:
+            case TurnStart(page=page):
+                starts.append(page)
+                if page == 2 and starts.count(2) == 1:
+                    session.next_page()  # skipped before a word is read
+            case WordRead(page=1, index=index) if index >= 3:
+                session.next_page()
+            case WordRead(page=3):
+                session.previous_page()
+            case ReadingChecked():
+                checked.append(event)
+            case Notice(text=text):
+                notices.append(text)
+
+    with ProgressStore() as store:
+        store.add_reader("Ann")
+    settings = Settings(share=Share.A_LOT, voice="standard", speech_out=str(tmp_path),
+                        child_audio=str(child), realtime=False, reader="Ann")  # fmt: skip
+    session = ReadingSession(FOX.__class__(FOX.title, pages), settings, on_event)
+    session.run()
+    assert starts == [1, 2, 3, 2]  # then the child audio files run out
+    assert [c.page for c in checked] == [1, 2]
+    reached = len(checked[0].words)
+    assert 4 <= reached < len(pages[0].words)  # the rest of page 1 is not "omitted"
+    assert checked[0].words[-1]["status"] != "omitted"
+    assert len(checked[1].words) == len(pages[1].words)
+    assert not [n for n in notices if "reading" in n.lower()], notices
+    with ProgressStore() as store:
+        turns = store.turns("Ann")
+    assert sorted((t.page, t.words_total) for t in turns) == [(1, reached), (2, 10)]

@@ -60,7 +60,7 @@ def test_default_file_in_data_dir_with_wal_full_sync_and_foreign_keys(_isolated_
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-        assert s.schema_version == SCHEMA_VERSION == len(MIGRATIONS) == 2
+        assert s.schema_version == SCHEMA_VERSION == len(MIGRATIONS) == 3
     assert (_isolated_home / "progress.sqlite3").is_file()
 
 
@@ -95,7 +95,7 @@ def test_migrates_from_version_1_keeping_data(tmp_path: Path):
     conn.close()
 
     with ProgressStore(path) as s:
-        assert s.schema_version == 2
+        assert s.schema_version == SCHEMA_VERSION
         (t,) = s.turns("ann")
         assert (t.reader, t.words_correct, t.challenge_words[0].word) == ("Ann", 9, "dog")
         s.record_practice("Ann", "dog", correct=True)  # the table version 2 added
@@ -371,6 +371,26 @@ def test_challenge_words_ranking(store: ProgressStore):
     assert ranked[0].last_seen == (T0 + timedelta(days=3)).isoformat()
     assert len(store.challenge_words("Ann")) == 5
     assert [c.word for c in store.challenge_words("Bo")] == ["the"]
+
+
+def test_challenge_words_are_shown_as_the_book_writes_them(store: ProgressStore):
+    store.add_reader("Ann")
+    om, sub = "omitted", "substituted"
+    cw = (MissedWord("Sam,", sub), MissedWord("“Sam", om), MissedWord("The", om),
+          MissedWord("the", om), MissedWord("ZOOM!", sub))  # fmt: skip
+    store.record_turn("Ann", turn(1, challenge_words=cw))
+    store.record_practice("Ann", "Sam", correct=True)
+    ranked = store.challenge_words("Ann")
+    # A name keeps its capital; a word the book also writes in lower case is shown so.
+    assert [(c.word, c.count, c.practiced) for c in ranked] == [
+        ("Sam", 2, 1),
+        ("the", 2, 0),
+        ("ZOOM", 1, 0),
+    ]
+    # Grouping and the turn's own record stay case-blind.
+    assert [w.word for w in store.turns("Ann")[0].challenge_words] == [
+        "sam", "sam", "the", "the", "zoom"
+    ]  # fmt: skip
 
 
 def test_progress_summary(store: ProgressStore):

@@ -128,9 +128,9 @@ async def test_progress_screen_shows_the_readers_history(store: ProgressStore) -
         assert words[:3] == [
             ["strong", "0", "5", "—"],
             ["kite", "4", "0", "1/1"],
-            ["pond", "3", "0", "—"],
+            ["Pond", "3", "0", "—"],  # as the book writes it
         ]
-        assert screen.practice_words() == ["strong", "kite", "pond"]
+        assert screen.practice_words() == ["strong", "kite", "Pond"]
         assert "practise the first 3" in text_of(screen, "#practice-hint")
 
         # Two readers: a tab each; → switches to Theo, who has not read yet.

@@ -37,6 +37,7 @@ Schema (``PRAGMA user_version`` counts the :data:`MIGRATIONS` applied)::
           insertions, wcpm, accuracy, duration_s)
     turn_words(turn_id -> turns, reader_id -> readers, position, word, kind, heard)
     practice(id, reader_id -> readers, word, correct, at)                     -- version 2
+    turn_words.shown: the word as the book writes it ("Sam")                   -- version 3
 
 Times are stored as UTC ISO 8601 text (``2025-03-01T16:05:09+00:00``); days in summaries
 are local calendar days. Audio is never stored.
@@ -133,6 +134,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX practice_by_reader_word ON practice(reader_id, word)",
         "CREATE INDEX turn_words_by_reader_word ON turn_words(reader_id, word, turn_id)",
     ),
+    (  # 3: each missed word as the book writes it, for screens and reports
+        "ALTER TABLE turn_words ADD COLUMN shown TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -183,10 +187,23 @@ def to_utc_iso(value: datetime | date | str) -> str:
     return value.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
+def shown_word(word: str) -> str:
+    """A challenge word as screens show it: the book's spelling and case, edge punctuation
+    dropped (``"Sam,"`` -> ``"Sam"``)."""
+    word = word.strip().replace("\u2019", "'").replace("\u2018", "'")
+    return _PUNCT_EDGES.sub("", word).strip("'")
+
+
 def normalize_word(word: str) -> str:
     """How a challenge word is stored and grouped: lower case, edge punctuation dropped."""
-    word = word.strip().replace("\u2019", "'").replace("\u2018", "'").lower()
-    return _PUNCT_EDGES.sub("", word).strip("'")
+    return shown_word(word).lower()
+
+
+def shown_form(forms: Iterable[str]) -> str:
+    """The one form to show for a word the book writes in several cases: lower case when the
+    book has it so anywhere ("The" opening a sentence, "the" elsewhere -> "the"), else the
+    book's own capitals ("Sam"). (Code-point order puts lower case after upper case.)"""
+    return max(shown_word(f) for f in forms)
 
 
 @dataclass(frozen=True)
@@ -822,15 +839,20 @@ class ProgressStore:
                      t.words_correct, t.substituted, t.omitted, t.assisted, t.self_corrections,
                      t.insertions, float(t.wcpm), float(t.accuracy), float(t.duration_s)),
                 )  # fmt: skip
-                words = tuple(
-                    replace(w, word=normalize_word(w.word))
-                    for w in t.challenge_words
-                    if normalize_word(w.word)
-                )
+                shown = [shown_word(w.word) for w in t.challenge_words]
+                rows = [
+                    (cur.lastrowid, who.id, w.index, form.lower(), form, w.kind, w.heard)
+                    for w, form in zip(t.challenge_words, shown, strict=True)
+                    if form
+                ]
                 conn.executemany(
-                    "INSERT INTO turn_words (turn_id, reader_id, position, word, kind, heard)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    [(cur.lastrowid, who.id, w.index, w.word, w.kind, w.heard) for w in words],
+                    "INSERT INTO turn_words"
+                    " (turn_id, reader_id, position, word, shown, kind, heard)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                words = tuple(
+                    MissedWord(word, kind, heard, pos) for _, _, pos, word, _, kind, heard in rows
                 )
                 stored.append(
                     replace(
@@ -987,11 +1009,11 @@ class ProgressStore:
 
     def challenge_words(self, reader: str, limit: int = 10) -> list[ChallengeWord]:
         """The words ``reader`` most often missed or needed help with, most frequent first
-        (ties: most recent first)."""
+        (ties: most recent first), each as the book writes it (see :func:`shown_form`)."""
         with self._read() as conn:
             rid = self._reader_row(conn, reader).id
             rows = conn.execute(
-                """SELECT w.word,
+                """SELECT MAX(COALESCE(w.shown, w.word)),
                           SUM(w.kind != 'assisted'), SUM(w.kind = 'assisted'),
                           MAX(t.started_at),
                           (SELECT COUNT(*) FROM practice p

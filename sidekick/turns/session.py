@@ -372,9 +372,17 @@ class ReadingSession:
             source.close()
         final = self.listener.finish()
         self._apply(page, tracker, final, t, final=True)
+        # A page left early (`n`, `b`, Esc) is not a reading of the whole page. Going back is
+        # a new start on the earlier page, and a page skipped before any of it was read is not
+        # a reading: neither is scored. A page skipped part-way is scored up to the last word
+        # the check found read or tried; the words after it are not counted as missed.
+        left_early = self._end_turn.is_set() and not tracker.finished
         reason = why_no_reading(bytes(audio)) or (
             None if final.words else f"{NO_READING}: no words were heard."
         )
+        if left_early and (self._goto is not None or reason):
+            del audio
+            return ChildTurn(set(), tracker.assisted, t, heard=False)
         if reason:
             del audio
             self.emit(ev.Notice(reason))
@@ -383,6 +391,17 @@ class ReadingSession:
             self.listener, written, final.words, bytes(audio),
             stall_s=self.settings.stall_s, assisted=tracker.assisted,
         )  # fmt: skip
+        if left_early:
+            reach = max((w.index + 1 for w in check.words if w.status != "omitted"), default=0)
+            if reach == 0:
+                del audio
+                return ChildTurn(set(), tracker.assisted, t, heard=False)
+            if reach < len(written):
+                check = check_reading(
+                    self.listener, written[:reach], final.words, bytes(audio),
+                    stall_s=self.settings.stall_s,
+                    assisted={i for i in tracker.assisted if i < reach},
+                )  # fmt: skip
         del audio
         result = check.to_json()
         self.emit(ev.ReadingChecked(

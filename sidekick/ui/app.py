@@ -1,4 +1,8 @@
-"""The Sidekick Textual app: library -> reader, plus settings, progress and practice."""
+"""The Sidekick Textual app: library -> reader, plus settings, progress and practice.
+
+Only the library is imported to start; the other screens load when they are opened, so the
+first screen is up sooner.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,9 @@ from typing import TYPE_CHECKING
 
 from textual.app import App
 
-from sidekick.books.model import Book
 from sidekick.errors import SidekickError
 from sidekick.settings import Settings
 from sidekick.state import AppState
-from sidekick.turns.events import Event
 from sidekick.ui.messages import (
     OpenBook,
     OpenPractice,
@@ -21,11 +23,12 @@ from sidekick.ui.messages import (
     PageReached,
 )
 from sidekick.ui.screens.library import BookLister, LibraryScreen
-from sidekick.ui.screens.reader import ReaderScreen, Session, SessionFactory
-from sidekick.ui.screens.settings import SettingsScreen
 
 if TYPE_CHECKING:
+    from sidekick.books.model import Book
     from sidekick.progress.store import ProgressStore
+    from sidekick.turns.events import Event
+    from sidekick.ui.screens.reader import Session, SessionFactory
 
 
 def default_session_factory(
@@ -117,6 +120,8 @@ class SidekickApp(App[None]):
 
             self.push_screen(ReadersScreen(self.store, self.settings, reading=book.title), chosen)
             return
+        from sidekick.ui.screens.reader import ReaderScreen
+
         self._apply_reader()
         if start_page is None:
             start_page = self.state.position(self.settings.reader, book.title)
@@ -172,6 +177,8 @@ class SidekickApp(App[None]):
                 except SidekickError as exc:
                     self.notify(str(exc), title="Settings", severity="warning")
             self.remember()
+
+        from sidekick.ui.screens.settings import SettingsScreen
 
         self.push_screen(SettingsScreen(self.settings, self.voices), saved)
 

@@ -6,10 +6,13 @@ screens update their widgets in the message handlers, on the UI thread.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from sidekick.books.model import Book
-from sidekick.turns.events import Event
+if TYPE_CHECKING:
+    from sidekick.books.model import Book
+    from sidekick.turns.events import Event
 
 
 class SessionEvent(Message, bubble=False):

@@ -14,19 +14,22 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from sidekick.books.model import Book
 from sidekick.errors import SidekickError
 from sidekick.settings import Settings
 from sidekick.ui.messages import BooksLoaded, OpenBook, OpenProgress, OpenReaders, OpenSettings
 
+if TYPE_CHECKING:
+    from sidekick.books.model import Book
+
 #: ``list_books() -> (books, problems)``, e.g. ``sidekick.books.library.list_books``.
-BookLister = Callable[[], tuple[list[Book], list[str]]]
+BookLister = Callable[[], "tuple[list[Book], list[str]]"]
 
 
 def default_list_books() -> tuple[list[Book], list[str]]:

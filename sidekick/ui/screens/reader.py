@@ -39,6 +39,7 @@ from sidekick.turns.events import (
     WordRead,
 )
 from sidekick.ui.messages import PageReached, SessionEnded, SessionEvent, SessionFailed
+from sidekick.ui.widgets.big_word import BigWord
 from sidekick.ui.widgets.page_view import PageView
 from sidekick.ui.widgets.plan_bar import PlanBar
 from sidekick.ui.widgets.trend import BAND_WORDS
@@ -47,6 +48,8 @@ from sidekick.ui.widgets.turn_banner import BannerState, TurnBanner
 MAX_NOTICES = 3
 #: Terminals shorter than this get the compact layout (one-line banner, notices, praise).
 COMPACT_BELOW = 32
+#: Rows the big letters of a word shown for the child may use (compact layout, and not).
+SHORT_WORD_ROWS, TALL_WORD_ROWS = 3, 7
 
 
 class Session(Protocol):
@@ -121,7 +124,7 @@ class ReaderScreen(Screen[None]):
         with VerticalScroll(id="page-scroll"):
             yield PageView(id="page")
             yield Static("", id="summary")
-        yield Static("", id="word-card")
+        yield BigWord(id="word-card")
         yield Static("", id="praise")
         yield Footer()
 
@@ -245,9 +248,9 @@ class ReaderScreen(Screen[None]):
 
     def _show_word_card(self, word: str) -> None:
         """With no speaker, the helped word is shown large and spelled out."""
-        card = self.query_one("#word-card", Static)
-        spelled = " - ".join(ch for ch in word if ch.isalnum() or ch == "'")
-        card.update(f"{word}\n{spelled}")
+        card = self.query_one("#word-card", BigWord)
+        card.rows = SHORT_WORD_ROWS if self.has_class("-compact") else TALL_WORD_ROWS
+        card.word = word
         card.display = True
 
     def _set_turn_banner(self, state: BannerState, message: str) -> None:
@@ -336,9 +339,7 @@ class ReaderScreen(Screen[None]):
     def summary_text(self) -> str:
         """The end-of-book summary: pages, words correct a minute, accuracy, words to
         practise (from the reading checks of the child's pages)."""
-        from collections import Counter
-
-        from sidekick.progress.store import MISS_KINDS
+        from sidekick.progress.store import MISS_KINDS, normalize_word, shown_form
         from sidekick.reading.assess import band
 
         child = sum(1 for r in self.pages_read.values() if r == "child")
@@ -357,10 +358,12 @@ class ReaderScreen(Screen[None]):
             lines.append(f"Words correct a minute: {wcpm}")
             level = band(accuracy)
             lines.append(f"Accuracy: {accuracy:.0%}, {BAND_WORDS.get(level, level)} ({level} band)")
-            missed = Counter(
-                w["word"] for c in self.checks for w in c.words if w["status"] in MISS_KINDS
-            )
-            practise = ", ".join(w for w, _ in missed.most_common(8))
+            missed: dict[str, list[str]] = {}  # one word however written -> the book's forms
+            for w in (w for c in self.checks for w in c.words if w["status"] in MISS_KINDS):
+                if k := normalize_word(w["word"]):
+                    missed.setdefault(k, []).append(w["word"])
+            most = sorted(missed.values(), key=len, reverse=True)[:8]
+            practise = ", ".join(shown_form(forms) for forms in most)
             lines.append(f"Words to practise: {practise or 'none, well done!'}")
         else:
             lines.append("No reading was checked on this visit.")
