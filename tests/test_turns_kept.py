@@ -153,9 +153,17 @@ def test_the_journal_is_written_whole_and_keeps_a_removed_readers_turn(path: Pat
 def build(path: Path, turns: int = 200, seed: int = 7) -> dict[int, tuple]:
     """A database of 3 readers and ``turns`` turns with 3 challenge words each; the turns
     by id as stored."""
-    rng = random.Random(seed)
     with ProgressStore(path) as s:
         for name in ("Ann", "Bo", "Cy"):
+            s.add_reader(name, grade=2)
+    return build_more(path, turns, seed)
+
+
+def build_more(path: Path, turns: int = 200, seed: int = 7) -> dict[int, tuple]:
+    """``turns`` more turns of the readers Ann, Bo and Cy (see :func:`build`)."""
+    rng = random.Random(seed)
+    with ProgressStore(path) as s:
+        for name in {"Ann", "Bo", "Cy"} - {r.name for r in s.list_readers()}:
             s.add_reader(name, grade=2)
         for i in range(turns):
             words = tuple(MissedWord(f"word{i}-{k}", "omitted", None, k) for k in range(3))
@@ -300,3 +308,25 @@ async def test_the_app_shows_what_the_reader_check_found(tmp_path: Path) -> None
     app = SidekickApp(Settings(), list_books=lambda: ([], []), notices=[note])
     async with app.run_test(size=SIZE):
         assert [n.message for n in app._notifications] == [note]
+
+
+@pytest.mark.parametrize("version", [3, 2])
+def test_salvage_keeps_words_as_the_book_writes_them(tmp_path: Path, version: int) -> None:
+    """The shown form ("Sam") is carried over; a file from before it was stored (schema 2,
+    no such column) is salvaged too, its words in lower case."""
+    path = tmp_path / "progress.sqlite3"
+    with ProgressStore(path) as s:
+        s.add_reader("Ann")
+        s.record_turn("Ann", TurnRecord(
+            "Sam and the Hat", "sam", 1, 10, 8, omitted=2, wcpm=40.0, accuracy=0.8,
+            duration_s=15.0, challenge_words=(MissedWord("Sam", "omitted", None, 0),),
+        ))  # fmt: skip
+    build_more(path)
+    if version == 2:
+        with sqlite3.connect(path) as conn:
+            conn.execute("ALTER TABLE turn_words DROP COLUMN shown")
+    damage(path, sorted(pages(path, "turns"))[1:3])
+    with ProgressStore(path) as s:
+        assert s.recovered is not None
+        words = {w.word for w in s.challenge_words("Ann")}
+    assert ("Sam" if version == 3 else "sam") in words

@@ -41,11 +41,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "turns": ("id", "reader_id", "started_at", "book_title", "book_id", "page", "words_total",
               "words_correct", "substituted", "omitted", "assisted", "self_corrections",
               "insertions", "wcpm", "accuracy", "duration_s"),
-    "turn_words": ("turn_id", "reader_id", "position", "word", "kind", "heard"),
+    "turn_words": ("turn_id", "reader_id", "position", "word", "kind", "heard", "shown"),
     "practice": ("id", "reader_id", "word", "correct", "at"),
 }  # fmt: skip
-SHAPES = {"readers": "nttItrt", "turns": "nitttiiiiiiiirrr", "turn_words": "iiIttT",
+SHAPES = {"readers": "nttItrt", "turns": "nitttiiiiiiiirrr", "turn_words": "iiIttTT",
           "practice": "nitit"}  # fmt: skip
+#: Columns added by a later schema version (ALTER TABLE ... ADD COLUMN): rows written before
+#: it have fewer values, read as NULL.
+ADDED_LATER = {"turn_words": 1}
 #: Tables whose first column is the row's key (stored as NULL in the record).
 KEYED = ("readers", "turns", "practice")
 #: Ids past the largest one seen that are looked up too (the last pages may be unreadable
@@ -158,7 +161,12 @@ def readable_rows(
     ids = _ids(source, table)
     if not ids:
         return []
-    sql = f"SELECT rowid, {', '.join(columns)} FROM {table} WHERE rowid = ?"
+    try:  # a file of an earlier schema version lacks the columns added since: read as NULL
+        have = {str(row[1]) for row in source.execute(f"PRAGMA table_info({table})")}
+    except sqlite3.Error:
+        have = set()
+    picked = [c if not have or c in have else "NULL" for c in columns]
+    sql = f"SELECT rowid, {', '.join(picked)} FROM {table} WHERE rowid = ?"
     rows = []
     low, high = min(ids), max(ids) + MARGIN
     span = range(low, high + 1) if high - low <= MAX_SPAN else sorted(ids)  # ids are dense
@@ -189,8 +197,12 @@ def page_rows(data: bytes) -> dict[str, dict[int, Row]]:
         page = data[(number - 1) * size : number * size]
         for rowid, values in _leaf_cells(page, 100 if number == 1 else 0, usable):
             for table, shape in SHAPES.items():
-                if _fits(values, shape):
-                    row = (rowid, *values[1:]) if table in KEYED else values
+                missing = len(shape) - len(values)
+                record = values
+                if 0 < missing <= ADDED_LATER.get(table, 0):
+                    record = [*values, *[None] * missing]
+                if _fits(record, shape):
+                    row = (rowid, *record[1:]) if table in KEYED else record
                     found[table].setdefault(rowid, tuple(row))
                     break
     return found
