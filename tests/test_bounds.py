@@ -31,7 +31,7 @@ from sidekick.reading.tracker import MAX_UNANSWERED_HELPS, ReadingTracker
 from sidekick.speaking.base import MAX_UTTERANCE_CHARS
 from sidekick.speaking.piper_voice import split_sentences
 from sidekick.turns.session import child_audio_files
-from tests.test_epub import epub_bytes, opf
+from tests.helpers.books import epub_bytes, opf
 
 
 class Bounded:

@@ -31,7 +31,7 @@ from sidekick.cli import RANGES, build_parser, check_numbers, main
 from sidekick.errors import AudioDeviceError, BookError, SidekickError
 from sidekick.paths import check_output_file
 from sidekick.reading.pronounce import likely_miscues
-from tests.test_epub import epub_bytes, opf
+from tests.helpers.books import epub_bytes, opf
 
 SECONDS = 30.0
 FUZZ = settings(

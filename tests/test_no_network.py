@@ -29,7 +29,7 @@ from sidekick.settings import Settings, Share
 from sidekick.ui.app import SidekickApp
 from sidekick.ui.screens.progress import ProgressScreen
 from sidekick.ui.screens.reader import ReaderScreen
-from tests.test_ui import SIZE, pilot_test, wait_for
+from tests.helpers.ui import SIZE, pilot_test, wait_for
 
 REPO = Path(__file__).resolve().parent.parent
 

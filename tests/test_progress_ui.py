@@ -24,7 +24,7 @@ from sidekick.ui.screens.practice import TRY_AGAIN, PracticeScreen
 from sidekick.ui.screens.progress import ProgressScreen
 from sidekick.ui.screens.readers import ReadersScreen
 from sidekick.ui.widgets.trend import BandStrip, TrendPlot
-from tests.test_ui import (
+from tests.helpers.ui import (
     FOX,
     MOON,
     SCREEN_SIZES,

@@ -93,6 +93,7 @@ def test_storyteller_narrates_only_if_it_reads_books_as_clearly(
     assert abs(recorded - story) < 0.1, (recorded, story)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style", ["storytelling", "neutral"])
 def test_whisper_understands_both_styles(storyteller, style, tmp_path: Path, transcribe) -> None:
     errors = []

@@ -22,7 +22,7 @@ from sidekick.progress import store as store_module
 from sidekick.progress.recorder import TurnRecorder
 from sidekick.progress.store import MissedWord, ProgressStore, TurnRecord
 from sidekick.turns import events as ev
-from tests.test_ui import SIZE, pilot_test
+from tests.helpers.ui import SIZE, pilot_test
 
 REPO = Path(__file__).resolve().parent.parent
 
