@@ -34,6 +34,8 @@ _SPACE_RE = re.compile(r"\s+")
 
 @dataclass
 class Block:
+    """A paragraph or heading of a book, before it is put on a page."""
+
     text: str
     heading: int = 0  # 1-6 for a heading, 0 for a paragraph
     long_words: int = 0  # runs of letters shortened in it (EPUB chapters count them here)
@@ -41,6 +43,8 @@ class Block:
 
 
 def drop_controls(text: str) -> str:
+    """Control characters become spaces and invisible format characters go (keeping line
+    breaks and form feeds, which mark paragraphs and pages)."""
     text = _ASCII_CONTROL_RE.sub(" ", text)
 
     def fix(m: re.Match[str]) -> str:
@@ -82,6 +86,7 @@ def paginate(blocks: list[Block]) -> list[list[Block]]:
 
 
 def make_page(number: int, blocks: list[Block]) -> Page:
+    """One page of the blocks, a blank line between them, with its sentences and words."""
     parts: list[str] = []
     sentences = []
     offset = 0
@@ -111,6 +116,7 @@ def long_words_note(count: int) -> str:
 
 
 def title_from_name(name: str) -> str:
+    """A title from a file name, for a book that names none ("the-lost-mitten.md")."""
     stem = Path(name).stem if name else ""
     title = _SPACE_RE.sub(" ", re.sub(r"[-_]+", " ", stem)).strip()
     return title[:1].upper() + title[1:] if title else "Untitled"
