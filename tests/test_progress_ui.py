@@ -252,6 +252,7 @@ async def wait_state(pilot: Pilot, screen: PracticeScreen, state: str) -> None:
     assert screen.state == state, text_of(screen, "#practice-notices")
 
 
+@pytest.mark.slow
 @pilot_test
 async def test_practice_says_words_and_checks_the_reading(
     store: ProgressStore, child_words: Path, tmp_path: Path

@@ -105,6 +105,7 @@ def test_whisper_understands_both_styles(storyteller, style, tmp_path: Path, tra
     assert np.mean(errors) <= 0.2, errors
 
 
+@pytest.mark.slow
 def test_storytelling_is_slower_than_neutral(storyteller) -> None:
     text = SENTENCES[0]
     story = storyteller.synthesize(text, style="storytelling")
