@@ -12,7 +12,7 @@ from sidekick.audio.resample import float_to_pcm, resample
 from sidekick.listening import adapt
 from sidekick.listening.models import page_words
 from sidekick.listening.sphinx_engine import SphinxListener, _model_dir
-from tests.test_listening import matched
+from tests.helpers.listening import matched
 
 TEXT = "Pip the puppy found a red ball under the big green bush. He rolled it to his friend."
 HMM = _model_dir() / "en-us"

@@ -11,7 +11,7 @@ from sidekick.books.library import list_books
 from sidekick.settings import Settings, Share
 from sidekick.ui.app import SidekickApp
 from sidekick.ui.screens.reader import ReaderScreen
-from tests.test_ui import SIZE, pilot_test, wait_for
+from tests.helpers.ui import SIZE, pilot_test, wait_for
 
 pytestmark = pytest.mark.slow
 

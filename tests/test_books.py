@@ -20,23 +20,7 @@ from sidekick.books import (
     words,
 )
 from sidekick.errors import BookError
-
-
-def check_offsets(book: Book) -> None:
-    """Every word and sentence points at its own characters in the page text."""
-    for number, page in enumerate(book.pages, start=1):
-        assert page.number == number
-        assert page.sentences
-        for i, word in enumerate(page.words):
-            assert page.text[word.start : word.end] == word.text
-            assert word.index == i
-            assert word.norm
-            assert all(c.isalnum() or c == "'" for c in word.norm)
-        for sentence in page.sentences:
-            assert page.text[sentence.start : sentence.end] == sentence.text
-            assert sentence.words
-            for word in sentence.words:
-                assert sentence.start <= word.start < word.end <= sentence.end
+from tests.helpers.books import check_offsets
 
 
 def page_words(book: Book, page: int = 0) -> list[str]:

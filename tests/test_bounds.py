@@ -21,7 +21,7 @@ import pytest
 from sidekick.audio.sources import WavFileSource
 from sidekick.books import load_book, parse_book_text
 from sidekick.books.epub import parse_epub
-from sidekick.books.parse import MAX_BYTES, MAX_PAGE_WORDS, MAX_WORDS_PER_PAGE
+from sidekick.books.pages import MAX_BYTES, MAX_PAGE_WORDS, MAX_WORDS_PER_PAGE
 from sidekick.books.tokenize import MAX_SENTENCE_WORDS, MAX_WORD_CHARS
 from sidekick.cli import main
 from sidekick.errors import AudioDeviceError, BookError, SidekickError
@@ -31,7 +31,7 @@ from sidekick.reading.tracker import MAX_UNANSWERED_HELPS, ReadingTracker
 from sidekick.speaking.base import MAX_UTTERANCE_CHARS
 from sidekick.speaking.piper_voice import split_sentences
 from sidekick.turns.session import child_audio_files
-from tests.test_epub import epub_bytes, opf
+from tests.helpers.books import epub_bytes, opf
 
 
 class Bounded:

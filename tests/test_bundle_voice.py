@@ -84,6 +84,7 @@ def test_audio_follows_the_durations(voice) -> None:
     assert len(durations) == len(voice.phoneme_ids("A little owl sat on the moon."))
 
 
+@pytest.mark.slow
 def test_streamed_pieces_join_into_the_sentence(voice) -> None:
     mel, _ = voice.mel("The moon was round and bright over the sleepy town.")
     whole = voice.vocode(mel)
@@ -198,6 +199,7 @@ def test_instability_signs() -> None:
     assert instability(fading)["energy_collapse"]
 
 
+@pytest.mark.slow
 def test_evaluate_side_by_side(bundle: Path) -> None:
     from train.evaluate import evaluate, held_out_sentences
 

@@ -1,7 +1,7 @@
 """Living with the app: every footer key works, the end of a book, remembered settings,
 readers and positions, and each reader's own share and stall time (app and headless).
 
-The reader is driven by the scripted session of :mod:`tests.test_ui` (real event objects, no
+The reader is driven by the scripted session of :mod:`tests.helpers.ui` (real event objects, no
 audio); the remembered state is a real file in the test's SIDEKICK_HOME, and readers live in
 a real progress store.
 """
@@ -37,7 +37,7 @@ from sidekick.ui.screens.library import LibraryScreen
 from sidekick.ui.screens.reader import ReaderScreen
 from sidekick.ui.screens.readers import ReadersScreen
 from sidekick.ui.screens.settings import SettingsScreen
-from tests.test_ui import (
+from tests.helpers.ui import (
     ALL_NOTICES,
     FOX,
     MID_TURN,

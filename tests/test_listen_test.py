@@ -32,7 +32,7 @@ from sidekick.speaking.preference import (
 )
 from sidekick.ui.screens.listen_test import ListenTestApp, ListenTestScreen
 from tests import test_bundle_voice
-from tests.test_ui import SCREEN_SIZES, pilot_test, wait_for
+from tests.helpers.ui import SCREEN_SIZES, pilot_test, wait_for
 
 bundle = test_bundle_voice.bundle  # the session fixture: a tiny trained voice bundle
 SIZE = (110, 32)
@@ -355,6 +355,7 @@ def same_audio(path: Path, audio: np.ndarray) -> bool:
     return float(np.corrcoef(written, audio)[0, 1]) > 0.99
 
 
+@pytest.mark.slow
 @pilot_test
 async def test_screen_runs_a_blind_test_with_real_voices(bundle: Path, tmp_path: Path) -> None:
     """The tiny trained bundle against the standard voice, 2 passages, WAV output: each

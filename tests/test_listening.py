@@ -3,7 +3,6 @@ Vosk path here) and pocketsphinx (bundled en-us) on real speech from the Piper v
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import http.server
 import os
@@ -33,6 +32,7 @@ from sidekick.listening.base import SAMPLE_RATE
 from sidekick.listening.sphinx_engine import SphinxListener, guess_pronunciation
 from sidekick.listening.vosk_engine import VoskListener
 from sidekick.paths import models_dir
+from tests.helpers.listening import matched
 
 KO_WORDS = ["안녕", "학교", "사과", "Hello", "the"]  # the last two are not Korean vocabulary
 
@@ -79,11 +79,6 @@ def check_times(words: tuple[HeardWord, ...], duration: float) -> None:
         assert w.start >= last_start - 1e-6, words
         last_start = w.start
         assert w.conf is None or 0.0 <= w.conf <= 1.0
-
-
-def matched(expected: list[str], heard: list[str]) -> float:
-    sm = difflib.SequenceMatcher(a=expected, b=heard, autojunk=False)
-    return sum(b.size for b in sm.get_matching_blocks()) / len(expected)
 
 
 # --- page words ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from sidekick.settings import Settings, Share
 from sidekick.ui.app import SidekickApp
 from sidekick.ui.screens.progress import ProgressScreen
 from sidekick.ui.screens.reader import ReaderScreen
-from tests.test_ui import SIZE, pilot_test, wait_for
+from tests.helpers.ui import SIZE, pilot_test, wait_for
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -88,6 +88,7 @@ def _early_book():
     return books, next(b for b in books if "early" in b.level)
 
 
+@pytest.mark.slow
 @pilot_test
 async def test_app_makes_no_network_connection(
     blocked_network: list[str], tmp_path: Path, speak_to_wav
@@ -132,6 +133,7 @@ def _unshare_works() -> bool:
     return done.returncode == 0
 
 
+@pytest.mark.slow
 def test_headless_read_makes_no_network_connection(tmp_path: Path, speak_to_wav) -> None:
     _books, book = _early_book()
     child = tmp_path / "child"

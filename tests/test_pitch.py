@@ -18,7 +18,7 @@ from sidekick.listening.sphinx_engine import (
     SphinxListener,
     warp_for_pitch,
 )
-from tests.test_listening import matched
+from tests.helpers.listening import matched
 
 TEXT = "The little boat sailed across the lake. A duck swam beside it and called to the wind."
 

@@ -24,7 +24,7 @@ from sidekick.ui.screens.practice import TRY_AGAIN, PracticeScreen
 from sidekick.ui.screens.progress import ProgressScreen
 from sidekick.ui.screens.readers import ReadersScreen
 from sidekick.ui.widgets.trend import BandStrip, TrendPlot
-from tests.test_ui import (
+from tests.helpers.ui import (
     FOX,
     MOON,
     SCREEN_SIZES,
@@ -252,6 +252,7 @@ async def wait_state(pilot: Pilot, screen: PracticeScreen, state: str) -> None:
     assert screen.state == state, text_of(screen, "#practice-notices")
 
 
+@pytest.mark.slow
 @pilot_test
 async def test_practice_says_words_and_checks_the_reading(
     store: ProgressStore, child_words: Path, tmp_path: Path

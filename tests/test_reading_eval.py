@@ -300,6 +300,7 @@ def test_live_following_is_scored_against_the_truth():
     assert np.allclose(c["lit_delays"], [0.1, 0.3]) and np.allclose(c["help_delays"], [3.2])
 
 
+@pytest.mark.slow
 def test_live_following_of_the_small_set(tmp_path, small_set):
     """The app's live loop (real recognizer, tracker) on generated clips."""
     import json

@@ -19,7 +19,7 @@ import soundfile as sf
 
 from sidekick.audio.base import SAMPLE_RATE
 from sidekick.audio.sources import MicrophoneSource
-from tests.test_ui import SIZE, pilot_test, text_of, wait_for
+from tests.helpers.ui import SIZE, pilot_test, text_of, wait_for
 
 
 def _record(source: MicrophoneSource, seconds: float) -> np.ndarray:

@@ -93,6 +93,7 @@ def test_storyteller_narrates_only_if_it_reads_books_as_clearly(
     assert abs(recorded - story) < 0.1, (recorded, story)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style", ["storytelling", "neutral"])
 def test_whisper_understands_both_styles(storyteller, style, tmp_path: Path, transcribe) -> None:
     errors = []
@@ -104,6 +105,7 @@ def test_whisper_understands_both_styles(storyteller, style, tmp_path: Path, tra
     assert np.mean(errors) <= 0.2, errors
 
 
+@pytest.mark.slow
 def test_storytelling_is_slower_than_neutral(storyteller) -> None:
     text = SENTENCES[0]
     story = storyteller.synthesize(text, style="storytelling")

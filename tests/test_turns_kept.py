@@ -31,7 +31,7 @@ from sidekick.progress.store import (
     TurnRecord,
 )
 from sidekick.turns import events as ev
-from tests.test_ui import SIZE, pilot_test
+from tests.helpers.ui import SIZE, pilot_test
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -2,7 +2,8 @@
 
 from .library import find_book, list_books
 from .model import Book, Page, Sentence, Word
-from .parse import MAX_WORDS_PER_PAGE, SUPPORTED_SUFFIXES, load_book, parse_book_text
+from .pages import MAX_WORDS_PER_PAGE
+from .parse import SUPPORTED_SUFFIXES, load_book, parse_book_text
 from .tokenize import normalize_word, words
 
 __all__ = [

@@ -5,7 +5,7 @@ metadata gives the title and author and whose *spine* lists the chapters (XHTML 
 in reading order. Here:
 
 * each chapter in the spine starts a new page; a long chapter is split into pages of at most
-  :data:`~sidekick.books.parse.MAX_WORDS_PER_PAGE` words between sentences, exactly as the
+  :data:`~sidekick.books.pages.MAX_WORDS_PER_PAGE` words between sentences, exactly as the
   text format paginates (the same code does it);
 * markup is stripped (Python's ``html.parser``); images, scripts, styles, SVG, MathML,
   navigation blocks and ruby annotations are ignored; headings stay as page text;
@@ -23,7 +23,7 @@ Bounds, checked before anything is decompressed: the sizes the zip declares for 
 chapters (:data:`MAX_CHAPTER_BYTES` each, :data:`MAX_TEXT_BYTES` together); a chapter the
 spine lists again is read once. While reading, no entry yields more than its limit whatever
 its header claims, and the text of all chapters together is at most
-:data:`~sidekick.books.parse.MAX_BYTES` characters, as for a text book.
+:data:`~sidekick.books.pages.MAX_BYTES` characters, as for a text book.
 """
 
 from __future__ import annotations
@@ -44,14 +44,14 @@ from xml.etree import ElementTree
 from sidekick.errors import BookError
 
 from .model import Book, Page
-from .parse import (
+from .pages import (
     MAX_BYTES,
-    _Block,
-    _drop_controls,
-    _make_page,
-    _paginate,
-    _title_from_name,
+    Block,
+    drop_controls,
     long_words_note,
+    make_page,
+    paginate,
+    title_from_name,
     too_large,
 )
 from .tokenize import has_words, shorten_long_words
@@ -116,7 +116,7 @@ class _TextExtractor(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.blocks: list[_Block] = []
+        self.blocks: list[Block] = []
         self._parts: list[str] = []
         self._heading = 0
         self._skip: list[str] = []  # open skipped elements, innermost last
@@ -125,7 +125,7 @@ class _TextExtractor(HTMLParser):
         text = _SPACE_RE.sub(" ", "".join(self._parts)).strip()
         self._parts.clear()
         if text:
-            self.blocks.append(_Block(text, self._heading))
+            self.blocks.append(Block(text, self._heading))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         tag = tag.lower().rpartition(":")[2]  # "svg:svg" -> "svg"
@@ -193,10 +193,10 @@ def _decode(data: bytes) -> str:
         raise ValueError(f"not {encoding.upper()} text") from None
 
 
-def chapter_blocks(data: bytes) -> list[_Block]:
+def chapter_blocks(data: bytes) -> list[Block]:
     """Paragraph and heading blocks of one XHTML chapter (ValueError if undecodable); runs
     of letters too long to be words are shortened (:func:`shorten_long_words`)."""
-    text = _drop_controls(unicodedata.normalize("NFC", _decode(data)))
+    text = drop_controls(unicodedata.normalize("NFC", _decode(data)))
     parser = _TextExtractor()
     parser.feed(text)
     parser.close()
@@ -219,7 +219,7 @@ def _local(tag: Any) -> str:
 
 
 def _text(element: ElementTree.Element) -> str:
-    return _SPACE_RE.sub(" ", _drop_controls("".join(element.itertext()))).strip()
+    return _SPACE_RE.sub(" ", drop_controls("".join(element.itertext()))).strip()
 
 
 class _Epub:
@@ -316,7 +316,7 @@ def _metadata(package: ElementTree.Element) -> tuple[str, str, str, dict[str, st
             meta.setdefault(tag, text)
         elif tag == "meta":
             key = (element.get("name") or element.get("property") or "").strip().lower()
-            value = _SPACE_RE.sub(" ", _drop_controls(element.get("content") or _text(element)))
+            value = _SPACE_RE.sub(" ", drop_controls(element.get("content") or _text(element)))
             value = value.strip()
             if key in ("level", "reading-level", "schema:educationallevel") and value:
                 level = level or value
@@ -369,7 +369,7 @@ def _chapters(package: ElementTree.Element, opf: str, name: str) -> list[Chapter
     return chapters
 
 
-def _drop_title_heading(blocks: list[_Block], title: str) -> None:
+def _drop_title_heading(blocks: list[Block], title: str) -> None:
     """The book's title as the first heading of the book is not page text."""
     for block in blocks:
         if has_words(block.text):
@@ -421,14 +421,14 @@ def parse_epub(data: bytes, *, name: str) -> Book:
             if first:
                 _drop_title_heading(blocks, title)
                 first = False
-            for page_blocks in _paginate(blocks):
-                page = _make_page(len(pages) + 1, page_blocks)
+            for page_blocks in paginate(blocks):
+                page = make_page(len(pages) + 1, page_blocks)
                 if page.sentences:
                     pages.append(page)
     if not pages:
         raise BookError(f"{name} has no readable words")
     return Book(
-        title=title or _title_from_name(name), pages=pages, author=author, level=level,
+        title=title or title_from_name(name), pages=pages, author=author, level=level,
         meta=meta, notes=[long_words_note(long_words)] if long_words else [],
     )  # fmt: skip
 

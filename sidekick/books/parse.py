@@ -1,6 +1,7 @@
 """Read hand-written book files (.txt and .md) into the :mod:`sidekick.books.model`.
 
-(``.epub`` files are read by :mod:`sidekick.books.epub`; :func:`load_book` dispatches.)
+(``.epub`` files are read by :mod:`sidekick.books.epub`; :func:`load_book` dispatches. Pages
+are assembled by :mod:`sidekick.books.pages`, the same for both.)
 
 The format is described for parents and teachers in ``books/README.md``. In short:
 
@@ -8,10 +9,12 @@ The format is described for parents and teachers in ``books/README.md``. In shor
 * a level-1 heading (``# Title``) before any story text is the title, not page text;
 * a line of three or more dashes (``---``) or a form feed starts a new page;
 * without any page break, pages are made automatically of at most
-  :data:`MAX_WORDS_PER_PAGE` words, breaking only between sentences; so is a page between
-  breaks that has more than :data:`MAX_PAGE_WORDS` words;
-* a file over :data:`MAX_BYTES` is refused before it is read; a run of letters too long to
-  be a word is shown shortened and skipped (:mod:`sidekick.books.tokenize`);
+  :data:`~sidekick.books.pages.MAX_WORDS_PER_PAGE` words, breaking only between sentences;
+  so is a page between breaks that has more than
+  :data:`~sidekick.books.pages.MAX_PAGE_WORDS` words;
+* a file over :data:`~sidekick.books.pages.MAX_BYTES` is refused before it is read; a run
+  of letters too long to be a word is shown shortened and skipped
+  (:mod:`sidekick.books.tokenize`);
 * Markdown markup is removed from the text children read; ``.txt`` and ``.md`` files are
   read by the same rules.
 """
@@ -21,32 +24,26 @@ from __future__ import annotations
 import re
 import stat
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 from sidekick.errors import BookError
 
 from .model import Book, Page
-from .tokenize import (
-    MAX_WORD_CHARS,
-    Segment,
-    build_sentences,
-    has_words,
-    sentence_segments,
-    shift_segments,
-    shorten_long_words,
-    word_spans,
+from .pages import (
+    MAX_BYTES,
+    MAX_PAGE_WORDS,
+    Block,
+    drop_controls,
+    long_words_note,
+    make_page,
+    paginate,
+    title_from_name,
+    too_large,
 )
+from .tokenize import has_words, shorten_long_words, word_spans
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".epub")
-MAX_WORDS_PER_PAGE = 80
-#: A page between explicit breaks with more words than this is paginated automatically.
-MAX_PAGE_WORDS = 400
-#: A text book file (and the text of an EPUB, all chapters together) holds at most this
-#: many bytes (characters for an EPUB): about 180,000 words, a long novel. A book this size
-#: is read in a few seconds and about 200 MB.
-MAX_BYTES = 1_000_000
 
 _PAGE_BREAK_RE = re.compile(r"^\s*-{3,}\s*$")
 _RULE_RE = re.compile(r"^\s*([-*_])(?:\s*\1){2,}\s*$")  # "***", "* * *", "- - -"
@@ -62,26 +59,6 @@ _TAG_RE = re.compile(r"<(?:/?[A-Za-z][^<>]*|(?:https?|mailto|ftp):[^<>]*)>")
 # A backslash escape keeps its character; emphasis, strike-through and code marks go.
 _INLINE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|])|\*+|~~|`+|(?<!\w)_+|_+(?!\w)")
 _SPACE_RE = re.compile(r"\s+")
-_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
-_ASCII_CONTROL_RE = re.compile(r"[\x00-\x09\x0b\x0d-\x1f\x7f]")
-
-
-@dataclass
-class _Block:
-    text: str
-    heading: int = 0  # 1-6 for a heading, 0 for a paragraph
-    long_words: int = 0  # runs of letters shortened in it (EPUB chapters count them here)
-    segments: list[Segment] | None = None  # its sentences, when already found
-
-
-def _drop_controls(text: str) -> str:
-    text = _ASCII_CONTROL_RE.sub(" ", text)
-
-    def fix(m: re.Match[str]) -> str:
-        cat = unicodedata.category(m.group())
-        return " " if cat == "Cc" else "" if cat == "Cf" else m.group()
-
-    return _NON_ASCII_RE.sub(fix, text)
 
 
 def _clean_inline(line: str) -> str:
@@ -114,15 +91,15 @@ def _front_matter(lines: list[str]) -> tuple[dict[str, str], list[str]]:
     return {}, lines
 
 
-def _blocks_by_page(lines: list[str]) -> list[list[_Block]]:
+def _blocks_by_page(lines: list[str]) -> list[list[Block]]:
     """Group body lines into pages (at explicit breaks) of paragraph and heading blocks."""
-    pages: list[list[_Block]] = [[]]
+    pages: list[list[Block]] = [[]]
     para: list[str] = []
     in_quote = False
 
     def flush() -> None:
         if para:
-            pages[-1].append(_Block(" ".join(para)))
+            pages[-1].append(Block(" ".join(para)))
             para.clear()
 
     for raw in lines:
@@ -138,7 +115,7 @@ def _blocks_by_page(lines: list[str]) -> list[list[_Block]]:
             flush()
             text = _clean_inline(heading.group(2) or "")
             if text:
-                pages[-1].append(_Block(text, len(heading.group(1))))
+                pages[-1].append(Block(text, len(heading.group(1))))
             continue
         quote = _QUOTE_RE.match(raw)
         if bool(quote) != in_quote:  # a block quote is a paragraph of its own
@@ -159,74 +136,8 @@ def _blocks_by_page(lines: list[str]) -> list[list[_Block]]:
     return pages
 
 
-def _paginate(blocks: list[_Block]) -> list[list[_Block]]:
-    """Fill pages sentence by sentence up to MAX_WORDS_PER_PAGE words (a longer sentence
-    gets a page of its own); a heading moves along with the text that follows it. Each
-    block's sentences are found once, and each piece keeps its own."""
-    pages: list[list[_Block]] = [[]]
-    count = 0
-    for block in blocks:
-        piece_start = 0
-        piece: list[Segment] = []
-        for segment in sentence_segments(block.text):
-            start, n = segment[0], len(segment[2])
-            if count and count + n > MAX_WORDS_PER_PAGE:
-                head = block.text[piece_start:start].rstrip()
-                carry: list[_Block] = []
-                if head:
-                    segments = shift_segments(piece, -piece_start)
-                    pages[-1].append(_Block(head, block.heading, segments=segments))
-                elif pages[-1] and pages[-1][-1].heading and len(pages[-1]) > 1:
-                    carry.append(pages[-1].pop())
-                pages.append(carry)
-                count = sum(len(word_spans(b.text)) for b in carry)
-                piece_start, piece = start, []
-            count += n
-            piece.append(segment)
-        rest = block.text[piece_start:]
-        if rest.strip():
-            segments = shift_segments(piece, -piece_start)
-            pages[-1].append(_Block(rest, block.heading, segments=segments))
-    return pages
-
-
-def _make_page(number: int, blocks: list[_Block]) -> Page:
-    parts: list[str] = []
-    sentences = []
-    offset = 0
-    for block in blocks:
-        if parts:
-            offset += 2  # the "\n\n" between blocks
-        found = build_sentences(
-            block.text,
-            offset=offset,
-            first_index=sum(len(s.words) for s in sentences),
-            segments=block.segments,
-        )
-        sentences.extend(found)
-        parts.append(block.text)
-        offset += len(block.text)
-    return Page(number=number, text="\n\n".join(parts), sentences=tuple(sentences))
-
-
-def long_words_note(count: int) -> str:
-    """The note for a book with ``count`` runs of letters too long to be words."""
-    what = "a 'word'" if count == 1 else f"{count} 'words'"
-    verb = "it is" if count == 1 else "they are"
-    return (
-        f"This book has {what} longer than {MAX_WORD_CHARS} letters: {verb} shown shortened "
-        "and not read aloud or checked."
-    )
-
-
-def _word_count(blocks: list[_Block]) -> int:
+def _word_count(blocks: list[Block]) -> int:
     return sum(len(word_spans(b.text)) for b in blocks)
-
-
-def _title_from_name(name: str) -> str:
-    stem = Path(name).stem if name else ""
-    title = _SPACE_RE.sub(" ", re.sub(r"[-_]+", " ", stem)).strip()
-    return title[:1].upper() + title[1:] if title else "Untitled"
 
 
 def parse_book_text(text: str, *, name: str) -> Book:
@@ -234,7 +145,7 @@ def parse_book_text(text: str, *, name: str) -> Book:
     fallback title and in error messages. Raises :class:`BookError` if it has no words."""
     text = unicodedata.normalize("NFC", text).lstrip("\ufeff")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text, long_words = shorten_long_words(_COMMENT_RE.sub("", _drop_controls(text)))
+    text, long_words = shorten_long_words(_COMMENT_RE.sub("", drop_controls(text)))
     meta, body = _front_matter(text.split("\n"))
     body = "\n".join(body).replace("\f", "\n\f\n").split("\n")
     pages = _blocks_by_page(body)
@@ -250,34 +161,27 @@ def parse_book_text(text: str, *, name: str) -> Book:
             break
 
     if sum(1 for blocks in pages if any(has_words(b.text) for b in blocks)) <= 1:
-        pages = _paginate([b for blocks in pages for b in blocks])
+        pages = paginate([b for blocks in pages for b in blocks])
     else:
         pages = [
             part
             for blocks in pages
-            for part in (_paginate(blocks) if _word_count(blocks) > MAX_PAGE_WORDS else [blocks])
+            for part in (paginate(blocks) if _word_count(blocks) > MAX_PAGE_WORDS else [blocks])
         ]
     made: list[Page] = []
     for blocks in pages:
-        page = _make_page(len(made) + 1, blocks)
+        page = make_page(len(made) + 1, blocks)
         if page.sentences:
             made.append(page)
     if not made:
         raise BookError(f"{name} has no readable words")
     return Book(
-        title=title or _title_from_name(name),
+        title=title or title_from_name(name),
         pages=made,
         author=meta.get("author", ""),
         level=meta.get("level", ""),
         meta=meta,
         notes=[long_words_note(long_words)] if long_words else [],
-    )
-
-
-def too_large(path: Path | str, size: int, limit: int) -> str:
-    """The one message for a book file over its size limit."""
-    return (
-        f"The book file {path} is too large ({size / 1e6:.1f} MB); the limit is {limit / 1e6:g} MB."
     )
 
 

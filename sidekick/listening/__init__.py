@@ -9,13 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sidekick.listening.base import SAMPLE_RATE, HeardWord, Hypothesis, Listener
+from sidekick.listening.factory import NO_VOSK_NOTICE, create_listener
 from sidekick.listening.models import (
     DISTRACTORS,
-    NO_VOSK_NOTICE,
     VOSK_MODEL_NAME,
     VOSK_MODEL_SHA256,
     VOSK_MODEL_URL,
-    create_listener,
     find_vosk_model,
     install_vosk_model,
     normalize_word,

@@ -1,5 +1,6 @@
-"""Recognizer models: finding and installing the English Vosk model, choosing an engine, and
-the page vocabulary (word normalization, distractor words) both engines share."""
+"""Recognizer models: finding and installing the English Vosk model, and the page vocabulary
+(word normalization, distractor words) both engines share. The engine is chosen by
+:mod:`sidekick.listening.factory`."""
 
 from __future__ import annotations
 
@@ -17,19 +18,14 @@ import zipfile
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sidekick.errors import ModelError
 from sidekick.paths import models_dir
-
-if TYPE_CHECKING:
-    from sidekick.listening.base import Listener
 
 VOSK_MODEL_NAME = "vosk-model-small-en-us-0.15"
 VOSK_MODEL_URL = f"https://alphacephei.com/vosk/models/{VOSK_MODEL_NAME}.zip"
 VOSK_MODEL_SHA256 = "30f26242c4eb449f948e42cb302dd7a686cb29a3423a8367f99ff41780942498"
 VOSK_MODEL_ENV = "SIDEKICK_VOSK_MODEL"
-ENGINES = ("auto", "vosk", "pocketsphinx")
 
 # ---------------------------------------------------------------------------------------
 # Page vocabulary
@@ -313,53 +309,3 @@ def install_vosk_model(
         raise ModelError(f"Cannot install the model into {dest}: {exc.strerror or exc}.") from exc
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-# ---------------------------------------------------------------------------------------
-# Choosing an engine
-# ---------------------------------------------------------------------------------------
-
-NO_VOSK_NOTICE = (
-    "No English Vosk model found: using pocketsphinx "
-    "(run `sidekick models install` for better recognition)."
-)
-
-
-def create_listener(
-    engine: str | None = None, vosk_model: str | os.PathLike[str] | None = None
-) -> tuple[Listener, str | None]:
-    """The recognizer to use and a one-line notice for the user (or None).
-
-    ``engine``: None/"auto" (Vosk if an English model is found, else pocketsphinx), "vosk"
-    (ModelError without a model) or "pocketsphinx".
-    """
-    choice = (engine or "auto").lower()
-    if choice == "sphinx":
-        choice = "pocketsphinx"
-    if choice not in ENGINES:
-        raise ModelError(f"Unknown recognizer {engine!r}: choose one of {', '.join(ENGINES)}.")
-
-    from sidekick.listening.sphinx_engine import SphinxListener
-    from sidekick.listening.vosk_engine import VoskListener
-
-    if choice == "pocketsphinx":
-        return SphinxListener(), None
-    path = find_vosk_model(vosk_model)  # explicit/env problems raise here
-    if path is None:
-        if choice == "vosk":
-            raise ModelError(
-                "No English Vosk model found: run `sidekick models install`, or pass "
-                "--vosk-model PATH, or put the unzipped model in " + str(models_dir()) + "."
-            )
-        return SphinxListener(), NO_VOSK_NOTICE
-    explicit = bool(vosk_model or os.environ.get(VOSK_MODEL_ENV))
-    try:
-        listener = VoskListener(path)
-    except ModelError as exc:
-        if choice == "vosk" or explicit:
-            raise
-        return SphinxListener(), f"{exc} Using pocketsphinx instead."
-    notice = None
-    if not listener.uses_grammar:
-        notice = f"Vosk model {path.name} has a static graph: recognizing without the page grammar."
-    return listener, notice

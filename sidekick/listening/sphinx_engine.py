@@ -31,48 +31,37 @@ from sidekick.private_files import MemoryFile, private_dir
 
 FRAME_SECONDS = 0.01  # pocketsphinx frames are 10 ms
 PAGE_WEIGHT = 3  # the page as written counts this many times against each misreading
-#: Extra pocketsphinx settings for both decoders (measured on the reading evaluation set).
-#: warp_params: frequency warping (inverse linear) towards children's higher formants. 1.1
-#: cut false rejections of quiet child-like speech from 3.2% to 2.1%; 1.2 (with the
-#: denoiser) cut those of child-like speech further, on both voice families (development
-#: set: standard 1.6% -> 1.0%, held out 7.9% -> 5.7%, recall 69.4% -> 70.6%) for a little
-#: on adult readings (false rejections 1.6% -> 1.9%, recall 71.8% -> 70.6%). It is the
-#: warp a reader starts with; :data:`WARP_BY_PITCH` then follows the reader's voice.
+#: Extra pocketsphinx settings for both decoders. ``warp_params`` warps the frequency axis
+#: (inverse linear) towards the higher formants of children's shorter vocal tracts; 1.2 is
+#: the warp a reader starts with, before :data:`WARP_BY_PITCH` follows their voice.
+#: ``SIDEKICK_SPHINX_OPTIONS`` (JSON) overrides any setting, for experiments.
 _OVERRIDES: dict[str, Any] = json.loads(os.environ.get("SIDEKICK_SPHINX_OPTIONS", "{}"))
 DECODER_OPTIONS: dict[str, Any] = {"warp_params": "1.2", **_OVERRIDES}
 #: (median pitch in Hz, warp) points of a ramp, linear in semitones between them: a higher
-#: voice usually comes from a shorter vocal tract. Child-like readings of the high held-out
-#: voice (about 235 Hz) were recognized best at 1.5 and lower child-like voices at 1.2 (two
-#: child-only development sets: false rejections 3.8% -> 3.1% and 5.9% -> 4.6%, recall
-#: 72.9% -> 75.3% and 56.9% -> 61.8%; a single warp of 1.5 for every voice lost recall on the
-#: low ones, 75.8% -> 63.6%). Men's voices (up to about 105 Hz) are best unwarped (two
-#: development sets, adult readings: 1.8% / 72.9% -> 1.7% / 74.1% and 2.4% / 75.0% -> 1.9% /
-#: 78.1%); the child-like readings of the same voices, 4-6 semitones higher, need 1.2, so the
-#: ramp climbs back to it by 115 Hz. An explicit ``warp_params`` override turns it off.
+#: voice usually comes from a shorter vocal tract. Men's voices (up to about 105 Hz) are
+#: recognized best unwarped, child voices best at 1.2, and the highest child voices (about
+#: 235 Hz) at 1.5; one warp for every voice loses the low ones. An explicit ``warp_params``
+#: override turns the ramp off. Figures: tests/benchmarks/reading_eval/NOTES.md.
 WARP_BY_PITCH = ((105.0, 1.0), (115.0, 1.2), (180.0, 1.2), (235.0, 1.5))
 _ALT = re.compile(r"\(\d+\)$")  # "to(3)": third pronunciation of "to"
 #: In a noisy recording (see :mod:`sidekick.audio.denoise`) a second look calls a word
 #: misread only when the misreading's posterior is at least this: in noise the recognizer
-#: hears plausible misreadings in correctly read words far more often (development set:
-#: false rejections of noisy child-like speech 8.7% -> 5.3%, for 1 of 42 miscues missed).
-#: Clean recordings are unaffected.
+#: hears plausible misreadings in correctly read words far more often. Clean recordings are
+#: unaffected.
 NOISY_MIN_POSTERIOR = 0.5
 #: A new reader's warp is chosen while they read, once this much audio is in (and every
 #: ``LIVE_PITCH_EVERY_S`` after, until a voice is heard), and what was heard so far is
-#: decoded again with it; the page end measures the whole page again. Followed live
-#: (``tests/benchmarks/reading_eval/live.py``, child-like development clips): words lit
-#: 84.9% -> 86.6%, held-out voices 77.9% -> 81.2%.
+#: decoded again with it; the page end measures the whole page again.
 LIVE_PITCH_S = 2.0
 LIVE_PITCH_EVERY_S = 0.5
 #: ... and the model is fitted to a new reader (an MLLR transform, as at the end of a page)
 #: once this much audio is in, and what was heard so far decoded again with it (about
-#: 0.4 s, once). Words lit 86.6% -> 89.9% (noisy readings 78.1% -> 84.0%), stalls helped
-#: 67.9% -> 73.8%, words Sidekick said though they were read 73 -> 46 in 400 clips.
+#: 0.4 s, once), so that words are lit and stuck words helped on the reader's own voice
+#: well before the page ends.
 LIVE_ADAPT_S = 4.0
 MIN_ADAPT_FRAMES = 100  # 1 s of speech and silence at least, or the model is left as it is
 #: In a noisy recording a "word" whose loudest 20 ms is this many dB under the reading's
-#: median (on the denoised signal) is noise the recognizer took for a word: it is dropped
-#: (noisy child-like development clips, FRR / recall: 3.1% / 62.0% -> 3.3% / 64.8%).
+#: median (on the denoised signal) is noise the recognizer took for a word: it is dropped.
 FAINT_DB = 20.0
 
 

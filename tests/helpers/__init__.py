@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: UI pilots and scripted sessions, book builders, listening."""
