@@ -378,6 +378,42 @@ def held_out_sentences(n: int, seed: int = 777, exclude: set[str] | None = None)
     return pool[:n]
 
 
+RECORDED = ("wer", "words_per_second", "pitch_spread_st", "longest_inner_pause_s", "unstable",
+            "mos")  # fmt: skip
+
+
+def narrator_record(books: dict[str, Any], voice: str, command: str) -> dict[str, Any]:
+    """The figures the app's narrator bar reads (``sidekick/speaking/narrator.py``), from an
+    evaluation of every page of the bundled books. The standard voice's pitch spread is that
+    of its copy through the same universal vocoder, so the vocoder cannot make either voice
+    look livelier than the other."""
+    voices = books["voices"]
+    standard = {k: voices["standard"].get(k) for k in RECORDED}
+    standard["pitch_spread_st"] = voices["standard/vocoded"]["pitch_spread_st"]
+    styles = {
+        name.split("/", 1)[1]: {k: fig.get(k) for k in RECORDED}
+        for name, fig in voices.items()
+        if name.startswith(f"{voice}/") and not name.endswith("/rtf")
+    }
+    return {"text": f"every page of the bundled books ({books['sentences']} pages)",
+            "command": command, "standard": standard, "styles": styles}  # fmt: skip
+
+
+def record_narrator_check(bundle: Path, result: dict[str, Any], command: str) -> list[str]:
+    """Write the books figures of ``result`` into the bundle's ``voice.json`` as
+    ``narrator_check``; returns what the voice misses of the narrator bar ([] = it passes)."""
+    from sidekick.speaking.narrator import shortfalls
+
+    books = result.get("sources", {}).get("books")
+    if books is None or "standard/vocoded" not in books["voices"]:
+        raise RuntimeError("--record needs the books source measured with the standard voice")
+    config_path = Path(bundle) / "voice.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config["narrator_check"] = narrator_record(books, config.get("name", bundle.name), command)
+    config_path.write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    return shortfalls(config["narrator_check"])
+
+
 EPILOG = """\
 Text sources (--sources, each measured and reported apart, the standard voice alongside):
   books     every page of the bundled books, spoken page by page as the app does
@@ -385,6 +421,9 @@ Text sources (--sources, each measured and reported apart, the standard voice al
             (needs --natural DIR, made by 'sidekick-train corpus fetch')
   template  sentences of the template grammar (train/text.py), minus --corpus texts
 With --sentences FILE, only that file is measured (one sentence a line).
+--record writes the books figures into the bundle's voice.json (narrator_check): the app
+makes the bundle its default narrator only when they meet sidekick/speaking/narrator.py's
+bar. --from-json FILE takes the figures of an earlier run instead of measuring again.
 Predicted MOS needs DistillMOS (see train/naturalness.py); --no-mos leaves it out.
 """
 
@@ -419,9 +458,16 @@ def main(argv: list[str] | None = None) -> int:
         "--standard-draws", type=int, default=3, metavar="N",
         help="measure the (sampling) standard voice N times and average (default 3)",
     )  # fmt: skip
+    parser.add_argument(
+        "--record", action="store_true",
+        help="write the books figures into the bundle's voice.json (the narrator check)",
+    )  # fmt: skip
+    parser.add_argument("--from-json", metavar="FILE", help="figures of an earlier run")
     args = parser.parse_args(argv)
     try:
-        if args.sentences:
+        if args.from_json:
+            result = json.loads(Path(args.from_json).read_text(encoding="utf-8"))
+        elif args.sentences:
             lines = Path(args.sentences).read_text(encoding="utf-8").splitlines()
             sentences = [s.strip() for s in lines if s.strip()]
             scorer = None
@@ -446,11 +492,20 @@ def main(argv: list[str] | None = None) -> int:
                 log=lambda m: print(m, file=sys.stderr, flush=True),
                 save=Path(args.json) if args.json else None,
             )  # fmt: skip
-    except RuntimeError as exc:
+        if args.record:
+            missed = record_narrator_check(
+                Path(args.voice), result, "sidekick-train evaluate " + " ".join(
+                    a for a in (argv if argv is not None else sys.argv[1:])
+                    if a != args.from_json and a != "--from-json"
+                ),
+            )  # fmt: skip
+            print("narrator check: " + ("passes" if not missed else "; ".join(missed)),
+                  file=sys.stderr)  # fmt: skip
+    except (RuntimeError, OSError, ValueError) as exc:
         print(f"sidekick-train evaluate: {exc}", file=sys.stderr)
         return 2
     text = json.dumps(result, indent=1)
-    if args.json:
+    if args.json and not args.from_json:
         Path(args.json).write_text(text + "\n", encoding="utf-8")
     print(format_table(result["table"]) if "table" in result else text)
     return 0

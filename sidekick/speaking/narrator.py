@@ -60,11 +60,15 @@ def shortfalls(record: dict[str, Any] | None, bar: NarratorBar = BAR) -> list[st
         elif mos < std_mos - bar.max_mos_below_standard:
             missed.append(f"{style}: predicted naturalness {mos:.2f} against {std_mos:.2f}")
         pause = number(own, "longest_inner_pause_s")
-        if pause is None or pause > bar.max_inner_pause_s:
-            missed.append(f"{style}: a pause of {pause} s inside a sentence")
+        if pause is None:
+            missed.append(f"{style}: pauses not measured")
+        elif pause > bar.max_inner_pause_s:
+            missed.append(f"{style}: a pause of {pause:g} s inside a sentence")
         unstable = number(own, "unstable")
-        if unstable is None or unstable > bar.max_unstable:
-            missed.append(f"{style}: {unstable} unstable utterances")
+        if unstable is None:
+            missed.append(f"{style}: unstable utterances not counted")
+        elif unstable > bar.max_unstable:
+            missed.append(f"{style}: {unstable:.0f} unstable utterances")
     story = record["styles"].get(NARRATION_STYLE)
     if story is None:
         missed.append(f"no {NARRATION_STYLE} style")
