@@ -183,7 +183,7 @@ def model_card(
         "",
         "## Corpus",
         "",
-        f"- Source: `{run.get('corpus', '?')}`",
+        f"- Source: the corpus folder `{Path(str(run.get('corpus', '?'))).name}`",
         f"- Training utterances: {run.get('train_utterances', '?')} "
         f"({_fmt_hours(run.get('train_hours_by_style', {}))}); "
         f"validation: {run.get('val_utterances', '?')}",
@@ -244,7 +244,12 @@ def model_card(
         ]
         lines += [f"- {style}: `{json.dumps(knobs)}`" for style, knobs in style_settings.items()]
     if evaluation:
-        lines += ["", "## Figures", "", "```json", json.dumps(evaluation, indent=1), "```"]
+        from train.evaluate import format_table, table
+
+        if "sources" not in evaluation:  # one set of sentences: one source
+            evaluation = {"sources": {"sentences": evaluation}}
+        intro = "Each text source apart, the standard voice in the same run (`evaluate`):"
+        lines += ["", "## Figures", "", intro, "", format_table(table(evaluation))]
     else:
         lines += ["", "## Figures", "", "Not measured yet: run `sidekick-train evaluate`."]
     if ablations:
