@@ -392,10 +392,11 @@ def test_sidekick_check_says_what_is_missing(tmp_path) -> None:
 @pytest.mark.slow
 @pilot_test
 async def test_check_sound_screen_from_settings(sound_devices, speak_to_wav, tmp_path) -> None:
-    from textual.widgets import ProgressBar
+    from textual.widgets import ProgressBar, Select
 
     from sidekick.settings import Settings
     from sidekick.sound_check import CHECK_SENTENCE
+    from sidekick.state import load_state
     from sidekick.ui.app import SidekickApp
     from sidekick.ui.screens.settings import SettingsScreen
     from sidekick.ui.screens.sound_check import SoundCheckScreen
@@ -428,8 +429,18 @@ async def test_check_sound_screen_from_settings(sound_devices, speak_to_wav, tmp
         assert "The microphone works." in text("#mic-result"), text("#mic-result")
         await pilot.press("p")
         await wait_for(pilot, lambda: "Played" in text("#speaker-result"), timeout=60)
+        # Choosing the devices: by name, used from now on and remembered across a restart.
+        mics = [str(v) for _, v in screen.query_one("#mic-choice", Select)._options]
+        speakers = [str(v) for _, v in screen.query_one("#speaker-choice", Select)._options]
+        assert "pulse" in mics and "pulse" in speakers, (mics, speakers)
+        screen.query_one("#mic-choice", Select).value = "pulse"
+        screen.query_one("#speaker-choice", Select).value = "pulse"
+        await pilot.pause()
+        assert (app.settings.input_device, app.settings.output_device) == ("pulse", "pulse")
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+    again = load_state().settings
+    assert (again.input_device, again.output_device) == ("pulse", "pulse")
 
 
 # -- in the app --------------------------------------------------------------------------------

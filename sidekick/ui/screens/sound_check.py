@@ -1,7 +1,8 @@
-"""Check sound (from Settings, ``c``): the microphones and speakers, a live level meter while
-the reader reads a sentence, what the recognizer understood, and a test sentence on the
-speaker. The work is :mod:`sidekick.sound_check` (the same as ``sidekick check``), run in
-thread workers so the screen stays live."""
+"""Check sound (from Settings, ``c``): the microphones and speakers (which ones Sidekick uses
+is chosen here, and remembered), a live level meter while the reader reads a sentence, what
+the recognizer understood, and a test sentence on the speaker. The work is
+:mod:`sidekick.sound_check` (the same as ``sidekick check``), run in thread workers so the
+screen stays live."""
 
 from __future__ import annotations
 
@@ -9,21 +10,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, ProgressBar, Static
+from textual.widgets import Footer, Header, Label, ProgressBar, Select, Static
 
 from sidekick import sound_check as sc
 from sidekick.errors import AudioDeviceError
 from sidekick.settings import Settings
 
 METER_FLOOR_DB = -60.0  # the meter's empty end
+DEFAULT = "(the computer's default)"
 
 
 class SoundCheckScreen(Screen[None]):
     """Dismissed with Esc; nothing recorded is kept."""
 
     BINDINGS = [
-        Binding("r", "check_microphone", "Check microphone"),
-        Binding("p", "check_speaker", "Play test sentence"),
+        Binding("r", "check_microphone", "Check microphone", priority=True),
+        Binding("p", "check_speaker", "Play test sentence", priority=True),
         Binding("escape", "back", "Back"),
     ]
 
@@ -38,6 +40,7 @@ class SoundCheckScreen(Screen[None]):
             yield Label("Sound devices on this computer", classes="heading")
             yield Static("Looking…", id="devices")
             yield Label("Microphone", classes="heading")
+            yield self._choice("mic-choice")
             yield Static(
                 f"Press r, then read this sentence aloud:\n  “{sc.CHECK_SENTENCE}”",
                 id="mic-prompt",
@@ -47,8 +50,13 @@ class SoundCheckScreen(Screen[None]):
             )
             yield Static("", id="mic-result")
             yield Label("Speaker", classes="heading")
+            yield self._choice("speaker-choice")
             yield Static(f"Press p to hear: “{sc.TEST_SENTENCE}”", id="speaker-result")
         yield Footer()
+
+    @staticmethod
+    def _choice(widget_id: str) -> Select[str]:
+        return Select([(DEFAULT, DEFAULT)], value=DEFAULT, allow_blank=False, id=widget_id)
 
     def on_mount(self) -> None:
         self.sub_title = "Check sound"
@@ -59,6 +67,27 @@ class SoundCheckScreen(Screen[None]):
             return
         lines = [d.line() for d in devices] or ["No microphone or speaker found."]
         self.query_one("#devices", Static).update("\n".join(lines))
+        s = self.settings
+        for selector, names, chosen in (
+            ("#mic-choice", [d.name for d in devices if d.inputs], s.input_device),
+            ("#speaker-choice", [d.name for d in devices if d.outputs], s.output_device),
+        ):
+            choice = self.query_one(selector, Select)
+            choice.set_options([(DEFAULT, DEFAULT), *((n, n) for n in dict.fromkeys(names))])
+            if isinstance(chosen, str) and chosen in names:
+                choice.value = chosen
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """Use the chosen device from now on, and remember it (by name: numbers change when
+        devices come and go)."""
+        device = None if event.value in (DEFAULT, Select.BLANK) else str(event.value)
+        field = "input_device" if event.select.id == "mic-choice" else "output_device"
+        if getattr(self.settings, field) == device:
+            return
+        setattr(self.settings, field, device)
+        remember = getattr(self.app, "remember", None)
+        if callable(remember):
+            remember()
 
     # -- microphone ----------------------------------------------------------------------
     def action_check_microphone(self) -> None:
