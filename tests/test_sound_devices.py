@@ -246,6 +246,36 @@ def test_sidekick_turn_through_the_speaker_is_understood_with_no_gaps(
     assert gap <= SENTENCE_GAP_S + 0.3, gap
 
 
+def _tone_with_waits(waits: list[float], rate: int):
+    """0.3 s of tone after each wait: a slow start, a pause, a slow next sentence."""
+    tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(int(0.3 * rate)) / rate)).astype(np.float32)
+    for wait in waits:
+        time.sleep(wait)
+        yield tone
+
+
+def test_speaker_waiting_for_audio_or_paused_does_not_run_dry(sound_devices, tmp_path) -> None:
+    from sidekick.audio.sinks import OUTPUT_LATENCY_S, SpeakerSink
+
+    heard = tmp_path / "heard.wav"
+    recorder = sound_devices.record_speaker(heard)
+    time.sleep(0.3)
+    sink = SpeakerSink()
+    waits = [2 * OUTPUT_LATENCY_S, 0.0, 4 * OUTPUT_LATENCY_S, 0.0]
+    sink.play_stream(_tone_with_waits(waits, 22_050), 22_050)
+    time.sleep(0.3)
+    recorder.terminate()
+    recorder.wait(timeout=5)
+    assert sink.underruns == 0
+    audio, rate = sf.read(heard)
+    frame = int(0.02 * rate)
+    n = len(audio) // frame
+    loud = np.sqrt(np.mean(audio[: n * frame].reshape(n, frame) ** 2, axis=1)) > 0.05
+    assert 4 * 0.3 - 0.1 <= loud.sum() * 0.02 <= 4 * 0.3 + 0.1, "all the tone was played"
+    # the wait was played as silence, less what was queued before it (at most the latency)
+    assert 3 * OUTPUT_LATENCY_S - 0.1 <= _longest_gap(audio, rate) <= 4 * OUTPUT_LATENCY_S + 0.3
+
+
 # -- devices that disappear in the middle of a turn --------------------------------------------
 
 

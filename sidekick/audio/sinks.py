@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import re
 import threading
 import time
@@ -24,9 +26,12 @@ OUTPUT_LATENCY_S = 0.2
 class SpeakerSink:
     """The speaker through sounddevice. :meth:`play` blocks; :meth:`stop` interrupts it.
 
-    :attr:`underruns` counts the blocks PortAudio reported as underflowed (the speaker ran
-    dry: a gap or click the listener hears); :attr:`first_audio` is the monotonic time the
-    first block of the last :meth:`play_stream` was handed to the device.
+    The device pulls audio from a queue on its own thread: while the next piece is not
+    ready yet (the voice is still making it, or the reading is paused) it plays silence, so
+    the sound system never runs dry. :attr:`underruns` counts the times PortAudio reported
+    that it did anyway (the computer was too busy to run the callback in time: a click or a
+    gap); :attr:`first_audio` is the monotonic time the first audio of the last
+    :meth:`play_stream` was handed to the device.
     """
 
     def __init__(self, device: int | str | None = None) -> None:
@@ -47,8 +52,9 @@ class SpeakerSink:
         self.play_stream([audio], sample_rate)
 
     def play_stream(self, pieces: Iterable[np.ndarray], sample_rate: int) -> None:
-        """Play pieces back to back on one open stream (no gap between them) as they come;
-        returns when the last has finished or :meth:`stop` was called."""
+        """Play pieces back to back on one stream as they come (silence while waiting for
+        the next); returns when the last has finished or :meth:`stop` was called. The
+        stream opens when the first piece is ready."""
         sd = self._sd
         self._stop.clear()
         rate = sample_rate
@@ -57,30 +63,78 @@ class SpeakerSink:
         except (sd.PortAudioError, ValueError):
             rate = self.default_rate
         block = max(1, int(rate * BLOCK_SECONDS))
+        ahead = max(2, int(OUTPUT_LATENCY_S / BLOCK_SECONDS))
+        blocks: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=ahead)
+        finished = threading.Event()
         self.first_audio = None
+        left = np.zeros(0, dtype=np.float32)  # the callback's part-played block
+
+        def callback(outdata: np.ndarray, frames: int, _time: object, status: object) -> None:
+            nonlocal left
+            self.underruns += bool(status.output_underflow)  # type: ignore[attr-defined]
+            filled, last = 0, False
+            while filled < frames:
+                if not len(left):
+                    try:
+                        item = blocks.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        last = True
+                        blocks.put_nowait(None)  # keep playing silence until stopped
+                        break
+                    left = item
+                    if self.first_audio is None:
+                        self.first_audio = time.monotonic()
+                n = min(frames - filled, len(left))
+                outdata[filled : filled + n, 0] = left[:n]
+                left, filled = left[n:], filled + n
+            outdata[filled:] = 0
+            if last:
+                finished.set()
+
+        def check(stream: sd.OutputStream | None) -> None:
+            """The device's thread ends when the sound system goes away."""
+            if stream is not None and not stream.active:
+                raise AudioDeviceError("The speaker stopped working (it no longer takes audio)")
+
+        def put(item: np.ndarray | None) -> bool:
+            while not self._stop.is_set():
+                try:
+                    blocks.put(item, timeout=BLOCK_SECONDS)
+                    return True
+                except queue.Full:
+                    check(stream)
+            return False
+
+        stream: sd.OutputStream | None = None
         try:
-            with sd.OutputStream(
-                samplerate=rate,
-                device=self.device,
-                channels=1,
-                dtype="float32",
-                latency=OUTPUT_LATENCY_S,
-            ) as stream:
-                for piece in pieces:
-                    audio = to_mono(piece)
-                    if rate != sample_rate:
-                        audio = resample(audio, sample_rate, rate)
-                    for i in range(0, len(audio), block):
-                        if self._stop.is_set():
-                            stream.abort()
-                            return
-                        if self.first_audio is None:
-                            self.first_audio = time.monotonic()
-                        self.underruns += bool(
-                            stream.write(np.ascontiguousarray(audio[i : i + block]).reshape(-1, 1))
-                        )
+            for piece in pieces:
+                audio = to_mono(piece).astype(np.float32, copy=False)
+                if rate != sample_rate:
+                    audio = resample(audio, sample_rate, rate)
+                for i in range(0, len(audio), block):
+                    if not put(audio[i : i + block]):
+                        return
+                    if stream is None:
+                        stream = sd.OutputStream(
+                            samplerate=rate, device=self.device, channels=1, dtype="float32",
+                            latency=OUTPUT_LATENCY_S, callback=callback,
+                        )  # fmt: skip
+                        stream.start()
+            if stream is None or not put(None):
+                return
+            while not finished.wait(BLOCK_SECONDS) and not self._stop.is_set():
+                check(stream)
+            # the last audio handed over is still in the sound system's buffer: let it play
+            if not self._stop.wait(stream.latency + BLOCK_SECONDS):
+                stream.stop()
         except sd.PortAudioError as exc:
             raise AudioDeviceError(f"The speaker stopped working ({one_line(exc)})") from exc
+        finally:
+            if stream is not None:
+                with contextlib.suppress(sd.PortAudioError):
+                    stream.close()  # an active stream is aborted: what is queued is dropped
 
     def stop(self) -> None:
         self._stop.set()

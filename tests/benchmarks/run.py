@@ -54,14 +54,16 @@ def speak_with_word_ends(text: str, path: Path) -> list[float | None]:
     offset = 0.0
     for sentence in page.sentences:
         chunk = next(iter(voice.synthesize(sentence.text, include_alignments=True)))
-        groups, t = [], offset
+        groups, t, after_group = [], offset, False
         for al in chunk.phoneme_alignments:
             t += al.num_samples / sr
-            if al.phoneme == " " or al.phoneme in ".,!?;:":
+            boundary = al.phoneme == " " or al.phoneme in ".,!?;:"
+            if boundary and not after_group:  # "pumpkin, grow": one word end, not two
                 groups.append(t - al.num_samples / sr)
+            after_group = boundary
         n = len(sentence.words)
-        if len(groups) >= n:  # one group per word: exact ends
-            ends += groups[:n]
+        if len(groups) == n:  # one group per word: exact ends
+            ends += groups
         else:  # joined words: time only the last word of the sentence's groups, conservatively
             ends += [None] * (n - 1) + [groups[-1] if groups else None]
         audio += [chunk.audio_float_array, np.zeros(int(0.3 * sr), np.float32)]
