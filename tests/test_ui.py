@@ -363,6 +363,29 @@ def test_snapshot_settings(snap_compare, size) -> None:
     assert snap_compare(app, terminal_size=size, run_before=open_settings)
 
 
+@pytest.mark.parametrize("size", SCREEN_SIZES)
+def test_snapshot_sound_check(snap_compare, size, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Check sound screen's layout; the devices are a fixed list here, so the picture
+    does not depend on this computer's sound system (tests/test_sound_devices.py drives the
+    screen through real devices)."""
+    from sidekick import sound_check
+    from sidekick.ui.screens.sound_check import SoundCheckScreen
+
+    devices = [sound_check.Device(0, "USB microphone", 1, 0, default_input=True),
+               sound_check.Device(1, "Speakers", 0, 2, default_output=True)]  # fmt: skip
+    monkeypatch.setattr(sound_check, "list_devices", lambda: devices)
+    app, _ = make_app()
+
+    async def open_check(pilot: Pilot) -> None:
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, SoundCheckScreen))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=open_check)
+
+
 @pytest.fixture(autouse=True)
 def _no_real_session(monkeypatch: pytest.MonkeyPatch) -> None:
     """UI tests never start the real session (it would open audio devices)."""
