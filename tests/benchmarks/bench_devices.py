@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from tests.benchmarks.run import show_results, speak_with_word_ends
+from tests.benchmarks.run import highlight_figures, show_results, speak_with_word_ends
 from tests.virtual_sound import SPEAKER, VirtualSound
 
 SILENCE_DB = -50.0  # dBFS: quieter than this on the speaker's monitor is silence
@@ -165,11 +165,7 @@ def bench_highlight(sound: VirtualSound, books: list, engine: str | None) -> dic
             delays += [lit[i] - (player.started + end) for i, end in enumerate(ends)
                        if end is not None and i in lit]  # fmt: skip
             coverage.append(len(lit) / len(ends))
-    d = np.array(delays)
-    return {"engine": engine_name, "words_timed": len(d),
-            "highlight_delay_median_s": round(float(np.median(d)), 3),
-            "highlight_delay_p90_s": round(float(np.percentile(d, 90)), 3),
-            "words_highlighted_share": round(float(np.mean(coverage)), 3)}  # fmt: skip
+    return highlight_figures(engine_name, delays, coverage)
 
 
 def bench_first_audio(sound: VirtualSound, books: list, voice_name: str | None) -> dict:

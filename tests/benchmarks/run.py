@@ -146,8 +146,14 @@ def bench_highlight(book_names: list[str], engine: str | None) -> dict:
             engine_name = session.engine_name
             delays += [got[i] - end for i, end in enumerate(ends) if end is not None and i in got]
             coverage.append(len(got) / len(ends))
+    return highlight_figures(engine_name, delays, coverage)
+
+
+def highlight_figures(engine: str, delays: list[float], coverage: list[float]) -> dict:
+    """The highlight benchmarks' figures: delays from a word's end to its highlight, and the
+    share of each page's words lit."""
     d = np.array(delays)
-    return {"engine": engine_name, "words_timed": len(d),
+    return {"engine": engine, "words_timed": len(d),
             "highlight_delay_median_s": round(float(np.median(d)), 3),
             "highlight_delay_p90_s": round(float(np.percentile(d, 90)), 3),
             "words_highlighted_share": round(float(np.mean(coverage)), 3)}  # fmt: skip
