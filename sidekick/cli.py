@@ -14,7 +14,7 @@ from sidekick.settings import Settings, Share
 from sidekick.speaking.registry import default_voice
 
 if TYPE_CHECKING:
-    from sidekick.progress.store import Reader
+    from sidekick.progress.records import Reader
 
 EXAMPLES = """\
 examples:

@@ -7,6 +7,7 @@ import sys
 from typing import TextIO
 
 from sidekick.books.model import Book
+from sidekick.progress.recorder import open_history
 from sidekick.settings import Settings
 from sidekick.turns import events as ev
 from sidekick.turns.session import ReadingSession
@@ -53,4 +54,7 @@ def run_headless(
             out.write(line + "\n")
         out.flush()
 
-    ReadingSession(book, settings, on_event, start_page=start_page, manual_fallback=False).run()
+    session = ReadingSession(
+        book, settings, on_event, start_page=start_page, manual_fallback=False, history=open_history
+    )
+    session.run()

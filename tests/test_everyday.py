@@ -15,6 +15,7 @@ import pytest
 from textual.widgets import DataTable, Input, OptionList
 
 from sidekick.cli import _open_reader, _settings, build_parser
+from sidekick.progress.recorder import open_history
 from sidekick.progress.store import ProgressStore
 from sidekick.settings import Settings, Share
 from sidekick.state import AppState, load_state, state_path
@@ -428,7 +429,8 @@ def test_pages_left_early_are_scored_only_on_what_was_read(tmp_path: Path, speak
         store.add_reader("Ann")
     settings = Settings(share=Share.A_LOT, voice="standard", speech_out=str(tmp_path),
                         child_audio=str(child), realtime=False, reader="Ann")  # fmt: skip
-    session = ReadingSession(FOX.__class__(FOX.title, pages), settings, on_event)
+    book = FOX.__class__(FOX.title, pages)
+    session = ReadingSession(book, settings, on_event, history=open_history)
     session.run()
     assert starts == [1, 2, 3, 2]  # then the child audio files run out
     assert [c.page for c in checked] == [1, 2]

@@ -447,7 +447,8 @@ def test_threads_and_a_second_connection(store: ProgressStore):
 CHILD = textwrap.dedent(
     """
     import sys
-    from sidekick.progress.store import MissedWord, ProgressStore, TurnRecord
+    from sidekick.progress.records import MissedWord, TurnRecord
+    from sidekick.progress.store import ProgressStore
     store = ProgressStore(sys.argv[1])
     assert store.recovered is None, store.recovered
     if store.find_reader("Kid") is None:

@@ -15,7 +15,8 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Static, Tabs
 
 from sidekick.paths import data_dir
-from sidekick.progress.store import MissedWord, ProgressStore, TurnRecord
+from sidekick.progress.records import MissedWord, TurnRecord
+from sidekick.progress.store import ProgressStore
 from sidekick.settings import Settings
 from sidekick.ui.app import SidekickApp
 from sidekick.ui.screens import library as library_screen

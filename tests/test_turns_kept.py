@@ -22,14 +22,14 @@ import pytest
 from sidekick.books.model import Book
 from sidekick.progress import store as store_module
 from sidekick.progress.recorder import TurnRecorder
-from sidekick.progress.reports import report_rows, write_report
-from sidekick.progress.store import (
+from sidekick.progress.records import (
     RECOVERED_BOOK_ID,
     RECOVERED_BOOK_TITLE,
     MissedWord,
-    ProgressStore,
     TurnRecord,
 )
+from sidekick.progress.reports import report_rows, write_report
+from sidekick.progress.store import ProgressStore
 from sidekick.turns import events as ev
 from tests.helpers.ui import SIZE, pilot_test
 

@@ -6,19 +6,18 @@
 """
 
 from sidekick.progress.levels import LevelEstimate, estimate_level
-from sidekick.progress.reports import write_report
-from sidekick.progress.store import (
+from sidekick.progress.records import (
     BookProgress,
     ChallengeWord,
-    CorruptDatabaseError,
     DayPoint,
     MissedWord,
-    ProgressStore,
     ProgressSummary,
     Reader,
     TurnRecord,
     band,
 )
+from sidekick.progress.reports import write_report
+from sidekick.progress.store import CorruptDatabaseError, ProgressStore
 
 __all__ = [
     "BookProgress",

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sidekick.errors import SidekickError
-from sidekick.progress.store import MissedWord, TurnRecord
+from sidekick.progress.records import MissedWord, TurnRecord
 
 
 @dataclass(frozen=True)

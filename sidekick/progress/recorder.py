@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from sidekick.books.model import Book
 from sidekick.errors import SidekickError
-from sidekick.progress.store import ProgressStore, TurnRecord
+from sidekick.progress.records import TurnRecord
+from sidekick.progress.store import ProgressStore
 from sidekick.turns import events as ev
 
 
@@ -33,8 +34,11 @@ class TurnRecorder:
         reader: str,
         book: Book,
         on_notice: Callable[[str], None] | None = None,
+        *,
+        owns_store: bool = False,
     ) -> None:
         self.store = store
+        self.owns_store = owns_store
         self.reader = store.get_reader(reader).name  # a clear error for an unknown reader
         self.book = book
         self.on_notice = on_notice or (lambda _text: None)
@@ -55,3 +59,20 @@ class TurnRecorder:
                 self.kept.append(record)
                 self.on_notice(f"{why} This turn is kept and will be saved when the progress "
                                "file can be written again.")  # fmt: skip
+
+    def close(self) -> None:
+        if self.owns_store:
+            self.store.close()
+
+
+def open_history(reader: str, book: Book, on_notice: Callable[[str], None]) -> TurnRecorder:
+    """The recorder of ``reader``'s turns in the progress database (what the app and the CLI
+    give a :class:`~sidekick.turns.session.ReadingSession`)."""
+    store = ProgressStore()
+    for line in store.notices:
+        on_notice(line)
+    try:
+        return TurnRecorder(store, reader, book, on_notice=on_notice, owns_store=True)
+    except BaseException:
+        store.close()
+        raise

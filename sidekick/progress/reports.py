@@ -41,7 +41,8 @@ from typing import Any, Literal, TextIO
 
 from sidekick.errors import SidekickError
 from sidekick.paths import check_output_file
-from sidekick.progress.store import ProgressStore, band, grade_label
+from sidekick.progress.records import band, grade_label
+from sidekick.progress.store import ProgressStore
 
 Format = Literal["csv", "json", "html"]
 FORMATS: tuple[str, ...] = ("csv", "json", "html")

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sidekick.progress.store import RECOVERED_BOOK_ID, RECOVERED_BOOK_TITLE
+from sidekick.progress.records import RECOVERED_BOOK_ID, RECOVERED_BOOK_TITLE
 
 #: Each table's columns as carried over (readers first: the others refer to them), and the
 #: shape of its stored records: one letter per column, n: NULL (the id, stored as the row's
@@ -308,7 +308,7 @@ def _fits(values: list[object], shape: str) -> bool:
 
 def stand_in_turn(turn_id: int, reader_id: int, started: list[tuple[int, str]]) -> Row:
     """A turn row standing in for a lost one whose words were found. Its book and scores are
-    unknown: it is marked by :data:`~sidekick.progress.store.RECOVERED_BOOK_ID` and counts no
+    unknown: it is marked by :data:`~sidekick.progress.records.RECOVERED_BOOK_ID` and counts no
     words, so reports and the progress screen list it without scoring it. Turn ids grow with
     time, so it takes the start time of the nearest earlier turn carried over (or the
     nearest later one), which keeps its words in the right place in the reader's history."""

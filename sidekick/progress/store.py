@@ -47,24 +47,33 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import sqlite3
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timezone
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any
 
 from sidekick.errors import SidekickError
-from sidekick.reading.assess import band as reading_band
+from sidekick.progress.records import (
+    MISS_KINDS,
+    BookProgress,
+    ChallengeWord,
+    DayPoint,
+    MissedWord,
+    ProgressSummary,
+    Reader,
+    TurnRecord,
+    normalize_word,
+    shown_word,
+    to_utc_iso,
+    utc_now,
+)
 from sidekick.settings import Share
 
-MissKind = Literal["substituted", "omitted", "assisted"]
-MISS_KINDS: tuple[str, ...] = ("substituted", "omitted", "assisted")
-Band = Literal["independent", "instructional", "frustration"]
 DB_NAME = "progress.sqlite3"
 #: How long a write waits for another program's lock on the database.
 BUSY_TIMEOUT_S = 10.0
@@ -74,11 +83,6 @@ TURN_TIMEOUT_S = 0.5
 #: ... and how long saving the pending turns waits (it is tried again later anyway).
 PENDING_TIMEOUT_S = 1.0
 MAX_NAME_LEN = 40
-#: The book id and title of a stand-in for a turn lost with a damaged database whose words
-#: were recovered (see :mod:`sidekick.progress.salvage`). It counts no words: it is listed
-#: but never scored.
-RECOVERED_BOOK_ID = "(recovered)"
-RECOVERED_BOOK_TITLE = "A recovered turn (its book and scores were lost)"
 
 #: Schema migrations, applied in order inside one transaction; ``PRAGMA user_version`` is the
 #: number applied. Append new steps; never edit a released one.
@@ -144,7 +148,6 @@ _TURN_COLUMNS = (
     "started_at, book_title, book_id, page, words_total, words_correct, substituted, omitted,"
     " assisted, self_corrections, insertions, wcpm, accuracy, duration_s"
 )
-_PUNCT_EDGES = re.compile(r"^[^\w']+|[^\w']+$")
 
 
 class CorruptDatabaseError(SidekickError):
@@ -153,234 +156,6 @@ class CorruptDatabaseError(SidekickError):
     def __init__(self, message: str, backup: Path | None = None) -> None:
         super().__init__(message)
         self.backup = backup
-
-
-# --------------------------------------------------------------------------- records
-
-
-def band(accuracy: float) -> Band:
-    """DIBELS accuracy band (the reading check's own rule)."""
-    return cast(Band, reading_band(accuracy))
-
-
-def grade_label(grade: int | None) -> str:
-    """``0`` -> ``"K"``, ``3`` -> ``"3"``, ``None`` -> ``""``."""
-    return "" if grade is None else ("K" if grade == 0 else str(grade))
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def to_utc_iso(value: datetime | date | str) -> str:
-    """A time as stored: UTC ISO 8601 to the second. Naive datetimes and strings are UTC; a
-    bare ``date`` means local midnight of that day."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"not an ISO 8601 time: {value!r}") from None
-    if not isinstance(value, datetime):  # a date
-        value = datetime.combine(value, time()).astimezone()
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-def shown_word(word: str) -> str:
-    """A challenge word as screens show it: the book's spelling and case, edge punctuation
-    dropped (``"Sam,"`` -> ``"Sam"``)."""
-    word = word.strip().replace("\u2019", "'").replace("\u2018", "'")
-    return _PUNCT_EDGES.sub("", word).strip("'")
-
-
-def normalize_word(word: str) -> str:
-    """How a challenge word is stored and grouped: lower case, edge punctuation dropped."""
-    return shown_word(word).lower()
-
-
-def shown_form(forms: Iterable[str]) -> str:
-    """The one form to show for a word the book writes in several cases: lower case when the
-    book has it so anywhere ("The" opening a sentence, "the" elsewhere -> "the"), else the
-    book's own capitals ("Sam"). (Code-point order puts lower case after upper case.)"""
-    return max(shown_word(f) for f in forms)
-
-
-@dataclass(frozen=True)
-class Reader:
-    """A child's profile."""
-
-    id: int
-    name: str
-    grade: int | None = None  # 0 = kindergarten
-    share: str = Share.TAKE_TURNS.value
-    stall_s: float = 3.0
-    created_at: str = ""
-
-    @property
-    def grade_label(self) -> str:
-        return grade_label(self.grade)
-
-
-@dataclass(frozen=True)
-class MissedWord:
-    """A word of a turn that was missed (substituted, omitted) or said for the child."""
-
-    word: str
-    kind: MissKind
-    heard: str | None = None  # what the recognizer heard instead, for substitutions
-    index: int | None = None  # position of the word on the page
-
-
-@dataclass(frozen=True)
-class TurnRecord:
-    """One child turn's assessment. ``accuracy`` is a fraction (0-1); errors are
-    substitutions + omissions + assisted words (DIBELS), as in :mod:`sidekick.reading.assess`.
-    ``reader`` and ``id`` are filled in when a turn is read back from the store."""
-
-    book_title: str
-    book_id: str
-    page: int
-    words_total: int
-    words_correct: int
-    substituted: int = 0
-    omitted: int = 0
-    assisted: int = 0
-    self_corrections: int = 0
-    insertions: int = 0
-    wcpm: float = 0.0
-    accuracy: float = 0.0
-    duration_s: float = 0.0
-    challenge_words: tuple[MissedWord, ...] = ()
-    started_at: str = field(default_factory=utc_now)
-    reader: str = ""
-    id: int | None = None
-
-    @property
-    def errors(self) -> int:
-        return self.substituted + self.omitted + self.assisted
-
-    @property
-    def band(self) -> Band:
-        return band(self.accuracy)
-
-    @classmethod
-    def from_assessment(
-        cls,
-        assessment: Any,
-        *,
-        book_title: str,
-        book_id: str,
-        page: int,
-        started_at: datetime | str | None = None,
-    ) -> TurnRecord:
-        """Build a record from a :class:`sidekick.reading.assess.Assessment`."""
-        return cls.from_result(
-            assessment.to_json(), book_title=book_title, book_id=book_id, page=page,
-            started_at=started_at,
-        )  # fmt: skip
-
-    @classmethod
-    def from_result(
-        cls,
-        result: dict[str, Any],
-        *,
-        book_title: str,
-        book_id: str,
-        page: int,
-        started_at: datetime | str | None = None,
-    ) -> TurnRecord:
-        """Build a record from a reading check's JSON form (``sidekick assess --json``, or the
-        session's ``reading_checked`` event): summary, per-word statuses, insertions."""
-        summary, words = result["summary"], result["words"]
-        count = {k: sum(w["status"] == k for w in words) for k in (*MISS_KINDS, "self_corrected")}
-        return cls(
-            book_title=book_title,
-            book_id=book_id,
-            page=page,
-            words_total=len(words),
-            words_correct=summary["words_correct"],
-            substituted=count["substituted"],
-            omitted=count["omitted"],
-            assisted=count["assisted"],
-            self_corrections=count["self_corrected"],
-            insertions=len(result.get("insertions", ())),
-            wcpm=summary["wcpm"],
-            accuracy=summary["accuracy"],
-            duration_s=summary["duration_s"],
-            challenge_words=tuple(
-                MissedWord(w["word"], w["status"], w.get("heard"), w["index"])
-                for w in words
-                if w["status"] in MISS_KINDS
-            ),
-            started_at=to_utc_iso(started_at) if started_at is not None else utc_now(),
-        )
-
-
-@dataclass(frozen=True)
-class ChallengeWord:
-    """A word a reader often misses or needs help with."""
-
-    word: str
-    missed: int  # substituted or omitted
-    assisted: int
-    last_seen: str  # UTC ISO time of the latest turn it was missed or assisted in
-    practiced: int = 0  # practice-mode attempts
-    practiced_correct: int = 0
-
-    @property
-    def count(self) -> int:
-        return self.missed + self.assisted
-
-
-@dataclass(frozen=True)
-class BookProgress:
-    book_id: str
-    title: str
-    pages_read: int  # distinct pages the child has read a turn on
-    turns: int
-    last_read: str  # UTC ISO
-
-
-@dataclass(frozen=True)
-class DayPoint:
-    """One local calendar day of reading: pooled WCPM and accuracy of that day's turns."""
-
-    date: str  # YYYY-MM-DD, local
-    wcpm: float
-    accuracy: float
-    turns: int
-
-    @property
-    def band(self) -> Band:
-        return band(self.accuracy)
-
-
-@dataclass(frozen=True)
-class ProgressSummary:
-    """Everything a progress screen shows for one reader."""
-
-    reader: Reader
-    turns: int
-    words_read: int
-    words_correct: int
-    reading_s: float
-    pages_read: int  # distinct (book, page) pairs
-    books: list[BookProgress]  # most recently read first
-    days: list[DayPoint]  # oldest first
-    band_counts: dict[str, int]  # turns per accuracy band
-
-    @property
-    def wcpm_trend(self) -> list[tuple[str, float]]:
-        return [(d.date, d.wcpm) for d in self.days]
-
-    @property
-    def band_trend(self) -> list[tuple[str, Band]]:
-        return [(d.date, d.band) for d in self.days]
-
-    @property
-    def accuracy(self) -> float:
-        return self.words_correct / self.words_read if self.words_read else 0.0
 
 
 # --------------------------------------------------------------------------- the store

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -28,9 +28,6 @@ from sidekick.speaking.base import SpokenSentence, Voice, style_for
 from sidekick.turns import events as ev
 from sidekick.turns.plan import reader_for, reading_plan
 from sidekick.turns.praise import PraiseMaker
-
-if TYPE_CHECKING:
-    from sidekick.progress.store import ProgressStore
 
 SENTENCE_GAP_S = 0.35  # pause between sentences when Sidekick reads
 
@@ -53,6 +50,19 @@ def child_audio_files(spec: str) -> list[Path]:
     if not path.is_file():
         raise SidekickError(f"Child audio {path} is not a regular file.")
     return [path]
+
+
+class TurnHistory(Protocol):
+    """Takes every event of a session and keeps what it needs (a reader's checked turns)."""
+
+    def __call__(self, event: ev.Event) -> None: ...
+
+    def close(self) -> None: ...
+
+
+#: ``opener(reader, book, notice)``: the history of ``reader`` reading ``book``; ``notice``
+#: tells the parent something in one line (a damaged file recovered, a turn kept for later).
+HistoryOpener = Callable[[str, Book, Callable[[str], None]], TurnHistory]
 
 
 class ChildTurn(NamedTuple):
@@ -106,6 +116,7 @@ class ReadingSession:
         voice: Voice | None = None,
         sink: AudioSink | None = None,
         manual_fallback: bool = True,
+        history: HistoryOpener | None = None,
     ) -> None:
         if not 1 <= start_page <= len(book.pages):
             raise SidekickError(f"'{book.title}' has pages 1 to {len(book.pages)}.")
@@ -117,6 +128,9 @@ class ReadingSession:
         self.voice = voice
         #: With no microphone: fall back to manual advance (the app) or fail (headless runs).
         self.manual_fallback = manual_fallback
+        #: Opens the history that keeps the reader's checked turns (the progress database,
+        #: wired by the app and the CLI); None keeps nothing.
+        self.history = history
         self.engine_name = ""
         self.voice_name = ""
         self._stop = threading.Event()
@@ -132,7 +146,7 @@ class ReadingSession:
         self._sink: AudioSink | None = sink
         self._turn = 0
         self._speech_threads: list[threading.Thread] = []
-        self._store: ProgressStore | None = None
+        self._recorder: TurnHistory | None = None
         self._sink_lock = threading.Lock()
         #: Speech being made for the next page Sidekick reads (page number -> its pieces).
         self._ahead: dict[int, _Speech] = {}
@@ -186,8 +200,8 @@ class ReadingSession:
         from sidekick.speaking.registry import load_voice
 
         s = self.settings
-        if s.reader:
-            self._open_history(s.reader)
+        if s.reader and self.history is not None:
+            self._open_history(s.reader, self.history)
         if self.voice is None:
             self.voice = load_voice(s.voice)
         self.voice_name = self.voice.name
@@ -227,20 +241,13 @@ class ReadingSession:
         for note in self.book.notes:
             self.emit(ev.Notice(note))
 
-    def _open_history(self, reader: str) -> None:
-        """Record every checked child turn of ``reader`` in the progress database."""
-        from sidekick.progress.recorder import TurnRecorder
-        from sidekick.progress.store import ProgressStore
-
-        self._store = store = ProgressStore()
-        for line in store.notices:
-            self.emit(ev.Notice(line))
+    def _open_history(self, reader: str, opener: HistoryOpener) -> None:
+        """Keep every checked child turn of ``reader`` before anyone hears of it."""
         show = self.emit
-        recorder = TurnRecorder(store, reader, self.book,
-                                on_notice=lambda text: show(ev.Notice(text)))  # fmt: skip
+        self._recorder = recorder = opener(reader, self.book, lambda text: show(ev.Notice(text)))
 
         def emit(event: ev.Event) -> None:
-            recorder(event)  # stored before anyone hears of it
+            recorder(event)
             show(event)
 
         self.emit = emit
@@ -272,8 +279,8 @@ class ReadingSession:
                 speech.close()
             for speech in self._speeches:
                 speech.producer.join(timeout=10)
-            if self._store is not None:
-                self._store.close()
+            if self._recorder is not None:
+                self._recorder.close()
 
     def _run(self) -> None:
         self._setup()

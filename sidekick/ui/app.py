@@ -34,10 +34,12 @@ if TYPE_CHECKING:
 def default_session_factory(
     book: Book, settings: Settings, on_event: Callable[[Event], None], *, start_page: int = 1
 ) -> Session:
-    """Make the real :class:`sidekick.turns.session.ReadingSession` (imported on first use)."""
+    """Make the real :class:`sidekick.turns.session.ReadingSession` (imported on first use),
+    keeping the reader's turns in the progress database."""
+    from sidekick.progress.recorder import open_history
     from sidekick.turns.session import ReadingSession
 
-    return ReadingSession(book, settings, on_event, start_page=start_page)
+    return ReadingSession(book, settings, on_event, start_page=start_page, history=open_history)
 
 
 def default_voices() -> list[str]:

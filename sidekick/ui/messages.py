@@ -91,7 +91,7 @@ class ProgressLoaded(Message, bubble=False):
     """The progress screen's data for one reader, read from the store in a worker.
 
     ``summary`` is a :class:`sidekick.progress.store.ProgressSummary`, ``words`` a list of
-    :class:`sidekick.progress.store.ChallengeWord` (typed loosely to keep this module light).
+    :class:`sidekick.progress.records.ChallengeWord` (typed loosely to keep this module light).
     """
 
     def __init__(self, readers: list[str], reader: str | None, summary: object,

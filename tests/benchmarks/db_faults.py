@@ -89,7 +89,8 @@ def session_locked(box: Sandbox) -> dict[str, object]:
 
 
 def damaged_trial(work: Path, seed: int) -> dict[str, float]:
-    from sidekick.progress.store import RECOVERED_BOOK_ID, MissedWord, ProgressStore, TurnRecord
+    from sidekick.progress.records import RECOVERED_BOOK_ID, MissedWord, TurnRecord
+    from sidekick.progress.store import ProgressStore
 
     rng = random.Random(seed)
     path = work / f"trial-{seed}.sqlite3"

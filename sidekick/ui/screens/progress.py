@@ -17,7 +17,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, Tab, Tabs
 
 from sidekick.errors import SidekickError
-from sidekick.progress.store import ChallengeWord, ProgressStore, ProgressSummary
+from sidekick.progress.records import ChallengeWord, ProgressSummary
+from sidekick.progress.store import ProgressStore
 from sidekick.ui.messages import OpenPractice, ProgressFailed, ProgressLoaded
 from sidekick.ui.widgets.trend import BandStrip, TrendPlot
 

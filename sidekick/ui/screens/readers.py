@@ -16,7 +16,8 @@ from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from sidekick.errors import SidekickError
-from sidekick.progress.store import ProgressStore, Reader
+from sidekick.progress.records import Reader
+from sidekick.progress.store import ProgressStore
 from sidekick.settings import Settings
 
 NOBODY = "__nobody__"
