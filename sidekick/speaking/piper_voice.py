@@ -1,4 +1,4 @@
-"""A Piper-format ONNX voice run directly with onnxruntime (no torch).
+"""The standard voice: a Piper-format ONNX voice run by the ``piper`` package (no torch).
 
 Text is split into sentences, each sentence phonemized with espeak-ng (through the
 ``piper`` package's bundled bridge) and synthesized on its own, so the first sentence can
@@ -7,14 +7,12 @@ play while the rest is still being synthesized.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
 from sidekick.errors import ModelError
 from sidekick.speaking.base import MAX_SPOKEN_RUN, MAX_UTTERANCE_CHARS, SpokenSentence
@@ -60,57 +58,35 @@ def phonemize(text: str, espeak_voice: str = "en-us") -> list[str]:
     return phonemes
 
 
-def session_options() -> ort.SessionOptions:
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    return opts
-
-
 class PiperOnnxVoice:
-    """A single-speaker Piper VITS voice (``model.onnx`` + ``model.onnx.json``)."""
+    """A single-speaker Piper VITS voice (``model.onnx`` + ``model.onnx.json``): a thin
+    adapter over :class:`piper.PiperVoice` that speaks sentence by sentence, with a rate."""
 
     styles = ("neutral",)
 
     def __init__(self, model_path: Path, config_path: Path | None = None, name: str = "") -> None:
+        from piper import PiperVoice
+
         config_path = config_path or Path(f"{model_path}.json")
         if not Path(model_path).is_file() or not config_path.is_file():
             raise ModelError(f"Voice files not found: {model_path} (and its .json config).")
         try:
-            self.config = json.loads(config_path.read_text(encoding="utf-8"))
-            self.session = ort.InferenceSession(
-                str(model_path), sess_options=session_options(), providers=["CPUExecutionProvider"]
-            )
+            self.voice = PiperVoice.load(model_path, config_path)
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelError(f"Voice model {model_path} could not be loaded: {exc}") from exc
         self.name = name or Path(model_path).stem
-        self.sample_rate = int(self.config["audio"]["sample_rate"])
-        self.espeak_voice = self.config.get("espeak", {}).get("voice", "en-us")
-        self.id_map: dict[str, list[int]] = self.config["phoneme_id_map"]
-        inference = self.config.get("inference", {})
-        self.noise_scale = float(inference.get("noise_scale", 0.667))
-        self.length_scale = float(inference.get("length_scale", 1.0))
-        self.noise_w = float(inference.get("noise_w", 0.8))
-
-    def phoneme_ids(self, text: str) -> list[int]:
-        from piper.phoneme_ids import phonemes_to_ids
-
-        return phonemes_to_ids(phonemize(text, self.espeak_voice), self.id_map)
+        self.sample_rate = self.voice.config.sample_rate
 
     def synthesize(self, text: str, *, rate: float = 1.0) -> np.ndarray:
-        """One utterance, as float32 audio."""
-        ids = self.phoneme_ids(text)
-        scales = np.array(
-            [self.noise_scale, self.length_scale / max(rate, 0.1), self.noise_w], dtype=np.float32
-        )
-        audio = self.session.run(
-            None,
-            {
-                "input": np.array([ids], dtype=np.int64),
-                "input_lengths": np.array([len(ids)], dtype=np.int64),
-                "scales": scales,
-            },
-        )[0]
-        return np.clip(audio.reshape(-1), -1.0, 1.0).astype(np.float32)
+        """One utterance, as float32 audio (not normalised: every sentence keeps the voice's
+        own loudness)."""
+        from piper import SynthesisConfig
+
+        config = self.voice.config
+        ids = self.voice.phonemes_to_ids(phonemize(text, config.espeak_voice))
+        length = config.length_scale / max(rate, 0.1)
+        audio = self.voice.phoneme_ids_to_audio(ids, SynthesisConfig(length_scale=length))
+        return np.clip(np.asarray(audio).reshape(-1), -1.0, 1.0).astype(np.float32)
 
     def speak(
         self, text: str, *, style: str | None = None, rate: float = 1.0
