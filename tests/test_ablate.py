@@ -14,8 +14,9 @@ pytest.importorskip("torch")
 pytest.importorskip("onnx")
 pytest.importorskip("parselmouth")
 
-from tests.test_train_model import tiny_config, tiny_corpus  # noqa: E402
-from train.ablate import VARIANTS, main, table  # noqa: E402
+from tests.helpers.train import tiny_config, tiny_corpus  # noqa: E402
+from train.evaluation.ablate import VARIANTS, main  # noqa: E402
+from train.export.model_card import ablation_table  # noqa: E402
 
 
 @pytest.mark.slow
@@ -44,7 +45,7 @@ def test_ablations_at_equal_budget(tmp_path_factory: pytest.TempPathFactory) -> 
     assert set(result["runs"]["baseline"]["styles"]) == {"neutral", "storytelling"}
     assert "standard" in result  # measured once, with the baseline
 
-    md = table(result)
+    md = ablation_table(result)
     assert md.count("| no_neutral |") == 1  # its untrained neutral style is not compared
     assert md.count("| baseline |") == 2
 

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
-from train import corpus  # noqa: E402
-from train.aligner import (  # noqa: E402
+from train.config import HOP, SAMPLE_RATE  # noqa: E402
+from train.data import corpus  # noqa: E402
+from train.durations.phoneme_aligner import (  # noqa: E402
     AlignerConfig,
     boundary_agreement,
     mas,
@@ -27,7 +28,6 @@ from train.aligner import (  # noqa: E402
     text_ids,
     uniform_durations,
 )
-from train.config import HOP, SAMPLE_RATE  # noqa: E402
 
 
 def path_score(logp: np.ndarray, durations: np.ndarray) -> float:
@@ -111,7 +111,7 @@ def _recording(root: Path, uid: str, samples: int) -> None:
 def test_fit_names_the_aligner_for_recordings_without_durations(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    from train.fit import main
+    from train.acoustic.fit import main
 
     root = tmp_path / "recordings"
     _recording(root, "a", SAMPLE_RATE)
@@ -133,7 +133,7 @@ def test_fit_names_the_aligner_for_recordings_without_durations(
 
 
 def test_fit_takes_durations_that_leave_a_partial_frame(tmp_path: Path) -> None:
-    from train.fit import extract
+    from train.acoustic.fit import extract
 
     root = tmp_path / "c"
     _recording(root, "a", 40 * HOP + 100)  # recordings rarely end on a frame
@@ -161,10 +161,10 @@ def test_aligner_learns_the_teacher_durations(
 ) -> None:
     pytest.importorskip("onnx")
     pytest.importorskip("parselmouth")
-    from tests.test_train_model import tiny_config, tiny_corpus
-    from train.aligner import hide_durations, measure
+    from tests.helpers.train import tiny_config, tiny_corpus
+    from train.acoustic.fit import fit
     from train.cli import main
-    from train.fit import fit
+    from train.durations.phoneme_aligner import hide_durations, measure
 
     root = tiny_corpus(tmp_path_factory.getbasetemp())  # 6 utterances, both styles
     work = tmp_path_factory.mktemp("aligner")

@@ -20,11 +20,11 @@ Command = Callable[[argparse.Namespace], int]
 
 # subcommand -> module with ``main(argv) -> int`` (used when the module is present)
 DELEGATED = {
-    "fit": "train.fit",
-    "export": "train.export",
-    "export-vocoder": "train.vocoder",
-    "evaluate": "train.evaluate",
-    "ablate": "train.ablate",
+    "fit": "train.acoustic.fit",
+    "export": "train.export.bundle",
+    "export-vocoder": "train.export.vocoder",
+    "evaluate": "train.evaluation.evaluate",
+    "ablate": "train.evaluation.ablate",
 }
 
 
@@ -35,7 +35,7 @@ def _delegated() -> dict[str, str]:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from train.corpus import Limits, validate
+    from train.data.corpus import Limits, validate
 
     report = validate(Path(args.corpus), Limits(min_s=args.min_s, max_s=args.max_s), True)
     print(report.summary(max_lines=args.show))
@@ -45,7 +45,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _corpus_fetch(args: argparse.Namespace) -> int:
-    from train.natural_text import extract, fetch
+    from train.data.natural_text import extract, fetch
 
     out = Path(args.out)
     fetch(out, from_dir=Path(args.from_dir) if args.from_dir else None)
@@ -63,7 +63,7 @@ def _corpus_fetch(args: argparse.Namespace) -> int:
 
 
 def _corpus_select(args: argparse.Namespace) -> int:
-    from train.sentence_selection import build_selection
+    from train.data.sentence_selection import build_selection
 
     report = build_selection(
         Path(args.natural), args.sentences, args.templates, args.seed, args.source_share
@@ -77,7 +77,7 @@ CORPUS_HELP = """\
 Natural English text for the teacher corpus, from public-domain books.
 
 fetch: download the pinned books (each checked against its SHA-256; see
-train/natural_text.py for titles, authors and licences) into DIR/books/, clean them
+train/data/natural_text.py for titles, authors and licences) into DIR/books/, clean them
 into sentences (DIR/sentences.jsonl) and keep whole books out of training for the
 held-out slice that 'sidekick-train evaluate --natural DIR' reads. Without a network,
 put the files in a folder and pass --from FOLDER. The texts are never committed.
@@ -90,7 +90,7 @@ coverage report DIR/coverage.json.
 
 def _teacher_corpus(args: argparse.Namespace) -> int:
     from train.config import TeacherConfig
-    from train.teacher_corpus import build
+    from train.data.teacher_corpus import build
 
     cfg = TeacherConfig(
         utterances=args.utterances,
@@ -107,7 +107,7 @@ def _teacher_corpus(args: argparse.Namespace) -> int:
 
 def _curate(args: argparse.Namespace) -> int:
     from train.config import CurationConfig
-    from train.curate import curate
+    from train.curation.curate import curate
 
     cfg = CurationConfig(mad_k=args.mad_k, workers=args.workers)
     report = curate(Path(args.corpus), Path(args.out), cfg, progress=not args.quiet)
@@ -117,7 +117,7 @@ def _curate(args: argparse.Namespace) -> int:
 
 
 def _measure(args: argparse.Namespace) -> int:
-    from train.measure import measure_curation
+    from train.curation.measure import measure_curation
 
     result = measure_curation(Path(args.corpus), Path(args.curated))
     print(json.dumps(result, indent=1))
@@ -125,7 +125,7 @@ def _measure(args: argparse.Namespace) -> int:
 
 
 def _align_durations(args: argparse.Namespace) -> int:
-    from train.aligner import AlignerConfig, align_durations
+    from train.durations.phoneme_aligner import AlignerConfig, align_durations
 
     cfg = AlignerConfig(seed=args.seed, device=args.device)
     if args.steps:
@@ -151,7 +151,7 @@ finished aligner in --out is reused for recordings added later.
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from train.progress import default_workers
+    from train.jobs import default_workers
 
     workers = min(2, default_workers())
     more = ", ".join(_delegated())
@@ -236,10 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from train.align import AlignError
-    from train.corpus import CorpusError
-    from train.natural_text import SourceError
-    from train.teacher import TeacherError
+    from train.curation.word_alignment import AlignError
+    from train.data.corpus import CorpusError
+    from train.data.natural_text import SourceError
+    from train.data.teacher import TeacherError
 
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in _delegated():

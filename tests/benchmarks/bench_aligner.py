@@ -28,8 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from train import corpus
-from train.aligner import AlignerConfig, align_durations, hide_durations, measure
+from train.data import corpus
+from train.durations.phoneme_aligner import AlignerConfig, align_durations, hide_durations, measure
 
 
 def run(root: Path, work: Path, steps: int, utterances: int, seed: int, device: str) -> dict:

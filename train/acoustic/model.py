@@ -16,7 +16,7 @@ phoneme's frames, FastPitch style). Training feeds the true durations, pitch and
 that divides durations and an ``expressivity`` that scales pitch deviations around the
 utterance's mean — the two knobs the runtime exposes. The phoneme symbols are Piper's
 (espeak-ng IPA, the teacher voice's ``phoneme_id_map``); the mel is the universal vocoder's
-(see ``train/vocoder.py``).
+(see ``train/mel.py``).
 """
 
 from __future__ import annotations

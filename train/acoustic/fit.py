@@ -13,9 +13,9 @@ One readable loop. What the method asks for is explicit here:
 Features (log-mel, per-phoneme pitch and energy) are computed once into ``RUN/features/``.
 ``RUN/ckpt.pt`` is written every ``ckpt_every`` steps (and on Ctrl-C or SIGTERM); running the same
 command again resumes from it. ``--init-from BUNDLE`` starts a new run from an exported
-voice's model (:mod:`train.warm_start`). ``RUN/log.jsonl`` has one line per logged step and per
-validation, ``RUN/loss.svg`` the curves, ``RUN/run.json`` the corpus, hardware and timings
-(the model card is made from it). Device ``auto`` picks CUDA when present; with
+voice's model (:mod:`train.acoustic.warm_start`). ``RUN/log.jsonl`` has one line per logged
+step and per validation, ``RUN/loss.svg`` the curves, ``RUN/run.json`` the corpus, hardware
+and timings (the model card is made from it). Device ``auto`` picks CUDA when present; with
 ``torchrun --nproc_per_node K -m train fit ...`` (``WORLD_SIZE`` > 1) it trains with DDP.
 """
 
@@ -37,10 +37,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from train import corpus
+from train.acoustic.model import AcousticModel, ModelConfig, l2_sum, losses
 from train.config import HOP, SAMPLE_RATE, from_dict
-from train.model import AcousticModel, ModelConfig, l2_sum, losses
-from train.progress import progress_bar
+from train.data import corpus
+from train.jobs import progress_bar
 
 FEATURES = "features"
 
@@ -122,8 +122,8 @@ def phoneme_means(values: np.ndarray, durations: np.ndarray, valid: np.ndarray) 
 def utterance_features(audio: np.ndarray, durations: np.ndarray) -> dict[str, np.ndarray]:
     """Log-mel [T, 80] (T = len(audio) / 256) and, per phoneme, mean log-F0 over its voiced
     frames and mean log-energy over its frames (NaN where there is none)."""
+    from train.mel import mel_spectrogram
     from train.prosody import pitch_track
-    from train.vocoder import mel_spectrogram
 
     mel = mel_spectrogram(audio).T.numpy()
     frames = len(mel)
@@ -326,7 +326,7 @@ def learning_rate(step: int, cfg: FitConfig) -> float:
 
 def teacher_id_map() -> dict[str, list[int]]:
     """The phoneme symbol table the corpus ids come from (the teacher voice's)."""
-    from train.teacher import teacher_paths
+    from train.data.teacher import teacher_paths
 
     config = json.loads(teacher_paths()[1].read_text(encoding="utf-8"))
     return config["phoneme_id_map"]
@@ -345,7 +345,7 @@ def prepare(
     root: Path, out: Path, cfg: FitConfig, progress: bool, is_main: bool
 ) -> tuple[dict[str, Any], list[corpus.Utterance], dict[str, str]]:
     """Extract (or reuse) features; returns raw features, usable utterances and skip reasons."""
-    from train.progress import parallel_map
+    from train.jobs import parallel_map
 
     utterances = corpus.read_metadata(root)
     status: dict[str, str] = {}
@@ -484,7 +484,7 @@ def fit(
     root, out = Path(corpus_dir), Path(out_dir)
     if not (root / "metadata.csv").is_file():
         raise corpus.CorpusError(f"{root} is not a corpus: metadata.csv is missing.")
-    from train.aligner import missing_durations
+    from train.durations.phoneme_aligner import missing_durations
 
     missing = missing_durations(root)
     if missing:  # recordings without durations: the aligner first (one line, the command)
@@ -523,7 +523,7 @@ def fit(
     else:
         styles = list(cfg.styles) or sorted({u.style for u in usable})
         if cfg.init_from:
-            from train.warm_start import load_bundle_model
+            from train.acoustic.warm_start import load_bundle_model
 
             warm, bundle = load_bundle_model(Path(cfg.init_from))
             styles = list(bundle["styles"])

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from sidekick.reading.matching import edit_distance
+from train.export.model_card import figure_rows, markdown_table
 
 SR = 22_050
 TEN_WORDS = "The little fox ran all the way home before the rain."
@@ -239,7 +240,7 @@ def evaluate(
         # The same audio through our mel and the universal vocoder: the vocoder changes what
         # the pitch tracker hears (fewer voiced frames in creaky low notes), so prosody is
         # compared fairly against this copy-synthesis too.
-        from train.vocoder import mel_spectrogram
+        from train.mel import mel_spectrogram
 
         results["standard/vocoded"] = run(
             lambda t: voice.vocode(mel_spectrogram(spoken(t)).numpy())
@@ -290,13 +291,13 @@ def text_sources(
                 raise RuntimeError(
                     "the held-out slice needs --natural DIR (from 'sidekick-train corpus fetch')"
                 )
-            from train.natural_text import held_out_sample
+            from train.data.natural_text import held_out_sample
 
             out[name] = held_out_sample(natural, limit, seed)
         elif name == "template":
             exclude = set()
             if corpus is not None:
-                from train.corpus import read_metadata
+                from train.data.corpus import read_metadata
 
                 exclude = {u.text for u in read_metadata(corpus)}
             out[name] = held_out_sentences(limit, seed, exclude)
@@ -320,7 +321,7 @@ def evaluate_sources(
     transcribe = Transcriber() if whisper else None
     scorer = None
     if mos:
-        from train.naturalness import MosScorer
+        from train.evaluation.naturalness import MosScorer
 
         scorer = MosScorer()
     out: dict[str, Any] = {"bundle": Path(bundle).name, "standard_draws": draws, "sources": {}}
@@ -332,46 +333,15 @@ def evaluate_sources(
             mos_limit=mos_limit,
         )  # fmt: skip
         log(f"[{name}] done in {time.perf_counter() - started:.0f} s")
-        out["table"] = table(out)
+        out["table"] = figure_rows(out)
         if save is not None:
             Path(save).write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     return out
 
 
-def table(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per source and voice: the figures the model card reports."""
-    rows = []
-    for name, res in result["sources"].items():
-        for voice, fig in res["voices"].items():
-            if voice.endswith("/rtf"):
-                continue
-            style = voice.split("/", 1)[-1]
-            ratio = res.get(f"{style}_vs_standard", {})
-            rows.append({
-                "source": name, "voice": voice, "n": res["sentences"], "wer": fig["wer"],
-                "words_per_s": fig["words_per_second"], "pitch_spread_st": fig["pitch_spread_st"],
-                "rate_vs_standard": ratio.get("words_per_second_ratio"),
-                "spread_vs_vocoded_standard": ratio.get("pitch_spread_ratio_vs_vocoded_standard"),
-                "longest_pause_s": fig["longest_inner_pause_s"], "unstable": fig["unstable"],
-                "mos": fig["mos"],
-            })  # fmt: skip
-    return rows
-
-
-def format_table(rows: list[dict[str, Any]]) -> str:
-    """The rows as a Markdown table."""
-    keys = list(rows[0]) if rows else []
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    for r in rows:
-        cells = ["-" if r[k] is None else f"{r[k]:.3g}" if isinstance(r[k], float) else str(r[k])
-                 for k in keys]  # fmt: skip
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def held_out_sentences(n: int, seed: int = 777, exclude: set[str] | None = None) -> list[str]:
     """Sentences from the project's text grammar that are not in ``exclude`` (the corpus)."""
-    from train.text import generate_sentences
+    from train.data.text import generate_sentences
 
     exclude = exclude or set()
     pool = [t for _, t in generate_sentences(4 * n + 20, seed) if t not in exclude]
@@ -419,12 +389,12 @@ Text sources (--sources, each measured and reported apart, the standard voice al
   books     every page of the bundled books, spoken page by page as the app does
   held_out  natural sentences from whole books that training never sees
             (needs --natural DIR, made by 'sidekick-train corpus fetch')
-  template  sentences of the template grammar (train/text.py), minus --corpus texts
+  template  sentences of the template grammar (train/data/text.py), minus --corpus texts
 With --sentences FILE, only that file is measured (one sentence a line).
 --record writes the books figures into the bundle's voice.json (narrator_check): the app
 makes the bundle its default narrator only when they meet sidekick/speaking/narrator.py's
 bar. --from-json FILE takes the figures of an earlier run instead of measuring again.
-Predicted MOS needs DistillMOS (see train/naturalness.py); --no-mos leaves it out.
+Predicted MOS needs DistillMOS (see train/evaluation/naturalness.py); --no-mos leaves it out.
 """
 
 
@@ -472,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
             sentences = [s.strip() for s in lines if s.strip()]
             scorer = None
             if not args.no_mos:
-                from train.naturalness import MosScorer
+                from train.evaluation.naturalness import MosScorer
 
                 scorer = MosScorer()
             result = evaluate(
@@ -507,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
     text = json.dumps(result, indent=1)
     if args.json and not args.from_json:
         Path(args.json).write_text(text + "\n", encoding="utf-8")
-    print(format_table(result["table"]) if "table" in result else text)
+    print(markdown_table(result["table"]) if "table" in result else text)
     return 0
 
 

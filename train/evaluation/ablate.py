@@ -9,9 +9,10 @@ thing against the baseline:
   out, so the neutral style is untrained and only the storytelling style is compared);
 * ``uncurated``: the corpus as it was before ``curate`` (outliers kept, pauses untrimmed).
 
-Each run is exported to ``DIR/voices/NAME`` and measured by :func:`train.evaluate.evaluate` on
-the same held-out sentences (the standard voice once, in the baseline's measurement).
-``DIR/ablations.json`` holds everything; the table it prints goes into the model card with
+Each run is exported to ``DIR/voices/NAME`` and measured by
+:func:`train.evaluation.evaluate.evaluate` on the same held-out sentences (the standard voice
+once, in the baseline's measurement). ``DIR/ablations.json`` holds everything; the table it
+prints (:func:`train.export.model_card.ablation_table`) goes into the model card with
 ``sidekick-train export ... --ablations DIR/ablations.json``. Runs resume: run the same
 command again after an interruption and finished runs are only measured.
 """
@@ -30,7 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from train.fit import FitConfig
+from train.acoustic.fit import FitConfig
+from train.export.model_card import ablation_table
 
 VARIANTS = ("baseline", "no_l2", "no_neutral", "uncurated")
 CHANGES = {
@@ -147,8 +149,8 @@ def measure_all(
     out: Path, runs: list[Plan], sentences: list[str], vocoder: Path | None, whisper: bool
 ) -> dict[str, Any]:
     """Export and evaluate every run (cached in ``DIR/NAME.eval.json``)."""
-    from train.evaluate import evaluate
-    from train.export import VOCODER_FILE, export
+    from train.evaluation.evaluate import evaluate
+    from train.export.bundle import VOCODER_FILE, export
 
     voices = out / "voices"
     voices.mkdir(parents=True, exist_ok=True)
@@ -174,35 +176,6 @@ def measure_all(
     return result
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f} %"
-
-
-def table(result: dict[str, Any]) -> str:
-    """The ablation table in Markdown (one row per run and style)."""
-    std = result.get("standard", {})
-    draws = std.get("wer_draws")
-    spread = f" (mean of {len(draws)} draws: {', '.join(map(_pct, draws))})" if draws else ""
-    lines = [
-        f"{result['sentences']} held-out sentences per style, Whisper tiny.en; standard voice "
-        f"WER {_pct(std.get('wer'))}{spread}, unstable {std.get('unstable', '-')}.",
-        "",
-        "| run | change | steps | val mel L1 | style | WER | unstable | words/s |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for name, run in result["runs"].items():
-        mel = (run.get("final_val") or {}).get("mel")
-        for style, fig in run["styles"].items():
-            if name == "no_neutral" and style != "storytelling":
-                continue  # untrained style: not a fair comparison
-            lines.append(
-                f"| {name} | {run['change']} | {run['steps']} | "
-                f"{'-' if mel is None else f'{mel:.3f}'} | {style} | {_pct(fig['wer'])} | "
-                f"{fig['unstable']} | {fig['words_per_second']:.2f} |"
-            )
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     """``sidekick-train ablate CURATED --uncurated RAW --out DIR [--config F] [--steps N]``."""
     parser = argparse.ArgumentParser(
@@ -223,8 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-whisper", action="store_true", help="skip WER (quick check)")
     args = parser.parse_args(argv)
-    from train.corpus import read_metadata
-    from train.evaluate import held_out_sentences
+    from train.data.corpus import read_metadata
+    from train.evaluation.evaluate import held_out_sentences
 
     out = Path(args.out)
     try:
@@ -247,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sidekick-train ablate: {exc}", file=sys.stderr)
         return 2
     (out / "ablations.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(table(result))
+    print(ablation_table(result))
     return 0
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from train.model import AcousticModel, ModelConfig
+from train.acoustic.model import AcousticModel, ModelConfig
 
 
 class WarmStartError(ValueError):

@@ -54,9 +54,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from train import corpus
 from train.config import HOP, SAMPLE_RATE
-from train.progress import progress_bar
+from train.data import corpus
+from train.jobs import progress_bar
 
 CHECKPOINT = "aligner.pt"
 RECORD = "aligner.json"  # in the corpus: what was aligned, what could not be
@@ -255,7 +255,7 @@ def path_matrix(durations: np.ndarray, frames: int) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _teacher_config() -> dict[str, Any]:
-    from train.teacher import teacher_paths
+    from train.data.teacher import teacher_paths
 
     return json.loads(teacher_paths()[1].read_text(encoding="utf-8"))
 
@@ -304,7 +304,7 @@ class Sample:
 
 def load_sample(root: Path, u: corpus.Utterance) -> Sample | str:
     """One utterance's ids and log-mel, or why it cannot be used."""
-    from train.vocoder import mel_spectrogram
+    from train.mel import mel_spectrogram
 
     wav = corpus.wav_path(root, u.id)
     if not wav.is_file():
@@ -335,7 +335,7 @@ def load_sample(root: Path, u: corpus.Utterance) -> Sample | str:
 
 def load_corpus(root: Path, progress: bool = False) -> tuple[list[Sample], dict[str, str]]:
     """Every usable utterance's sample, and why the others are left out (id -> reason)."""
-    from train.progress import track
+    from train.jobs import track
 
     utterances = corpus.read_metadata(root)
     samples: list[Sample] = []
@@ -721,7 +721,7 @@ def extract_durations(
     ``checkpoint``; existing files are left alone. ``samples`` and ``skipped`` (from
     :func:`load_corpus`) save reading the audio again. Records the result, with the
     utterances that could not be aligned and why, in ``CORPUS/aligner.json``."""
-    from train.progress import track
+    from train.jobs import track
 
     root = Path(corpus_dir)
     wanted = set(missing_durations(root))
