@@ -111,7 +111,7 @@ def _recording(root: Path, uid: str, samples: int) -> None:
 def test_fit_names_the_aligner_for_recordings_without_durations(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    from train.acoustic.fit import main
+    from train.cli import main
 
     root = tmp_path / "recordings"
     _recording(root, "a", SAMPLE_RATE)
@@ -121,7 +121,7 @@ def test_fit_names_the_aligner_for_recordings_without_durations(
         [corpus.Utterance("a", "A hen.", "neutral"), corpus.Utterance("b", "A cat.", "neutral")],
     )
     assert missing_durations(root) == ["a", "b"]
-    assert main([str(root), "--out", str(tmp_path / "run")]) == 2
+    assert main(["fit", str(root), "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "2 utterance(s) without durations" in err

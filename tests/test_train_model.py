@@ -19,8 +19,9 @@ pytest.importorskip("onnx")
 pytest.importorskip("parselmouth")
 
 from tests.helpers.train import TINY_MODEL, tiny_config, tiny_corpus, tiny_run  # noqa: E402
-from train.acoustic.fit import FitConfig, Sampler, fit, main  # noqa: E402
+from train.acoustic.fit import FitConfig, Sampler, fit  # noqa: E402
 from train.acoustic.model import AcousticModel, ModelConfig, l2_sum, regulate  # noqa: E402
+from train.cli import main  # noqa: E402
 from train.config import HOP, SAMPLE_RATE  # noqa: E402
 
 
@@ -107,11 +108,11 @@ def test_config_from_toml(tmp_path: Path) -> None:
 
 
 def test_fit_cli_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert main([str(tmp_path), "--out", str(tmp_path / "run")]) == 2
+    assert main(["fit", str(tmp_path), "--out", str(tmp_path / "run")]) == 2
     assert "metadata.csv is missing" in capsys.readouterr().err
     (tmp_path / "wavs").mkdir()
     (tmp_path / "metadata.csv").write_text("a|No durations here.|neutral\n")
-    assert main([str(tmp_path), "--out", str(tmp_path / "run")]) == 2
+    assert main(["fit", str(tmp_path), "--out", str(tmp_path / "run")]) == 2
     assert "aligner" in capsys.readouterr().err
 
 

@@ -21,14 +21,11 @@ and timings (the model card is made from it). Device ``auto`` picks CUDA when pr
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
 import platform
 import random
-import signal
-import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -720,47 +717,3 @@ def _curation_summary(root: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     return {"summary": data.get("summary"), "measured": data.get("measured")}
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``sidekick-train fit CORPUS --out RUN [--config FILE] [--steps N] [--device D]``."""
-    parser = argparse.ArgumentParser(prog="sidekick-train fit", description=__doc__.split("\n")[0])
-    parser.add_argument("corpus", help="corpus folder (metadata.csv, wavs/, durations/)")
-    parser.add_argument("--out", required=True, help="run folder (checkpoint, logs, plots)")
-    parser.add_argument("--config", help="settings file (.toml or .json), see FitConfig")
-    parser.add_argument("--steps", type=int, help="override the number of steps")
-    parser.add_argument("--device", help="override the device (auto, cpu, cuda)")
-    parser.add_argument(
-        "--init-from", metavar="BUNDLE", help="start from this voice bundle's model (warm start)"
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` saves the checkpoint like Ctrl-C
-    try:
-        cfg = FitConfig.load(Path(args.config) if args.config else None)
-        if args.steps:
-            cfg.steps = args.steps
-        if args.device:
-            cfg.device = args.device
-        if args.init_from:
-            cfg.init_from = str(Path(args.init_from).resolve())
-        summary = fit(Path(args.corpus), Path(args.out), cfg, progress=not args.quiet)
-    except (corpus.CorpusError, FileNotFoundError, ValueError) as exc:  # WarmStartError too
-        print(f"sidekick-train fit: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(
-            "Interrupted; the checkpoint is saved: run the same command to resume.", file=sys.stderr
-        )
-        return 130
-    if os.environ.get("RANK", "0") == "0":
-        print(json.dumps({k: summary[k] for k in ("steps", "s_per_step", "final_val")}, indent=1))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -19,7 +19,6 @@ command again after an interruption and finished runs are only measured.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import os
@@ -32,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from train.acoustic.fit import FitConfig
-from train.export.model_card import ablation_table
 
 VARIANTS = ("baseline", "no_l2", "no_neutral", "uncurated")
 CHANGES = {
@@ -174,55 +172,3 @@ def measure_all(
             result["standard"] = {k: std[k] for k in keys if k in std}
         result["runs"][plan.name] = summarize(plan.name, out / plan.name, evaluation)
     return result
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``sidekick-train ablate CURATED --uncurated RAW --out DIR [--config F] [--steps N]``."""
-    parser = argparse.ArgumentParser(
-        prog="sidekick-train ablate",
-        description="Train the baseline and the three ablations (no L2 penalty, no neutral "
-        "augmentation, no curation) at equal budget, export and measure each.",
-    )
-    parser.add_argument("corpus", help="the curated corpus")
-    parser.add_argument("--uncurated", required=True, help="the same corpus before curation")
-    parser.add_argument("--out", required=True, help="folder for the runs and ablations.json")
-    parser.add_argument("--config", help="fit settings shared by every run (.toml or .json)")
-    parser.add_argument("--steps", type=int, help="override the number of steps of every run")
-    parser.add_argument("--parallel", type=int, default=1, help="runs trained at once")
-    parser.add_argument("--generate", type=int, default=50, help="held-out sentences")
-    parser.add_argument("--seed", type=int, default=777, help="seed of the held-out sentences")
-    parser.add_argument(
-        "--vocoder", help="vocoder ONNX to use (default: voices/hifigan-universal.onnx if present)"
-    )
-    parser.add_argument("--no-whisper", action="store_true", help="skip WER (quick check)")
-    args = parser.parse_args(argv)
-    from train.data.corpus import read_metadata
-    from train.evaluation.evaluate import held_out_sentences
-
-    out = Path(args.out)
-    try:
-        base = FitConfig.load(Path(args.config) if args.config else None)
-        if args.steps:
-            base.steps = args.steps
-        runs = plans(Path(args.corpus), Path(args.uncurated), base)
-        for plan in runs:
-            if not (plan.corpus / "metadata.csv").is_file():
-                raise FileNotFoundError(f"{plan.corpus} is not a corpus: metadata.csv is missing")
-        train_all(out, runs, max(1, args.parallel))
-        texts = {u.text for c in {p.corpus for p in runs} for u in read_metadata(c)}
-        sentences = held_out_sentences(args.generate, args.seed, texts)
-        default_vocoder = Path(__file__).resolve().parent.parent / "voices/hifigan-universal.onnx"
-        vocoder = Path(args.vocoder) if args.vocoder else default_vocoder
-        result = measure_all(
-            out, runs, sentences, vocoder if vocoder.is_file() else None, not args.no_whisper
-        )
-    except (FileNotFoundError, RuntimeError, ValueError) as exc:
-        print(f"sidekick-train ablate: {exc}", file=sys.stderr)
-        return 2
-    (out / "ablations.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(ablation_table(result))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

