@@ -204,7 +204,7 @@ def test_aligner_learns_the_teacher_durations(
 def test_training_resumes_after_an_interruption(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from train import aligner
+    from train.durations import phoneme_aligner as aligner
 
     rng = np.random.default_rng(0)
     samples = [

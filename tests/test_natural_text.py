@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from train import natural_text as nt
+from train.data import natural_text as nt
 
 GUTENBERG_STYLE = """\
 The Project Gutenberg eBook of A Test Book
@@ -113,7 +113,7 @@ def test_whole_books_are_held_out_and_duplicates_dropped(tmp_path: Path) -> None
 
 def test_selection_prefers_coverage_and_uses_templates_only_for_it(monkeypatch) -> None:
     from sidekick.speaking.piper_voice import phonemize
-    from train import sentence_selection
+    from train.data import sentence_selection
     from train.data.sentence_selection import coverage_report, describe, select, word_ranks
 
     # every unit is wanted once, so a sentence that repeats covered units gains nothing

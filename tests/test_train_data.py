@@ -15,7 +15,7 @@ import pytest
 import soundfile as sf
 
 from train.cli import main
-from train.config import HOP, SAMPLE_RATE, CurationConfig, TeacherConfig
+from train.config import HOP, SAMPLE_RATE, CurationConfig, TeacherConfig, from_dict
 from train.data import corpus
 
 SR = SAMPLE_RATE
@@ -124,6 +124,16 @@ def test_missing_metadata_is_a_clear_error(tmp_path: Path, capsys: pytest.Captur
     assert "metadata.csv is missing" in capsys.readouterr().err
     with pytest.raises(corpus.CorpusError, match="not a folder"):
         corpus.validate(tmp_path / "nope")
+
+
+def test_settings_round_trip_and_refuse_unknown_keys() -> None:
+    cfg = TeacherConfig(utterances=3, seed=4)
+    assert from_dict(TeacherConfig, cfg.to_dict()) == cfg
+    assert from_dict(CurationConfig, {"mad_k": 4}).mad_k == 4
+    with pytest.raises(ValueError, match=r"unknown setting 'story\.rat'"):
+        from_dict(TeacherConfig, {"story": {"rat": [0.8, 0.9]}})
+    with pytest.raises(ValueError, match="unknown setting 'madk'"):
+        from_dict(CurationConfig, {"madk": 4})
 
 
 def test_nothing_usable(tmp_path: Path) -> None:

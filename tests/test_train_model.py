@@ -107,6 +107,20 @@ def test_config_from_toml(tmp_path: Path) -> None:
     assert cfg.styles == ("neutral", "storytelling") and cfg.model.n_heads == 2
 
 
+def test_config_refuses_unknown_keys(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "fit.toml"
+    path.write_text("stpes = 7\n")
+    with pytest.raises(ValueError, match="unknown setting 'stpes'"):
+        FitConfig.load(path)
+    path.write_text("[model]\nd_modl = 48\n")
+    with pytest.raises(ValueError, match=r"unknown setting 'model\.d_modl'"):
+        FitConfig.load(path)
+    argv = ["fit", str(tmp_path), "--out", str(tmp_path / "run"), "--config", str(path)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "fit.toml: unknown setting 'model.d_modl'" in err and len(err.splitlines()) == 1
+
+
 def test_fit_cli_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["fit", str(tmp_path), "--out", str(tmp_path / "run")]) == 2
     assert "metadata.csv is missing" in capsys.readouterr().err

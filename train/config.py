@@ -82,8 +82,15 @@ class CurationConfig:
         return asdict(self)
 
 
-def from_dict(cls: type, data: dict[str, Any]) -> Any:
-    """Build a (possibly nested) config dataclass from a dict, ignoring unknown keys."""
+def from_dict(cls: type, data: dict[str, Any], _prefix: str = "") -> Any:
+    """Build a (possibly nested) config dataclass from a dict. A key that is not one of its
+    settings is an error naming the key: a misspelt setting must not be silently ignored."""
+    names = [f.name for f in fields(cls)]
+    unknown = [key for key in data if key not in names]
+    if unknown:
+        raise ValueError(
+            f"unknown setting '{_prefix}{unknown[0]}'; the settings are: {', '.join(names)}"
+        )
     kwargs: dict[str, Any] = {}
     for f in fields(cls):
         if f.name not in data:
@@ -92,7 +99,7 @@ def from_dict(cls: type, data: dict[str, Any]) -> Any:
         default = cls.__dataclass_fields__[f.name]
         sub = default.default_factory() if callable(default.default_factory) else None
         if sub is not None and hasattr(sub, "__dataclass_fields__"):
-            value = from_dict(type(sub), value)
+            value = from_dict(type(sub), value, f"{_prefix}{f.name}.")
         elif isinstance(value, list):
             value = tuple(value)
         kwargs[f.name] = value

@@ -44,7 +44,8 @@ FEATURES = "features"
 
 @dataclass
 class FitConfig:
-    """Training settings; load them from TOML or JSON with :meth:`load` (unknown keys ignored)."""
+    """Training settings; load them from TOML or JSON with :meth:`load` (an unknown key is an
+    error naming it)."""
 
     model: ModelConfig = field(default_factory=ModelConfig)
     steps: int = 20_000
@@ -97,7 +98,10 @@ class FitConfig:
             data = tomllib.loads(text)
         else:
             data = json.loads(text)
-        return from_dict(cls, data)
+        try:
+            return from_dict(cls, data)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
 
 
 # -- features ------------------------------------------------------------------------------
