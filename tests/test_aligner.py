@@ -16,10 +16,9 @@ from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
-from train.config import HOP, SAMPLE_RATE  # noqa: E402
+from train.config import HOP, SAMPLE_RATE, AlignerConfig  # noqa: E402
 from train.data import corpus  # noqa: E402
 from train.durations.phoneme_aligner import (  # noqa: E402
-    AlignerConfig,
     boundary_agreement,
     mas,
     mas_batch,

@@ -19,10 +19,10 @@ pytest.importorskip("onnx")
 pytest.importorskip("parselmouth")
 
 from tests.helpers.train import TINY_MODEL, tiny_config, tiny_corpus, tiny_run  # noqa: E402
-from train.acoustic.fit import FitConfig, Sampler, fit  # noqa: E402
-from train.acoustic.model import AcousticModel, ModelConfig, l2_sum, regulate  # noqa: E402
+from train.acoustic.fit import Sampler, fit  # noqa: E402
+from train.acoustic.model import AcousticModel, l2_sum, regulate  # noqa: E402
 from train.cli import main  # noqa: E402
-from train.config import HOP, SAMPLE_RATE  # noqa: E402
+from train.config import HOP, SAMPLE_RATE, FitConfig, ModelConfig  # noqa: E402
 
 
 @pytest.fixture(scope="session")

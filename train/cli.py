@@ -109,7 +109,8 @@ def _measure(args: argparse.Namespace) -> int:
 
 
 def _align_durations(args: argparse.Namespace) -> int:
-    from train.durations.phoneme_aligner import AlignerConfig, align_durations
+    from train.config import AlignerConfig
+    from train.durations.phoneme_aligner import align_durations
 
     cfg = AlignerConfig(seed=args.seed, device=args.device)
     if args.steps:
@@ -141,7 +142,8 @@ def _sigterm_as_interrupt(signum: int, frame: object) -> None:
 def _fit(args: argparse.Namespace) -> int:
     import os
 
-    from train.acoustic.fit import FitConfig, fit
+    from train.acoustic.fit import fit
+    from train.config import FitConfig
 
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)  # `kill` saves the checkpoint too
     cfg = FitConfig.load(Path(args.config) if args.config else None)
@@ -160,7 +162,7 @@ def _fit(args: argparse.Namespace) -> int:
 FIT_HELP = """\
 Train the acoustic model (phoneme ids + style ID -> log-mel) on a corpus with durations.
 
-The settings are train/acoustic/fit.py's FitConfig (L2 penalty 'l2', neutral augmentation
+The settings are FitConfig in train/config.py (L2 penalty 'l2', neutral augmentation
 'neutral_share', steps, batch size, ...); a .toml or .json file given with --config
 overrides any of them. RUN/ckpt.pt is saved every ckpt_every steps and on Ctrl-C: run the
 same command again to resume.
@@ -265,7 +267,7 @@ Predicted MOS needs DistillMOS (see train/evaluation/naturalness.py); --no-mos l
 
 
 def _ablate(args: argparse.Namespace) -> int:
-    from train.acoustic.fit import FitConfig
+    from train.config import FitConfig
     from train.data.corpus import read_metadata
     from train.evaluation.ablate import measure_all, plans, train_all
     from train.evaluation.evaluate import held_out_sentences
@@ -293,6 +295,8 @@ def _ablate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from train.config import AlignerConfig, CurationConfig, TeacherConfig
+    from train.data.corpus import Limits
     from train.jobs import default_workers
 
     workers = min(2, default_workers())
@@ -305,8 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a corpus folder and summarise its problems")
     p.add_argument("corpus")
-    p.add_argument("--min-s", type=float, default=0.5, help="shortest usable utterance")
-    p.add_argument("--max-s", type=float, default=20.0, help="longest usable utterance")
+    p.add_argument("--min-s", type=float, default=Limits.min_s, help="shortest usable utterance")
+    p.add_argument("--max-s", type=float, default=Limits.max_s, help="longest usable utterance")
     p.add_argument("--show", type=int, default=30, help="problems listed (all in --json)")
     p.add_argument("--json", help="write the full report to this file")
     p.set_defaults(func=_validate)
@@ -335,9 +339,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("teacher-corpus", help="a two-style corpus from the standard voice")
     p.add_argument("--out", required=True)
     p.add_argument("--utterances", type=int, required=True)
-    p.add_argument("--defects", type=float, default=0.0, help="fraction with injected defects")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--storytelling-share", type=float, default=0.61)
+    p.add_argument(
+        "--defects",
+        type=float,
+        default=TeacherConfig.defects,
+        help="fraction with injected defects",
+    )
+    p.add_argument("--seed", type=int, default=TeacherConfig.seed)
+    p.add_argument("--storytelling-share", type=float, default=TeacherConfig.storytelling_share)
     p.add_argument(
         "--sentences",
         help="speak these texts (a file, one a line, or corpus select's selected.jsonl) "
@@ -350,7 +359,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("curate", help="drop prosodic outliers, cut dead air")
     p.add_argument("corpus")
     p.add_argument("--out", required=True)
-    p.add_argument("--mad-k", type=float, default=6.0, help="threshold: median + k * MAD")
+    p.add_argument(
+        "--mad-k", type=float, default=CurationConfig.mad_k, help="threshold: median + k * MAD"
+    )
     p.add_argument("--workers", type=int, default=workers)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_curate)
@@ -367,10 +378,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("corpus", help="corpus folder (metadata.csv, wavs/)")
-    p.add_argument("--steps", type=int, help="training steps, both stages (default 2000)")
+    p.add_argument(
+        "--steps", type=int, help=f"training steps, both stages (default {AlignerConfig.steps})"
+    )
     p.add_argument("--out", help="aligner run folder (default CORPUS/.aligner)")
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--device", default=AlignerConfig.device, help="auto, cpu or cuda")
+    p.add_argument("--seed", type=int, default=AlignerConfig.seed)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_align_durations)
 

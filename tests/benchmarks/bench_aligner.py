@@ -28,8 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from train.config import AlignerConfig
 from train.data import corpus
-from train.durations.phoneme_aligner import AlignerConfig, align_durations, hide_durations, measure
+from train.durations.phoneme_aligner import align_durations, hide_durations, measure
 
 
 def run(root: Path, work: Path, steps: int, utterances: int, seed: int, device: str) -> dict:

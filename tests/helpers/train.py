@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from train.acoustic.fit import FitConfig
+    from train.config import FitConfig
 
 TINY_MODEL = {
     "d_model": 32,
@@ -25,8 +25,7 @@ TINY_MODEL = {
 
 
 def tiny_config(**overrides) -> FitConfig:
-    from train.acoustic.fit import FitConfig
-    from train.acoustic.model import ModelConfig
+    from train.config import FitConfig, ModelConfig
 
     cfg = FitConfig(
         model=ModelConfig(**TINY_MODEL),

@@ -27,81 +27,19 @@ import os
 import platform
 import random
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from train.acoustic.model import AcousticModel, ModelConfig, l2_sum, losses
-from train.config import HOP, SAMPLE_RATE, from_dict
+from train.acoustic.model import AcousticModel, l2_sum, losses
+from train.config import HOP, SAMPLE_RATE, FitConfig, ModelConfig
 from train.data import corpus
 from train.jobs import progress_bar
 
 FEATURES = "features"
-
-
-@dataclass
-class FitConfig:
-    """Training settings; load them from TOML or JSON with :meth:`load` (an unknown key is an
-    error naming it)."""
-
-    model: ModelConfig = field(default_factory=ModelConfig)
-    steps: int = 20_000
-    batch_size: int = 16
-    bucket: int = 8  # batches drawn at once and sorted by length, so padding stays small
-    lr: float = 1e-3
-    warmup_steps: int = 1000
-    min_lr_ratio: float = 0.05  # cosine decay to lr * this
-    grad_clip: float = 1.0
-    l2: float = 1e-6  # coefficient of the L2 penalty sum(w**2) (Tacotron 2 used 1e-6)
-    weight_decay: float = 0.0  # AdamW's decoupled decay, off: the L2 penalty regularizes
-    styles: tuple[str, ...] = ()  # style id order; () = the corpus's styles, sorted
-    neutral_style: str = "neutral"
-    # share of each batch drawn from neutral utterances: 0 = none (the ablation: they are
-    # left out), None or negative = the corpus's own proportion
-    neutral_share: float | None = 0.35
-    duration_weight: float = 1.0
-    pitch_weight: float = 1.0
-    energy_weight: float = 1.0
-    val_fraction: float = 0.03
-    val_max: int = 64
-    max_seconds: float = 15.0  # longer utterances are left out
-    log_every: int = 25
-    val_every: int = 500
-    ckpt_every: int = 500
-    seed: int = 1
-    device: str = "auto"  # auto, cpu, cuda, cuda:1, ...
-    threads: int = 0  # torch CPU threads (0: torch's default)
-    workers: int = 2  # processes for feature extraction
-    amp: bool = True  # bfloat16 autocast on CUDA
-    # a voice bundle to start from (its model size, styles, normalization and weights);
-    # "" = random initialization. Only a fresh run uses it: a resumed run has its checkpoint.
-    init_from: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def load(cls, path: Path | None) -> FitConfig:
-        """Settings from a ``.toml`` or ``.json`` file (defaults for what it leaves out)."""
-        if path is None:
-            return cls()
-        path = Path(path)
-        text = path.read_text(encoding="utf-8")
-        if path.suffix.lower() == ".toml":
-            try:
-                import tomllib
-            except ModuleNotFoundError:  # Python 3.10
-                import tomli as tomllib  # type: ignore[no-redef]
-            data = tomllib.loads(text)
-        else:
-            data = json.loads(text)
-        try:
-            return from_dict(cls, data)
-        except ValueError as exc:
-            raise ValueError(f"{path}: {exc}") from None
 
 
 # -- features ------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ import math
 import os
 import random
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -54,56 +54,13 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from train.config import HOP, SAMPLE_RATE
+from train.config import HOP, SAMPLE_RATE, AlignerConfig
 from train.data import corpus
 from train.jobs import progress_bar
 
 CHECKPOINT = "aligner.pt"
 RECORD = "aligner.json"  # in the corpus: what was aligned, what could not be
 PAD_ID = 0  # Piper's "_", between every two symbols
-
-
-@dataclass
-class AlignerConfig:
-    """Aligner settings (``train_aligner``); the defaults are the ones measured in the README."""
-
-    steps: int = 2000  # both stages
-    refine_share: float = 0.5  # share of the steps for stage 2, the context encoder (0: none)
-    refine_warmup: float = 0.2  # share of stage 2 aligned by the frozen local encoder
-    batch_size: int = 16
-    bucket: int = 8  # batches drawn at once and sorted by length (less padding)
-    lr: float = 2e-3
-    dim: int = 128  # encoder width
-    layers: int = 1  # stage 1: residual convolutions ...
-    kernel: int = 3  # ... of this width
-    refine_layers: int = 3  # stage 2
-    refine_kernel: int = 5
-    dropout: float = 0.1
-    min_log_std: float = -1.0  # floor of the log-deviation: no Gaussian sharper than e^-1
-    deltas: bool = True  # add each bin's slope over ±1 frame to the features
-    prior_steps: int = 600  # the prior fades out over these steps (at most half of stage 1)
-    prior_scale: float = 1.0  # beta-binomial width (RAD-TTS's scaling factor)
-    prior_on_speech: bool = True  # the diagonal between the first and last loud frames
-    max_seconds: float = 20.0  # longer utterances are not trained on (still aligned)
-    log_every: int = 25
-    ckpt_every: int = 500
-    seed: int = 1
-    device: str = "auto"  # auto, cpu, cuda, cuda:1, ...
-    threads: int = 1  # torch CPU threads (0: torch's default); the model is small, and more
-    # threads gain little alone and slow it down many times beside other work
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @property
-    def local_steps(self) -> int:
-        """Stage 1's steps; stage 2 runs from there to ``steps``."""
-        return self.steps - round(self.steps * min(max(self.refine_share, 0.0), 1.0))
-
-    @property
-    def warmup_end(self) -> int:
-        """The step up to which stage 2 aligns with the local encoder."""
-        return self.local_steps + round((self.steps - self.local_steps) * self.refine_warmup)
 
 
 # -- monotonic alignment search ------------------------------------------------------------

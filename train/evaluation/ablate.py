@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from train.acoustic.fit import FitConfig
+from train.config import FitConfig
 
 VARIANTS = ("baseline", "no_l2", "no_neutral", "uncurated")
 CHANGES = {

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from train.acoustic.model import AcousticModel, ModelConfig
+from train.acoustic.model import AcousticModel
+from train.config import ModelConfig
 from train.data.corpus import sha256
 from train.export.model_card import model_card
 from train.mel import MEL
