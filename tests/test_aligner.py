@@ -18,15 +18,10 @@ torch = pytest.importorskip("torch")
 
 from train.config import HOP, SAMPLE_RATE, AlignerConfig  # noqa: E402
 from train.data import corpus  # noqa: E402
-from train.durations.phoneme_aligner import (  # noqa: E402
-    boundary_agreement,
-    mas,
-    mas_batch,
-    missing_durations,
-    phoneme_starts,
-    text_ids,
-    uniform_durations,
-)
+from train.durations.agreement import boundary_agreement, phoneme_starts  # noqa: E402
+from train.durations.monotonic_alignment import mas, mas_batch, uniform_durations  # noqa: E402
+from train.durations.phoneme_aligner import missing_durations  # noqa: E402
+from train.durations.samples import text_ids  # noqa: E402
 
 
 def path_score(logp: np.ndarray, durations: np.ndarray) -> float:
@@ -163,7 +158,7 @@ def test_aligner_learns_the_teacher_durations(
     from tests.helpers.train import tiny_config, tiny_corpus
     from train.acoustic.fit import fit
     from train.cli import main
-    from train.durations.phoneme_aligner import hide_durations, measure
+    from train.durations.agreement import hide_durations, measure
 
     root = tiny_corpus(tmp_path_factory.getbasetemp())  # 6 utterances, both styles
     work = tmp_path_factory.mktemp("aligner")

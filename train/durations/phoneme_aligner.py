@@ -7,9 +7,9 @@ them from the corpus itself, without labels:
 * a **text encoder** (symbol embedding and residual convolutions) gives each phoneme id a
   diagonal Gaussian (mean and log-deviation) over the frame features: the vocoder's log-mel,
   normalized per bin, and its slope over ±1 frame (the deltas);
-* **monotonic alignment search** (:func:`mas_batch`) finds, for the current model, the
-  alignment of frames to phoneme ids with the highest log-likelihood: in order, none skipped,
-  every id at least one frame;
+* **monotonic alignment search** (:mod:`train.durations.monotonic_alignment`) finds, for the
+  current model, the alignment of frames to phoneme ids with the highest log-likelihood: in
+  order, none skipped, every id at least one frame;
 * training maximizes the log-likelihood of the frames under that alignment (Viterbi training,
   as in Glow-TTS, without the flow: the frames are fixed features, so there is no mel encoder
   to learn — a learned one would collapse to a constant without a flow's Jacobian term).
@@ -32,21 +32,18 @@ drops it). An utterance with fewer frames than phoneme ids (under 11.6 ms per id
 included) has no such alignment: it gets no durations and is listed as *unalignable* in
 ``CORPUS/aligner.json``, which ``fit`` reads.
 
-Phoneme ids come from the duration file where one exists, otherwise from the text through
-the teacher's phonemizer (espeak-ng IPA, Piper's symbol table: the ids ``fit`` and the
-exported voice use).
+Its inputs are read by :mod:`train.durations.samples`; :mod:`train.durations.agreement`
+measures the result against known durations.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import random
 import time
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,87 +53,20 @@ from torch import Tensor, nn
 
 from train.config import HOP, SAMPLE_RATE, AlignerConfig
 from train.data import corpus
+from train.durations.monotonic_alignment import mas_batch, path_matrix
+from train.durations.samples import (
+    Sample,
+    batch_prior,
+    collate,
+    load_corpus,
+    load_sample,
+    mel_stats,
+    n_symbols,
+)
 from train.jobs import progress_bar
 
 CHECKPOINT = "aligner.pt"
 RECORD = "aligner.json"  # in the corpus: what was aligned, what could not be
-PAD_ID = 0  # Piper's "_", between every two symbols
-
-
-# -- monotonic alignment search ------------------------------------------------------------
-
-
-def mas_batch(logp: np.ndarray, n_lens: np.ndarray, t_lens: np.ndarray) -> np.ndarray:
-    """Best monotonic alignments of a padded batch; returns durations [B, N] (int64).
-
-    ``logp[b, n, t]`` is the log-likelihood of frame ``t`` under phoneme ``n``. The path for
-    utterance ``b`` starts at (0, 0), ends at (``n_lens[b]`` - 1, ``t_lens[b]`` - 1), and from
-    one frame to the next stays on the same phoneme or moves to the next one. Dynamic
-    program, one loop over frames, vectorized over batch and phonemes::
-
-        Q[n, 0] = logp[0, 0] if n == 0 else -inf
-        Q[n, t] = logp[n, t] + max(Q[n, t - 1], Q[n - 1, t - 1])
-
-    then back from the end, following the better predecessor of each cell. Every phoneme gets
-    at least one frame, and the durations sum to ``t_lens[b]``; ``t_lens[b] < n_lens[b]``
-    (no such path) raises ``ValueError``. Padding beyond the lengths is ignored.
-    """
-    logp = np.asarray(logp, dtype=np.float64)
-    b, n, t = logp.shape
-    n_lens, t_lens = np.asarray(n_lens, np.int64), np.asarray(t_lens, np.int64)
-    if (n_lens < 1).any() or (t_lens > t).any() or (n_lens > n).any():
-        raise ValueError("lengths out of range")
-    if (t_lens < n_lens).any():
-        raise ValueError("fewer frames than phonemes: no alignment gives each one a frame")
-    q = np.full((b, n), -np.inf)
-    q[:, 0] = logp[:, 0, 0]
-    from_prev = np.zeros((b, n, t), dtype=bool)  # best predecessor of (n, t) is (n - 1, t - 1)
-    shifted = np.empty((b, n))
-    for j in range(1, t):
-        shifted[:, 0] = -np.inf
-        shifted[:, 1:] = q[:, :-1]
-        move = shifted > q
-        from_prev[:, :, j] = move
-        q = np.where(move, shifted, q) + logp[:, :, j]
-    durations = np.zeros((b, n), dtype=np.int64)
-    rows = np.arange(b)
-    cur = n_lens - 1
-    for j in range(t - 1, -1, -1):
-        active = j < t_lens
-        durations[rows[active], cur[active]] += 1
-        if j:
-            step = from_prev[rows, cur, j] & active
-            cur = cur - step
-    return durations
-
-
-def mas(logp: np.ndarray) -> np.ndarray:
-    """Durations [N] of the best monotonic alignment of one ``logp`` [N phonemes, T frames]."""
-    logp = np.asarray(logp)
-    n, t = logp.shape
-    return mas_batch(logp[None], np.array([n]), np.array([t]))[0]
-
-
-def uniform_durations(n: int, frames: int) -> np.ndarray:
-    """The equal split: ``frames`` shared out over ``n`` phonemes (the baseline)."""
-    edges = np.rint(np.linspace(0, frames, n + 1)).astype(np.int64)
-    return np.diff(edges)
-
-
-def beta_binomial_prior(n: int, t: int, scale: float = 1.0) -> np.ndarray:
-    """log P(phoneme | frame) [n, t] of RAD-TTS's alignment prior: for frame j (1-based) a
-    beta-binomial over 0..n-1 with a = scale * j, b = scale * (t - j + 1), around the
-    diagonal."""
-    k = torch.arange(n, dtype=torch.float64)[:, None]
-    j = torch.arange(1, t + 1, dtype=torch.float64)[None, :]
-    a, b = scale * j, scale * (t - j + 1)
-    m = n - 1
-
-    def lbeta(x: Tensor, y: Tensor) -> Tensor:
-        return torch.lgamma(x) + torch.lgamma(y) - torch.lgamma(x + y)
-
-    choose = math.lgamma(m + 1) - torch.lgamma(k + 1) - torch.lgamma(m - k + 1)
-    return (choose + lbeta(k + a, m - k + b) - lbeta(a, b)).numpy()
 
 
 # -- the model ------------------------------------------------------------------------------
@@ -192,195 +122,6 @@ def log_likelihood(mean: Tensor, log_std: Tensor, mel: Tensor) -> Tensor:
     cross = (mean * inv_var) @ mel.transpose(1, 2)
     mu_sq = (-0.5 * mean**2 * inv_var).sum(-1, keepdim=True)
     return const + sq + cross + mu_sq
-
-
-def path_matrix(durations: np.ndarray, frames: int) -> np.ndarray:
-    """One-hot alignment [B, N, T] from durations [B, N]."""
-    b, n = durations.shape
-    out = np.zeros((b, n, frames), dtype=np.float32)
-    ends = np.cumsum(durations, axis=1)
-    t = np.arange(frames)
-    for i in range(b):
-        owner = np.searchsorted(ends[i], t, side="right")
-        ok = owner < n
-        out[i, owner[ok], t[ok]] = 1.0
-    return out
-
-
-# -- data -----------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _teacher_config() -> dict[str, Any]:
-    from train.data.teacher import teacher_paths
-
-    return json.loads(teacher_paths()[1].read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=1)
-def _phonemizer() -> Any:
-    from piper.phonemize_espeak import EspeakPhonemizer
-
-    return EspeakPhonemizer()
-
-
-def text_ids(text: str) -> tuple[list[int], str]:
-    """The teacher's phoneme ids of a text (sentences joined by a space) and its IPA string;
-    the same ids ``teacher-corpus`` writes (``Teacher.phoneme_ids(Teacher.phonemize(text))``)."""
-    from piper.phoneme_ids import phonemes_to_ids
-
-    config = _teacher_config()
-    voice = config.get("espeak", {}).get("voice", "en-us")
-    joined: list[str] = []
-    for i, sentence in enumerate(s for s in _phonemizer().phonemize(voice, text) if s):
-        if i:
-            joined.append(" ")
-        joined.extend(sentence)
-    return list(phonemes_to_ids(joined, config["phoneme_id_map"])), "".join(joined)
-
-
-def n_symbols() -> int:
-    """Size of the teacher's symbol table."""
-    return max(max(v) for v in _teacher_config()["phoneme_id_map"].values()) + 1
-
-
-@dataclass
-class Sample:
-    """One utterance as the aligner sees it."""
-
-    id: str
-    ids: np.ndarray  # phoneme ids (int64)
-    mel: np.ndarray  # [T, n_mels] float16, log-mel (not normalized)
-    has_durations: bool
-    phonemes: str = ""
-
-    @property
-    def frames(self) -> int:
-        return len(self.mel)
-
-
-def load_sample(root: Path, u: corpus.Utterance) -> Sample | str:
-    """One utterance's ids and log-mel, or why it cannot be used."""
-    from train.mel import mel_spectrogram
-
-    wav = corpus.wav_path(root, u.id)
-    if not wav.is_file():
-        return "missing_file"
-    try:
-        audio, _ = corpus.load_audio(wav)
-    except Exception:  # soundfile raises several types
-        return "unreadable"
-    if len(audio) < 2 * HOP:
-        return "too_short"
-    got = None
-    with contextlib.suppress(ValueError, KeyError, TypeError):  # unreadable: as if missing
-        got = corpus.read_durations(root, u.id)
-    if got is not None:
-        ids, phonemes, has = got[0], "", True
-    else:
-        if not u.text.strip():
-            return "empty_text"
-        ids, phonemes = text_ids(u.text)
-        has = False
-    if not ids:
-        return "no_phonemes"
-    mel = mel_spectrogram(audio).T.numpy().astype(np.float16)
-    if len(mel) < len(ids):
-        return "too_few_frames"
-    return Sample(u.id, np.asarray(ids, np.int64), mel, has, phonemes)
-
-
-def load_corpus(root: Path, progress: bool = False) -> tuple[list[Sample], dict[str, str]]:
-    """Every usable utterance's sample, and why the others are left out (id -> reason)."""
-    from train.jobs import track
-
-    utterances = corpus.read_metadata(root)
-    samples: list[Sample] = []
-    skipped: dict[str, str] = {}
-    for u in track(utterances, "aligner: mels", enabled=progress):
-        got = load_sample(root, u)
-        if isinstance(got, str):
-            skipped[u.id] = got
-        else:
-            samples.append(got)
-    return samples, skipped
-
-
-def mel_stats(samples: list[Sample]) -> tuple[np.ndarray, np.ndarray]:
-    """Per-bin mean and deviation of the log-mel over all frames."""
-    total = sum(s.mel.astype(np.float64).sum(axis=0) for s in samples)
-    squares = sum((s.mel.astype(np.float64) ** 2).sum(axis=0) for s in samples)
-    frames = sum(s.frames for s in samples)
-    mean = total / frames
-    std = np.sqrt(np.maximum(squares / frames - mean**2, 1e-8))
-    return mean.astype(np.float32), std.astype(np.float32)
-
-
-def features(mel: np.ndarray, mean: np.ndarray, std: np.ndarray, deltas: bool) -> np.ndarray:
-    """Normalized log-mel [T, n_mels], with ``deltas`` followed by its slope
-    ``(x[t + 1] - x[t - 1]) / 2`` (edges repeated): [T, 2 * n_mels]."""
-    x = (mel.astype(np.float32) - mean) / std
-    if not deltas:
-        return x
-    padded = np.concatenate([x[:1], x, x[-1:]])
-    return np.concatenate([x, 0.5 * (padded[2:] - padded[:-2])], axis=1)
-
-
-def collate(
-    samples: list[Sample],
-    mean: np.ndarray,
-    std: np.ndarray,
-    device: torch.device,
-    deltas: bool = True,
-) -> dict[str, Any]:
-    """Padded ids and features (:func:`features`); the mask is True on padding."""
-    b = len(samples)
-    n = max(len(s.ids) for s in samples)
-    t = max(s.frames for s in samples)
-    ids = np.zeros((b, n), np.int64)
-    mel = np.zeros((b, t, len(mean) * (2 if deltas else 1)), np.float32)
-    n_lens = np.array([len(s.ids) for s in samples])
-    t_lens = np.array([s.frames for s in samples])
-    for i, s in enumerate(samples):
-        ids[i, : n_lens[i]] = s.ids
-        mel[i, : t_lens[i]] = features(s.mel, mean, std, deltas)
-    return {
-        "ids": torch.from_numpy(ids).to(device),
-        "mel": torch.from_numpy(mel).to(device),
-        "id_mask": torch.from_numpy(np.arange(n)[None] >= n_lens[:, None]).to(device),
-        "n_lens": n_lens,
-        "t_lens": t_lens,
-    }
-
-
-def speech_span(mel: np.ndarray, floor_db: float = 40.0) -> tuple[int, int]:
-    """First and last frame within ``floor_db`` of the loudest frame (log-mel [T, n_mels])."""
-    energy = 0.5 * np.log(np.exp(2.0 * mel.astype(np.float64)).sum(axis=1))
-    loud = np.flatnonzero(energy >= energy.max() - floor_db / 20 * math.log(10))
-    return int(loud[0]), int(loud[-1])
-
-
-def speech_prior(sample: Sample, scale: float, on_speech: bool = True) -> np.ndarray:
-    """:func:`beta_binomial_prior` laid over the speech only: the diagonal runs from the first
-    to the last loud frame, silence before it leans on the first ids (``^``), after it on the
-    last ones (``$``), so leading and trailing silence do not shift the first alignments."""
-    n = len(sample.ids)
-    on, off = speech_span(sample.mel) if on_speech else (0, sample.frames - 1)
-    if off - on + 1 < n:
-        on, off = 0, sample.frames - 1
-    inner = beta_binomial_prior(n, off - on + 1, scale)
-    cols = np.clip(np.arange(sample.frames) - on, 0, off - on)
-    return inner[:, cols]
-
-
-def batch_prior(samples: list[Sample], scale: float, on_speech: bool = True) -> np.ndarray:
-    """:func:`speech_prior` of each sample, padded to [B, N, T]."""
-    n = max(len(s.ids) for s in samples)
-    t = max(s.frames for s in samples)
-    out = np.zeros((len(samples), n, t))
-    for i, s in enumerate(samples):
-        out[i, : len(s.ids), : s.frames] = speech_prior(s, scale, on_speech)
-    return out
 
 
 # -- training ---------------------------------------------------------------------------------
@@ -714,111 +455,6 @@ def extract_durations(
     }
     corpus.write_json(root / RECORD, record)
     return record
-
-
-# -- measuring against known durations --------------------------------------------------------
-
-
-def phoneme_starts(ids: np.ndarray) -> np.ndarray:
-    """Which ids begin a phoneme (bool [N]). Piper's ids spell each phoneme with marks around
-    it: the pad ``_`` after every symbol, the stress mark before a stressed vowel and the
-    length mark after a long one are not sounds of their own, so they begin nothing (the
-    stress mark does begin its vowel). Spaces and punctuation (pauses) count as phonemes."""
-    id_map = _teacher_config()["phoneme_id_map"]
-    stress = {id_map[m][0] for m in ("ˈ", "ˌ") if m in id_map}
-    length = {id_map[m][0] for m in ("ː",) if m in id_map}
-    out = np.zeros(len(ids), dtype=bool)
-    previous = None
-    for k, i in enumerate(np.asarray(ids).tolist()):
-        if i == PAD_ID:
-            continue
-        out[k] = i not in length and previous not in stress
-        previous = i
-    out[:1] = False  # the first boundary is the start of the audio
-    return out
-
-
-def boundaries(durations: np.ndarray, ids: np.ndarray, per_id: bool = False) -> np.ndarray:
-    """The frames where phonemes start (:func:`phoneme_starts`; the first one left out), or,
-    with ``per_id``, where every id after the first starts."""
-    starts = np.concatenate([[0], np.cumsum(durations)[:-1]])
-    if per_id:
-        return starts[1:]
-    return starts[phoneme_starts(ids)]
-
-
-def boundary_agreement(
-    truth: list[np.ndarray],
-    found: list[np.ndarray],
-    ids: list[np.ndarray],
-    tolerance: int = 2,
-    per_id: bool = False,
-) -> dict[str, float]:
-    """Mean absolute boundary error (frames), mean signed error (``bias``: > 0 when ``found``
-    is late) and the share of boundaries within ``tolerance`` frames (2 frames = 23 ms)."""
-    signed = np.concatenate(
-        [
-            boundaries(f, i, per_id) - boundaries(t, i, per_id)
-            for t, f, i in zip(truth, found, ids, strict=True)
-        ]
-    )
-    errors = np.abs(signed)
-    return {
-        "mae_frames": round(float(errors.mean()), 3),
-        "bias_frames": round(float(signed.mean()), 3),
-        f"within_{tolerance}": round(float((errors <= tolerance).mean()), 4),
-        "boundaries": len(errors),
-    }
-
-
-def hide_durations(source: Path, target: Path, ids: list[str] | None = None) -> Path:
-    """A copy of a corpus (or of the utterances ``ids``) without its durations: audio linked,
-    metadata written. What the aligner is given in a measurement. Returns ``target``."""
-    source, target = Path(source), Path(target)
-    (target / "wavs").mkdir(parents=True, exist_ok=True)
-    utterances = corpus.read_metadata(source)
-    if ids is not None:
-        keep = set(ids)
-        utterances = [u for u in utterances if u.id in keep]
-    for u in utterances:
-        src, dst = corpus.wav_path(source, u.id), corpus.wav_path(target, u.id)
-        if src.is_file() and not dst.exists():
-            try:
-                os.link(src, dst)
-            except OSError:  # another file system
-                os.symlink(src.resolve(), dst)
-    corpus.write_metadata(target, utterances)
-    return target
-
-
-def measure(
-    truth_corpus: Path, aligned_corpus: Path, ids: list[str] | None = None
-) -> dict[str, Any]:
-    """Compare the durations the aligner wrote in ``aligned_corpus`` with the true ones of
-    ``truth_corpus`` (same phoneme ids), and the equal split, at phoneme and id level."""
-    truth_corpus, aligned_corpus = Path(truth_corpus), Path(aligned_corpus)
-    uids = ids or [u.id for u in corpus.read_metadata(aligned_corpus)]
-    truth, found, uniform, seqs = [], [], [], []
-    mismatched = 0
-    for uid in uids:
-        t, f = corpus.read_durations(truth_corpus, uid), corpus.read_durations(aligned_corpus, uid)
-        if t is None or f is None:
-            continue
-        if t[0] != f[0] or int(t[1].sum()) != int(f[1].sum()):
-            mismatched += 1
-            continue
-        seqs.append(np.asarray(t[0]))
-        truth.append(t[1])
-        found.append(f[1])
-        uniform.append(uniform_durations(len(t[1]), int(t[1].sum())))
-    return {
-        "utterances": len(truth),
-        "mismatched_ids": mismatched,
-        "aligner": boundary_agreement(truth, found, seqs),
-        "uniform": boundary_agreement(truth, uniform, seqs),
-        "aligner_per_id": boundary_agreement(truth, found, seqs, per_id=True),
-        "uniform_per_id": boundary_agreement(truth, uniform, seqs, per_id=True),
-    }
 
 
 def align_durations(
