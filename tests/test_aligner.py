@@ -127,7 +127,7 @@ def test_fit_names_the_aligner_for_recordings_without_durations(
 
 
 def test_fit_takes_durations_that_leave_a_partial_frame(tmp_path: Path) -> None:
-    from train.acoustic.fit import extract
+    from train.acoustic.features import extract
 
     root = tmp_path / "c"
     _recording(root, "a", 40 * HOP + 100)  # recordings rarely end on a frame

@@ -85,7 +85,7 @@ def test_without_neutral_augmentation(trained: tuple[Path, Path], tmp_path: Path
 
 
 def test_sampler_mixes_in_the_neutral_share() -> None:
-    from train.acoustic.fit import Item
+    from train.acoustic.features import Item
 
     def item(style: int, frames: int) -> Item:
         z = np.zeros(3, np.float32)

@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 
 from train.data import corpus
+from train.data.teacher import teacher_config
 from train.durations.monotonic_alignment import uniform_durations
-from train.durations.samples import PAD_ID, teacher_config
+from train.durations.samples import PAD_ID
 
 
 def phoneme_starts(ids: np.ndarray) -> np.ndarray:

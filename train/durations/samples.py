@@ -9,7 +9,6 @@ exported voice use).
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,16 +20,10 @@ import torch
 
 from train.config import HOP
 from train.data import corpus
+from train.data.teacher import teacher_config
 from train.durations.monotonic_alignment import beta_binomial_prior
 
 PAD_ID = 0  # Piper's "_", between every two symbols
-
-
-@lru_cache(maxsize=1)
-def teacher_config() -> dict[str, Any]:
-    from train.data.teacher import teacher_paths
-
-    return json.loads(teacher_paths()[1].read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)
