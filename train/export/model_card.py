@@ -15,6 +15,35 @@ def _fmt_hours(hours: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.2f} h" for k, v in hours.items()) or "-"
 
 
+def _figures(values: dict[str, Any]) -> str:
+    """``{"mel": 0.39441, "rate": 0.9}`` -> ``mel 0.394, rate 0.9``."""
+    return ", ".join(
+        f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in values.items()
+    )
+
+
+def _curation(summary: dict[str, Any]) -> str:
+    """The curation report's summary in words."""
+    parts = []
+    if "input_utterances" in summary and "kept" in summary:
+        dropped = [
+            f"{summary[k]} {k.replace('_', ' ')}"
+            for k in ("embedding_outliers", "unalignable")
+            if k in summary
+        ]
+        parts.append(
+            f"{summary['input_utterances']} utterances in, {summary['kept']} kept"
+            + (f" ({', '.join(dropped)})" if dropped else "")
+        )
+    if "trimmed_seconds_kept" in summary:
+        parts.append(f"{summary['trimmed_seconds_kept']:.0f} s of dead air cut from the kept ones")
+    if "hours_after" in summary:
+        parts.append(f"after curation: {_fmt_hours(summary['hours_after'])}")
+    if "max_pause_after_energy_s" in summary:
+        parts.append(f"longest inner pause {summary['max_pause_after_energy_s']} s")
+    return "; ".join(parts) or f"`{json.dumps(summary)}`"
+
+
 def model_card(
     name: str,
     ckpt: dict,
@@ -51,18 +80,7 @@ def model_card(
     ]
     curation = run.get("curation")
     if curation and curation.get("summary"):
-        summary = curation["summary"]
-        keys = (
-            "input_utterances",
-            "kept",
-            "embedding_outliers",
-            "unalignable",
-            "hours_after",
-            "trimmed_seconds_kept",
-            "max_pause_after_energy_s",
-        )
-        shown = {k: summary[k] for k in keys if k in summary} or summary
-        lines.append(f"- Curation (`report.json` summary): `{json.dumps(shown)}`")
+        lines.append(f"- Curation (`report.json`): {_curation(curation['summary'])}")
     if curation and curation.get("measured"):
         lines.append(
             f"- Curation measured against injected defects: `{json.dumps(curation['measured'])}`"
@@ -82,7 +100,7 @@ def model_card(
         + (f" ({hw['gpu']})" if hw.get("gpu") else f", {hw.get('cpu_count', '?')} CPU cores")
         + f", world size {hw.get('world_size', 1)}, torch {hw.get('torch', '?')}",
         f"- Time: {run.get('train_seconds', 0) / 3600:.2f} h, {run.get('s_per_step', '?')} s/step",
-        f"- Final validation losses (teacher-forced): `{json.dumps(run.get('final_val', {}))}`",
+        f"- Final validation losses (teacher-forced): {_figures(run.get('final_val', {})) or '-'}",
         "",
         "![loss curves](loss.svg)",
         "",
@@ -100,7 +118,7 @@ def model_card(
             "pitch movements around each sentence's mean):",
             "",
         ]
-        lines += [f"- {style}: `{json.dumps(knobs)}`" for style, knobs in style_settings.items()]
+        lines += [f"- {style}: {_figures(knobs)}" for style, knobs in style_settings.items()]
     if evaluation:
         if "sources" not in evaluation:  # one set of sentences: one source
             evaluation = {"sources": {"sentences": evaluation}}
