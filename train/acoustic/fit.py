@@ -27,7 +27,6 @@ import math
 import os
 import platform
 import random
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -47,6 +46,7 @@ from train.acoustic.model import AcousticModel, l2_sum, losses
 from train.config import HOP, SAMPLE_RATE, FitConfig, ModelConfig
 from train.data import corpus
 from train.jobs import progress_bar
+from train.training_loop import StepWindow, atomic_save, pick_device, saving_on_interrupt
 
 
 def collate(items: list[Item], device: torch.device) -> dict[str, torch.Tensor]:
@@ -112,12 +112,6 @@ class Sampler:
 # -- the run --------------------------------------------------------------------------------
 
 
-def pick_device(name: str, local_rank: int = 0) -> torch.device:
-    if name == "auto":
-        return torch.device(f"cuda:{local_rank}" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 def learning_rate(step: int, cfg: FitConfig) -> float:
     """Linear warm-up, then cosine decay to ``lr * min_lr_ratio`` at ``steps``."""
     if step < cfg.warmup_steps:
@@ -180,12 +174,6 @@ def prepare(
 def _barrier() -> None:
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         torch.distributed.barrier()
-
-
-def atomic_save(obj: dict, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
 def hardware(device: torch.device, world: int) -> dict[str, Any]:
@@ -376,7 +364,7 @@ def fit(
                 "model": model.state_dict(),
                 "optimizer": optimizer.state_dict(),
                 "step": step,
-                "elapsed_s": elapsed,
+                "elapsed_s": window.elapsed,
                 "model_config": model_cfg.to_dict(),
                 "fit_config": cfg.to_dict(),
                 "styles": styles,
@@ -388,11 +376,6 @@ def fit(
             ckpt_path,
         )
 
-    def log(row: dict) -> None:
-        if is_main:
-            with open(log_path, "a", encoding="utf-8") as f:
-                f.write(json.dumps(row) + "\n")
-
     hours = _hours(train_items, styles)
     if is_main and progress:
         n_params = sum(p.numel() for p in model.parameters())
@@ -403,69 +386,57 @@ def fit(
             + (f"; resuming at step {step}" if step else "")
         )
     model.train()
-    window: dict[str, float] = {}
-    window_n, tick = 0, time.perf_counter()
+    window = StepWindow(log_path, elapsed, write=is_main)
     last_val: dict[str, float] = {}
-    try:
-        with progress_bar(progress and is_main, info=True) as bar:
-            task = bar.add_task("fit", total=cfg.steps, completed=step, info="")
-            while step < cfg.steps:
-                for group in optimizer.param_groups:
-                    group["lr"] = learning_rate(step, cfg)
-                batch = collate([train_items[i] for i in sampler.next()], device)
-                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                    pred = _forward(net, batch)
-                parts = losses({k: v.float() for k, v in pred.items()}, batch)
-                loss = _total(parts, cfg)
-                squares = l2_sum(model)
-                penalty = cfg.l2 * squares
-                optimizer.zero_grad(set_to_none=True)
-                (loss + penalty).backward()
-                grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                optimizer.step()
-                step += 1
-                values = {k: float(v.detach()) for k, v in parts.items()}
-                values.update(loss=float(loss.detach()), l2_sum=float(squares.detach()))
-                values["l2_term"] = float(penalty.detach())
-                values["grad_norm"] = float(grad_norm)
-                for k, v in values.items():
-                    window[k] = window.get(k, 0.0) + v
-                window_n += 1
-                if step % cfg.log_every == 0 or step == cfg.steps:
-                    now = time.perf_counter()
-                    per_step = (now - tick) / window_n
-                    elapsed += now - tick
-                    tick = now
-                    row = {"split": "train", "step": step}
-                    row.update({k: round(v / window_n, 6) for k, v in window.items()})
-                    row.update(lr=learning_rate(step - 1, cfg), s_per_step=round(per_step, 4))
-                    log(row)
-                    window, window_n = {}, 0
-                    bar.update(
-                        task,
-                        completed=step,
-                        info=f"loss {row['loss']:.3f} mel {row['mel']:.3f} "
-                        f"l2 {row['l2_term']:.2e} {per_step:.2f} s/step",
-                    )
-                else:
-                    bar.update(task, completed=step)
-                if val_items and (step % cfg.val_every == 0 or step == cfg.steps):
-                    last_val = validate(model, val_items, cfg, device)
-                    log(
-                        {
-                            "split": "val",
-                            "step": step,
-                            **{k: round(v, 6) for k, v in last_val.items()},
-                        }
-                    )
-                    if is_main:
-                        plot_losses(log_path, out / "loss.svg")
-                if step % cfg.ckpt_every == 0:
-                    save()
-    except KeyboardInterrupt:
-        save()
-        raise
-    save()
+    with saving_on_interrupt(save), progress_bar(progress and is_main, info=True) as bar:
+        task = bar.add_task("fit", total=cfg.steps, completed=step, info="")
+        while step < cfg.steps:
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(step, cfg)
+            batch = collate([train_items[i] for i in sampler.next()], device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                pred = _forward(net, batch)
+            parts = losses({k: v.float() for k, v in pred.items()}, batch)
+            loss = _total(parts, cfg)
+            squares = l2_sum(model)
+            penalty = cfg.l2 * squares
+            optimizer.zero_grad(set_to_none=True)
+            (loss + penalty).backward()
+            grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            optimizer.step()
+            step += 1
+            values = {k: float(v.detach()) for k, v in parts.items()}
+            values.update(loss=float(loss.detach()), l2_sum=float(squares.detach()))
+            values["l2_term"] = float(penalty.detach())
+            values["grad_norm"] = float(grad_norm)
+            window.add(values)
+            if step % cfg.log_every == 0 or step == cfg.steps:
+                means, per_step = window.close()
+                row = {"split": "train", "step": step}
+                row.update({k: round(v, 6) for k, v in means.items()})
+                row.update(lr=learning_rate(step - 1, cfg), s_per_step=round(per_step, 4))
+                window.write(row)
+                bar.update(
+                    task,
+                    completed=step,
+                    info=f"loss {row['loss']:.3f} mel {row['mel']:.3f} "
+                    f"l2 {row['l2_term']:.2e} {per_step:.2f} s/step",
+                )
+            else:
+                bar.update(task, completed=step)
+            if val_items and (step % cfg.val_every == 0 or step == cfg.steps):
+                last_val = validate(model, val_items, cfg, device)
+                window.write(
+                    {
+                        "split": "val",
+                        "step": step,
+                        **{k: round(v, 6) for k, v in last_val.items()},
+                    }
+                )
+                if is_main:
+                    plot_losses(log_path, out / "loss.svg")
+            if step % cfg.ckpt_every == 0:
+                save()
     summary = {
         "corpus": str(root.resolve()),
         "styles": styles,
@@ -476,8 +447,8 @@ def fit(
         "neutral_share": sampler.share,
         "skipped": _count(skipped),
         "steps": step,
-        "train_seconds": round(elapsed, 1),
-        "s_per_step": round(elapsed / max(step, 1), 4),
+        "train_seconds": round(window.elapsed, 1),
+        "s_per_step": round(window.elapsed / max(step, 1), 4),
         "parameters": sum(p.numel() for p in model.parameters()),
         "final_val": {k: round(v, 5) for k, v in last_val.items()},
         "hardware": hardware(device, world),

@@ -40,9 +40,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -64,6 +62,7 @@ from train.durations.samples import (
     n_symbols,
 )
 from train.jobs import progress_bar
+from train.training_loop import StepWindow, atomic_save, pick_device, saving_on_interrupt
 
 CHECKPOINT = "aligner.pt"
 RECORD = "aligner.json"  # in the corpus: what was aligned, what could not be
@@ -125,13 +124,6 @@ def log_likelihood(mean: Tensor, log_std: Tensor, mel: Tensor) -> Tensor:
 
 
 # -- training ---------------------------------------------------------------------------------
-
-
-def pick_device(name: str) -> torch.device:
-    """``auto``: CUDA when present, else the CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 class Batches:
@@ -267,7 +259,6 @@ def train_aligner(
         return 1 if at < cfg.local_steps else 2
 
     def save() -> None:
-        tmp = ckpt_path.with_name(f".{ckpt_path.name}.tmp")
         state = {
             "local": local.state_dict(),
             "context": None if context is None else context.state_dict(),
@@ -279,82 +270,67 @@ def train_aligner(
             "mel_mean": mean.tolist(),
             "mel_std": std.tolist(),
             "step": step,
-            "elapsed_s": elapsed,
+            "elapsed_s": window.elapsed,
         }
-        torch.save(state, tmp)
-        os.replace(tmp, ckpt_path)
+        atomic_save(state, ckpt_path)
 
     batches = Batches(train, cfg, seed=cfg.seed * 1000 + step)
-    log_path = out / "log.jsonl"
     total = cfg.steps
-    window, window_n, tick = 0.0, 0, time.perf_counter()
-    try:
-        with progress_bar(progress, info=True) as bar:
-            task = bar.add_task("aligner", total=total, completed=step, info="")
-            while step < total:
-                stage = stage_of(step)
-                if opt_stage != stage:  # a fresh optimizer per stage (or the saved one)
-                    if stage == 2 and context is None:
-                        context = build_encoder(symbols, bins, cfg, 2).to(device)
-                    model = local if stage == 1 or context is None else context
-                    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-                    if ckpt is not None and ckpt.get("optimizer_stage") == stage:
-                        optimizer.load_state_dict(ckpt["optimizer"])
-                    opt_stage = stage
-                    local.train(stage == 1)
-                    model.train()
-                assert optimizer is not None
-                chunk = batches.next()
-                batch = collate(chunk, mean, std, device, cfg.deltas)
-                mu, log_std = model(batch["ids"], batch["id_mask"])
-                logp = log_likelihood(mu, log_std, batch["mel"])
-                weight = prior_weight(step, cfg) if stage == 1 else 0.0
-                if stage == 2 and step < cfg.warmup_end:
-                    with torch.no_grad():
-                        guide = log_likelihood(*local(batch["ids"], batch["id_mask"]), batch["mel"])
-                    search = guide.double().cpu().numpy()
-                else:
-                    search = logp.detach().double().cpu().numpy()
-                if weight:
-                    search = search + weight * batch_prior(
-                        chunk, cfg.prior_scale, cfg.prior_on_speech
-                    )
-                durations = mas_batch(search, batch["n_lens"], batch["t_lens"])
-                path = torch.from_numpy(path_matrix(durations, logp.shape[2])).to(device)
-                frames = int(batch["t_lens"].sum())
-                loss = -(logp * path).sum() / (frames * bins)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-                optimizer.step()
-                step += 1
-                window += float(loss.detach())
-                window_n += 1
-                if step % cfg.log_every == 0 or step in (cfg.local_steps, total):
-                    now = time.perf_counter()
-                    per_step = (now - tick) / window_n
-                    elapsed += now - tick
-                    tick = now
-                    row = {
-                        "step": step,
-                        "stage": stage,
-                        "nll": round(window / window_n, 5),
-                        "prior_weight": round(weight, 3),
-                        "s_per_step": round(per_step, 4),
-                    }
-                    with open(log_path, "a", encoding="utf-8") as f:
-                        f.write(json.dumps(row) + "\n")
-                    window, window_n = 0.0, 0
-                    info = f"stage {stage} nll/bin {row['nll']:.3f} {per_step:.2f} s/step"
-                    bar.update(task, completed=step, info=info)
-                else:
-                    bar.update(task, completed=step)
-                if step % cfg.ckpt_every == 0:
-                    save()
-    except KeyboardInterrupt:
-        save()
-        raise
-    save()
+    window = StepWindow(out / "log.jsonl", elapsed)
+    with saving_on_interrupt(save), progress_bar(progress, info=True) as bar:
+        task = bar.add_task("aligner", total=total, completed=step, info="")
+        while step < total:
+            stage = stage_of(step)
+            if opt_stage != stage:  # a fresh optimizer per stage (or the saved one)
+                if stage == 2 and context is None:
+                    context = build_encoder(symbols, bins, cfg, 2).to(device)
+                model = local if stage == 1 or context is None else context
+                optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+                if ckpt is not None and ckpt.get("optimizer_stage") == stage:
+                    optimizer.load_state_dict(ckpt["optimizer"])
+                opt_stage = stage
+                local.train(stage == 1)
+                model.train()
+            assert optimizer is not None
+            chunk = batches.next()
+            batch = collate(chunk, mean, std, device, cfg.deltas)
+            mu, log_std = model(batch["ids"], batch["id_mask"])
+            logp = log_likelihood(mu, log_std, batch["mel"])
+            weight = prior_weight(step, cfg) if stage == 1 else 0.0
+            if stage == 2 and step < cfg.warmup_end:
+                with torch.no_grad():
+                    guide = log_likelihood(*local(batch["ids"], batch["id_mask"]), batch["mel"])
+                search = guide.double().cpu().numpy()
+            else:
+                search = logp.detach().double().cpu().numpy()
+            if weight:
+                search = search + weight * batch_prior(chunk, cfg.prior_scale, cfg.prior_on_speech)
+            durations = mas_batch(search, batch["n_lens"], batch["t_lens"])
+            path = torch.from_numpy(path_matrix(durations, logp.shape[2])).to(device)
+            frames = int(batch["t_lens"].sum())
+            loss = -(logp * path).sum() / (frames * bins)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+            step += 1
+            window.add({"nll": float(loss.detach())})
+            if step % cfg.log_every == 0 or step in (cfg.local_steps, total):
+                means, per_step = window.close()
+                row = {
+                    "step": step,
+                    "stage": stage,
+                    "nll": round(means["nll"], 5),
+                    "prior_weight": round(weight, 3),
+                    "s_per_step": round(per_step, 4),
+                }
+                window.write(row)
+                info = f"stage {stage} nll/bin {row['nll']:.3f} {per_step:.2f} s/step"
+                bar.update(task, completed=step, info=info)
+            else:
+                bar.update(task, completed=step)
+            if step % cfg.ckpt_every == 0:
+                save()
     final = context if context is not None else local
     summary = {
         "corpus": str(root.resolve()),
@@ -362,8 +338,8 @@ def train_aligner(
         "trained_on": len(train),
         "skipped": _count(skipped),
         "steps": step,
-        "train_seconds": round(elapsed, 1),
-        "s_per_step": round(elapsed / max(step, 1), 4),
+        "train_seconds": round(window.elapsed, 1),
+        "s_per_step": round(window.elapsed / max(step, 1), 4),
         "parameters": sum(p.numel() for p in final.parameters()),
         "device": str(device),
         "config": cfg.to_dict(),
