@@ -14,8 +14,10 @@ pytest.importorskip("torch")
 pytest.importorskip("onnx")
 pytest.importorskip("parselmouth")
 
-from tests.test_train_model import tiny_config, tiny_corpus  # noqa: E402
-from train.ablate import VARIANTS, main, table  # noqa: E402
+from tests.helpers.train import tiny_config, tiny_corpus  # noqa: E402
+from train.cli import main  # noqa: E402
+from train.evaluation.ablate import VARIANTS  # noqa: E402
+from train.export.model_card import ablation_table  # noqa: E402
 
 
 @pytest.mark.slow
@@ -25,7 +27,8 @@ def test_ablations_at_equal_budget(tmp_path_factory: pytest.TempPathFactory) -> 
     out = base / "ablate"
     config = out.parent / "ablate-config.json"
     config.write_text(json.dumps(tiny_config(steps=8, val_every=8, ckpt_every=8).to_dict()))
-    argv = [str(corpus), "--uncurated", str(corpus), "--out", str(out), "--config", str(config)]
+    argv = ["ablate", str(corpus), "--uncurated", str(corpus), "--out", str(out)]
+    argv += ["--config", str(config)]
     assert main([*argv, "--generate", "2", "--no-whisper"]) == 0
 
     result = json.loads((out / "ablations.json").read_text())
@@ -44,7 +47,7 @@ def test_ablations_at_equal_budget(tmp_path_factory: pytest.TempPathFactory) -> 
     assert set(result["runs"]["baseline"]["styles"]) == {"neutral", "storytelling"}
     assert "standard" in result  # measured once, with the baseline
 
-    md = table(result)
+    md = ablation_table(result)
     assert md.count("| no_neutral |") == 1  # its untrained neutral style is not compared
     assert md.count("| baseline |") == 2
 
@@ -55,5 +58,6 @@ def test_ablations_at_equal_budget(tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def test_ablate_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert main([str(tmp_path), "--uncurated", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    argv = ["ablate", str(tmp_path), "--uncurated", str(tmp_path), "--out", str(tmp_path / "o")]
+    assert main(argv) == 2
     assert "metadata.csv is missing" in capsys.readouterr().err

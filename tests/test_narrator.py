@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sidekick.speaking.narrator import shortfalls
-from train.evaluate import narrator_record, record_narrator_check
+from train.evaluation.evaluate import narrator_record, record_narrator_check
 
 STANDARD = {"wer": 0.05, "words_per_second": 3.3, "pitch_spread_st": 7.0,
             "longest_inner_pause_s": 0.5, "unstable": 0, "mos": 4.4}  # fmt: skip

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from train import natural_text as nt
+from train.data import natural_text as nt
 
 GUTENBERG_STYLE = """\
 The Project Gutenberg eBook of A Test Book
@@ -113,8 +113,8 @@ def test_whole_books_are_held_out_and_duplicates_dropped(tmp_path: Path) -> None
 
 def test_selection_prefers_coverage_and_uses_templates_only_for_it(monkeypatch) -> None:
     from sidekick.speaking.piper_voice import phonemize
-    from train import sentence_selection
-    from train.sentence_selection import coverage_report, describe, select, word_ranks
+    from train.data import sentence_selection
+    from train.data.sentence_selection import coverage_report, describe, select, word_ranks
 
     # every unit is wanted once, so a sentence that repeats covered units gains nothing
     monkeypatch.setattr(sentence_selection, "TARGETS", dict.fromkeys(sentence_selection.TARGETS, 1))
@@ -142,8 +142,8 @@ def test_selection_prefers_coverage_and_uses_templates_only_for_it(monkeypatch) 
 
 def test_teacher_corpus_reads_selected_sentences(tmp_path: Path) -> None:
     from train.config import TeacherConfig
-    from train.corpus import CorpusError
-    from train.teacher_corpus import make_plan
+    from train.data.corpus import CorpusError
+    from train.data.teacher_corpus import make_plan
 
     selected = tmp_path / "selected.jsonl"
     rows = [{"text": f"Sentence number {i} is here.", "source": "alice"} for i in range(5)]
@@ -158,10 +158,11 @@ def test_teacher_corpus_reads_selected_sentences(tmp_path: Path) -> None:
 def test_predicted_mos_ranks_speech_above_noise() -> None:
     from importlib.util import find_spec
 
-    if find_spec("distillmos") is None:  # it cannot be a pip extra (see train/naturalness.py)
+    # it cannot be a pip extra (see train/evaluation/naturalness.py)
+    if find_spec("distillmos") is None:
         pytest.skip("DistillMOS is not installed: pip install --no-deps distillmos xls-r-sqa")
     from sidekick.speaking.registry import load_voice
-    from train.naturalness import MosScorer
+    from train.evaluation.naturalness import MosScorer
 
     scorer = MosScorer()
     voice = load_voice("standard")
@@ -172,7 +173,7 @@ def test_predicted_mos_ranks_speech_above_noise() -> None:
 
 def test_evaluation_sources_keep_books_natural_and_template_apart(tmp_path: Path) -> None:
     from sidekick.books.library import list_books
-    from train.evaluate import text_sources
+    from train.evaluation.evaluate import text_sources
 
     pages = [p.text for b in list_books()[0] if b.bundled for p in b.pages]
     sources = text_sources(["books", "template"], 3, 777, None)

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from train import corpus
 from train.cli import main
-from train.config import HOP, SAMPLE_RATE, CurationConfig, TeacherConfig
+from train.config import HOP, SAMPLE_RATE, CurationConfig, TeacherConfig, from_dict
+from train.data import corpus
 
 SR = SAMPLE_RATE
 
@@ -26,7 +26,7 @@ def _extra() -> None:
     pytest.importorskip("torch")
     pytest.importorskip("parselmouth")
     pytest.importorskip("onnx")
-    from train.embed import _import_resemblyzer
+    from train.curation.embed import _import_resemblyzer
 
     try:
         _import_resemblyzer()
@@ -126,6 +126,16 @@ def test_missing_metadata_is_a_clear_error(tmp_path: Path, capsys: pytest.Captur
         corpus.validate(tmp_path / "nope")
 
 
+def test_settings_round_trip_and_refuse_unknown_keys() -> None:
+    cfg = TeacherConfig(utterances=3, seed=4)
+    assert from_dict(TeacherConfig, cfg.to_dict()) == cfg
+    assert from_dict(CurationConfig, {"mad_k": 4}).mad_k == 4
+    with pytest.raises(ValueError, match=r"unknown setting 'story\.rat'"):
+        from_dict(TeacherConfig, {"story": {"rat": [0.8, 0.9]}})
+    with pytest.raises(ValueError, match="unknown setting 'madk'"):
+        from_dict(CurationConfig, {"madk": 4})
+
+
 def test_nothing_usable(tmp_path: Path) -> None:
     (tmp_path / "wavs").mkdir()
     (tmp_path / "metadata.csv").write_text("a|Missing audio.|neutral\n", encoding="utf-8")
@@ -138,7 +148,7 @@ def test_nothing_usable(tmp_path: Path) -> None:
 
 
 def test_sentences_are_distinct_varied_and_reproducible() -> None:
-    from train.text import generate_sentences, generate_utterances
+    from train.data.text import generate_sentences, generate_utterances
 
     sentences = generate_sentences(3000, seed=4)
     texts = [t for _, t in sentences]
@@ -155,8 +165,8 @@ def test_sentences_are_distinct_varied_and_reproducible() -> None:
 
 
 def test_phoneme_coverage_of_3000_sentences() -> None:
-    from train.teacher import Teacher
-    from train.text import coverage, generate_utterances
+    from train.data.teacher import Teacher
+    from train.data.text import coverage, generate_utterances
 
     pytest.importorskip("onnx")
     teacher = Teacher()
@@ -171,7 +181,7 @@ def test_phoneme_coverage_of_3000_sentences() -> None:
 
 def test_teacher_durations_are_exact_and_controllable() -> None:
     pytest.importorskip("onnx")
-    from train.teacher import Teacher
+    from train.data.teacher import Teacher
 
     teacher = Teacher()
     ids = teacher.phoneme_ids(teacher.phonemize("The little fox ran to the pond, and hid."))
@@ -186,9 +196,9 @@ def test_teacher_durations_are_exact_and_controllable() -> None:
 
 def test_storytelling_is_slower_and_livelier() -> None:
     _extra()
+    from train.data.teacher import Teacher
+    from train.data.teacher_corpus import Plan, render
     from train.prosody import pitch_stats
-    from train.teacher import Teacher
-    from train.teacher_corpus import Plan, render
 
     teacher, cfg = Teacher(), TeacherConfig()
     texts = [
@@ -216,7 +226,7 @@ def test_storytelling_is_slower_and_livelier() -> None:
 @pytest.fixture(scope="session")
 def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _extra()
-    from train.teacher_corpus import build
+    from train.data.teacher_corpus import build
 
     root = tmp_path_factory.mktemp("voice") / "teacher"
     build(root, TeacherConfig(utterances=20, defects=0.3, seed=3, workers=2), progress=False)
@@ -250,7 +260,7 @@ def test_defects_are_listed_where_they_are(small_corpus: Path) -> None:
 
 
 def test_teacher_corpus_resumes_and_refuses_other_settings(small_corpus: Path) -> None:
-    from train.teacher_corpus import build
+    from train.data.teacher_corpus import build
 
     again = build(small_corpus, TeacherConfig(utterances=20, defects=0.3, seed=3), progress=False)
     assert again["this_run"]["made"] == 0
@@ -259,7 +269,7 @@ def test_teacher_corpus_resumes_and_refuses_other_settings(small_corpus: Path) -
 
 
 def test_cut_durations_keeps_the_sum() -> None:
-    from train.curate import apply_cuts, cut_durations, cut_frames
+    from train.curation.curate import apply_cuts, cut_durations, cut_frames
 
     durations = np.array([3, 2, 10, 4, 6])
     audio = np.ones(int(durations.sum()) * HOP, np.float32)
@@ -273,7 +283,7 @@ def test_cut_durations_keeps_the_sum() -> None:
 @pytest.fixture(scope="session")
 def curated(small_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The small corpus plus one unalignable and one invalid utterance, curated."""
-    from train.curate import curate
+    from train.curation.curate import curate
 
     src = tmp_path_factory.mktemp("voice") / "with-extras"
     shutil.copytree(small_corpus, src)
@@ -307,7 +317,7 @@ def test_curation_outputs(curated: tuple[Path, Path]) -> None:
 
 
 def test_curation_resumes(curated: tuple[Path, Path]) -> None:
-    from train.curate import curate
+    from train.curation.curate import curate
 
     src, out = curated
     before = json.loads((out / "report.json").read_text())
@@ -328,14 +338,14 @@ def test_measure_curation(curated: tuple[Path, Path], capsys: pytest.CaptureFixt
 
 
 def test_curate_refuses_its_own_folder(tmp_path: Path) -> None:
-    from train.curate import curate
+    from train.curation.curate import curate
 
     with pytest.raises(corpus.CorpusError, match="another folder"):
         curate(tmp_path, tmp_path, CurationConfig())
 
 
 def test_random_reproducible_plan() -> None:
-    from train.teacher_corpus import make_plan
+    from train.data.teacher_corpus import make_plan
 
     cfg = TeacherConfig(utterances=40, defects=0.15, seed=9)
     a, b = make_plan(cfg), make_plan(cfg)

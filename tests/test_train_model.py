@@ -1,8 +1,8 @@
 """The acoustic model, its training loop and the vocoder's mel, on a tiny real teacher corpus.
 
 The corpus (6 utterances, both styles) is spoken by the real teacher voice with its exact
-durations; the model is tiny and trains for a few dozen steps, so these stay fast on 2 cores.
-:func:`tiny_run` is shared with ``test_bundle_voice.py`` (built once per session).
+durations; the model is tiny and trains for a few dozen steps, so these stay fast on 2 cores
+(:mod:`tests.helpers.train`, shared with other test files, built once per session).
 """
 
 from __future__ import annotations
@@ -18,58 +18,11 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
 pytest.importorskip("parselmouth")
 
-from train.config import HOP, SAMPLE_RATE, TeacherConfig  # noqa: E402
-from train.fit import FitConfig, Sampler, fit, main  # noqa: E402
-from train.model import AcousticModel, ModelConfig, l2_sum, regulate  # noqa: E402
-
-TINY_MODEL = {
-    "d_model": 32,
-    "n_heads": 2,
-    "encoder_layers": 1,
-    "decoder_layers": 1,
-    "ff_dim": 64,
-    "predictor_dim": 32,
-    "dropout": 0.0,
-}
-
-
-def tiny_config(**overrides) -> FitConfig:
-    cfg = FitConfig(
-        model=ModelConfig(**TINY_MODEL),
-        steps=60,
-        batch_size=4,
-        bucket=2,
-        lr=3e-3,
-        warmup_steps=5,
-        l2=1e-4,
-        log_every=5,
-        val_every=30,
-        ckpt_every=30,
-        workers=1,
-        threads=1,
-    )
-    for key, value in overrides.items():
-        setattr(cfg, key, value)
-    return cfg
-
-
-def tiny_corpus(base: Path) -> Path:
-    """Six teacher utterances (neutral and storytelling) with durations, made once."""
-    from train.teacher_corpus import build
-
-    root = base / "tiny-corpus"
-    if not (root / "teacher.json").is_file():
-        build(root, TeacherConfig(utterances=6, seed=5, workers=1), progress=False)
-    return root
-
-
-def tiny_run(base: Path) -> tuple[Path, Path]:
-    """(corpus, run folder) of a tiny model trained 60 steps, made once per session."""
-    root = tiny_corpus(base)
-    run = base / "tiny-run"
-    if not (run / "run.json").is_file():
-        fit(root, run, tiny_config(), progress=False)
-    return root, run
+from tests.helpers.train import TINY_MODEL, tiny_config, tiny_corpus, tiny_run  # noqa: E402
+from train.acoustic.fit import Sampler, fit  # noqa: E402
+from train.acoustic.model import AcousticModel, l2_sum, regulate  # noqa: E402
+from train.cli import main  # noqa: E402
+from train.config import HOP, SAMPLE_RATE, FitConfig, ModelConfig  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -132,7 +85,7 @@ def test_without_neutral_augmentation(trained: tuple[Path, Path], tmp_path: Path
 
 
 def test_sampler_mixes_in_the_neutral_share() -> None:
-    from train.fit import Item
+    from train.acoustic.features import Item
 
     def item(style: int, frames: int) -> Item:
         z = np.zeros(3, np.float32)
@@ -154,12 +107,26 @@ def test_config_from_toml(tmp_path: Path) -> None:
     assert cfg.styles == ("neutral", "storytelling") and cfg.model.n_heads == 2
 
 
+def test_config_refuses_unknown_keys(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "fit.toml"
+    path.write_text("stpes = 7\n")
+    with pytest.raises(ValueError, match="unknown setting 'stpes'"):
+        FitConfig.load(path)
+    path.write_text("[model]\nd_modl = 48\n")
+    with pytest.raises(ValueError, match=r"unknown setting 'model\.d_modl'"):
+        FitConfig.load(path)
+    argv = ["fit", str(tmp_path), "--out", str(tmp_path / "run"), "--config", str(path)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "fit.toml: unknown setting 'model.d_modl'" in err and len(err.splitlines()) == 1
+
+
 def test_fit_cli_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert main([str(tmp_path), "--out", str(tmp_path / "run")]) == 2
+    assert main(["fit", str(tmp_path), "--out", str(tmp_path / "run")]) == 2
     assert "metadata.csv is missing" in capsys.readouterr().err
     (tmp_path / "wavs").mkdir()
     (tmp_path / "metadata.csv").write_text("a|No durations here.|neutral\n")
-    assert main([str(tmp_path), "--out", str(tmp_path / "run")]) == 2
+    assert main(["fit", str(tmp_path), "--out", str(tmp_path / "run")]) == 2
     assert "aligner" in capsys.readouterr().err
 
 
@@ -183,8 +150,8 @@ def test_synthesize_knobs() -> None:
 
 
 def test_mel_matches_the_teacher_frames() -> None:
-    from train.teacher import Teacher
-    from train.vocoder import mel_filters, mel_spectrogram
+    from train.data.teacher import Teacher
+    from train.mel import mel_filters, mel_spectrogram
 
     teacher = Teacher()
     syn = teacher.synthesize(teacher.phoneme_ids(teacher.phonemize("A small red hen.")))
@@ -199,7 +166,7 @@ def test_mel_matches_the_teacher_frames() -> None:
 
 @pytest.mark.filterwarnings("ignore::FutureWarning")  # the checkpoint's old weight_norm
 def test_weight_norm_is_folded_exactly() -> None:
-    from train.vocoder import fold_weight_norm
+    from train.export.vocoder import fold_weight_norm
 
     for conv in (torch.nn.Conv1d(4, 6, 3), torch.nn.ConvTranspose1d(6, 4, 4, 2)):
         normed = torch.nn.utils.weight_norm(conv)  # the checkpoint's weight_g / weight_v
@@ -215,8 +182,8 @@ def test_weight_norm_is_folded_exactly() -> None:
 def test_warm_start_from_a_bundle(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
     """``fit --init-from`` starts from the exported bundle's exact model and normalization."""
     from sidekick.paths import BUNDLED_VOICES
-    from train.export import check_acoustic
-    from train.warm_start import load_bundle_model
+    from train.acoustic.warm_start import load_bundle_model
+    from train.export.bundle import check_acoustic
 
     bundle = BUNDLED_VOICES / "storyteller"
     model, config = load_bundle_model(bundle)

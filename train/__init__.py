@@ -1,4 +1,9 @@
-"""Voice data and voice training for Sidekick (the ``train`` extra)."""
+"""Voice data and voice training for Sidekick (the ``train`` extra).
+
+One folder per step of the method: ``data``, ``curation``, ``durations``, ``acoustic``,
+``export``, ``evaluation``; ``cli`` is ``sidekick-train``. See ``train/README.md`` ("Where
+things live").
+"""
 
 import os
 

@@ -1,13 +1,18 @@
-"""Settings for building and curating voice data, as plain dataclasses.
+"""Every step's settings, as plain dataclasses in one place.
 
-Every knob the corpus tools use lives here with its default, so a run can be described (and
-repeated) by the values it was given. ``teacher-corpus`` writes its settings into the corpus
-(``DIR/teacher.json``) and ``curate`` into ``DIR2/report.json``.
+Each knob lives here once, with its default (the command line's defaults are read from
+these), so a run can be described and repeated by the values it was given:
+``teacher-corpus`` writes its settings into the corpus (``DIR/teacher.json``), ``curate``
+into ``DIR2/report.json``, ``align-durations`` and ``fit`` into their checkpoints. Files and
+saved settings are read back with :func:`from_dict`, which refuses a key that is not a
+setting, so a misspelt one is never silently ignored.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 SAMPLE_RATE = 22_050  # the teacher voice and the universal vocoder
@@ -82,8 +87,141 @@ class CurationConfig:
         return asdict(self)
 
 
-def from_dict(cls: type, data: dict[str, Any]) -> Any:
-    """Build a (possibly nested) config dataclass from a dict, ignoring unknown keys."""
+@dataclass
+class AlignerConfig:
+    """``align-durations`` settings (``train/durations/phoneme_aligner.py``); the defaults are
+    the ones measured in the README."""
+
+    steps: int = 2000  # both stages
+    refine_share: float = 0.5  # share of the steps for stage 2, the context encoder (0: none)
+    refine_warmup: float = 0.2  # share of stage 2 aligned by the frozen local encoder
+    batch_size: int = 16
+    bucket: int = 8  # batches drawn at once and sorted by length (less padding)
+    lr: float = 2e-3
+    dim: int = 128  # encoder width
+    layers: int = 1  # stage 1: residual convolutions ...
+    kernel: int = 3  # ... of this width
+    refine_layers: int = 3  # stage 2
+    refine_kernel: int = 5
+    dropout: float = 0.1
+    min_log_std: float = -1.0  # floor of the log-deviation: no Gaussian sharper than e^-1
+    deltas: bool = True  # add each bin's slope over ±1 frame to the features
+    prior_steps: int = 600  # the prior fades out over these steps (at most half of stage 1)
+    prior_scale: float = 1.0  # beta-binomial width (RAD-TTS's scaling factor)
+    prior_on_speech: bool = True  # the diagonal between the first and last loud frames
+    max_seconds: float = 20.0  # longer utterances are not trained on (still aligned)
+    log_every: int = 25
+    ckpt_every: int = 500
+    seed: int = 1
+    device: str = "auto"  # auto, cpu, cuda, cuda:1, ...
+    threads: int = 1  # torch CPU threads (0: torch's default); the model is small, and more
+    # threads gain little alone and slow it down many times beside other work
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def local_steps(self) -> int:
+        """Stage 1's steps; stage 2 runs from there to ``steps``."""
+        return self.steps - round(self.steps * min(max(self.refine_share, 0.0), 1.0))
+
+    @property
+    def warmup_end(self) -> int:
+        """The step up to which stage 2 aligns with the local encoder."""
+        return self.local_steps + round((self.steps - self.local_steps) * self.refine_warmup)
+
+
+@dataclass
+class ModelConfig:
+    """The acoustic model's size (``train/acoustic/model.py``)."""
+
+    n_symbols: int = 256  # phoneme id vocabulary (>= max id in the phoneme_id_map + 1)
+    n_styles: int = 2  # style ids, e.g. 0 = neutral, 1 = storytelling
+    n_mels: int = 80
+    d_model: int = 128
+    n_heads: int = 2
+    encoder_layers: int = 4
+    decoder_layers: int = 4
+    ff_dim: int = 512  # hidden size of the convolutional feed-forward in each FFT block
+    ff_kernel: int = 3
+    predictor_dim: int = 128
+    predictor_kernel: int = 3
+    dropout: float = 0.1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class FitConfig:
+    """``fit`` settings (``train/acoustic/fit.py``); :meth:`load` reads them from TOML or JSON."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    steps: int = 20_000
+    batch_size: int = 16
+    bucket: int = 8  # batches drawn at once and sorted by length, so padding stays small
+    lr: float = 1e-3
+    warmup_steps: int = 1000
+    min_lr_ratio: float = 0.05  # cosine decay to lr * this
+    grad_clip: float = 1.0
+    l2: float = 1e-6  # coefficient of the L2 penalty sum(w**2) (Tacotron 2 used 1e-6)
+    weight_decay: float = 0.0  # AdamW's decoupled decay, off: the L2 penalty regularizes
+    styles: tuple[str, ...] = ()  # style id order; () = the corpus's styles, sorted
+    neutral_style: str = "neutral"
+    # share of each batch drawn from neutral utterances: 0 = none (the ablation: they are
+    # left out), None or negative = the corpus's own proportion
+    neutral_share: float | None = 0.35
+    duration_weight: float = 1.0
+    pitch_weight: float = 1.0
+    energy_weight: float = 1.0
+    val_fraction: float = 0.03
+    val_max: int = 64
+    max_seconds: float = 15.0  # longer utterances are left out
+    log_every: int = 25
+    val_every: int = 500
+    ckpt_every: int = 500
+    seed: int = 1
+    device: str = "auto"  # auto, cpu, cuda, cuda:1, ...
+    threads: int = 0  # torch CPU threads (0: torch's default)
+    workers: int = 2  # processes for feature extraction
+    amp: bool = True  # bfloat16 autocast on CUDA
+    # a voice bundle to start from (its model size, styles, normalization and weights);
+    # "" = random initialization. Only a fresh run uses it: a resumed run has its checkpoint.
+    init_from: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def load(cls, path: Path | None) -> FitConfig:
+        """Settings from a ``.toml`` or ``.json`` file (defaults for what it leaves out)."""
+        if path is None:
+            return cls()
+        path = Path(path)
+        text = path.read_text(encoding="utf-8")
+        if path.suffix.lower() == ".toml":
+            try:
+                import tomllib
+            except ModuleNotFoundError:  # Python 3.10
+                import tomli as tomllib  # type: ignore[no-redef]
+            data = tomllib.loads(text)
+        else:
+            data = json.loads(text)
+        try:
+            return from_dict(cls, data)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
+
+
+def from_dict(cls: type, data: dict[str, Any], _prefix: str = "") -> Any:
+    """Build a (possibly nested) config dataclass from a dict. A key that is not one of its
+    settings is an error naming the key: a misspelt setting must not be silently ignored."""
+    names = [f.name for f in fields(cls)]
+    unknown = [key for key in data if key not in names]
+    if unknown:
+        raise ValueError(
+            f"unknown setting '{_prefix}{unknown[0]}'; the settings are: {', '.join(names)}"
+        )
     kwargs: dict[str, Any] = {}
     for f in fields(cls):
         if f.name not in data:
@@ -92,7 +230,7 @@ def from_dict(cls: type, data: dict[str, Any]) -> Any:
         default = cls.__dataclass_fields__[f.name]
         sub = default.default_factory() if callable(default.default_factory) else None
         if sub is not None and hasattr(sub, "__dataclass_fields__"):
-            value = from_dict(type(sub), value)
+            value = from_dict(type(sub), value, f"{_prefix}{f.name}.")
         elif isinstance(value, list):
             value = tuple(value)
         kwargs[f.name] = value

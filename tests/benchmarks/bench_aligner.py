@@ -28,8 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from train import corpus
-from train.aligner import AlignerConfig, align_durations, hide_durations, measure
+from train.config import AlignerConfig
+from train.data import corpus
+from train.durations.agreement import hide_durations, measure
+from train.durations.phoneme_aligner import align_durations
 
 
 def run(root: Path, work: Path, steps: int, utterances: int, seed: int, device: str) -> dict:

@@ -1,1 +1,2 @@
-"""Helpers shared by the tests: UI pilots and scripted sessions, book builders, listening."""
+"""Helpers shared by the tests: UI pilots and scripted sessions, book builders, listening,
+voice training."""

@@ -301,7 +301,7 @@ def validate(root: Path, limits: Limits | None = None, progress: bool = False) -
     report = ValidationReport(root, utterances, issues)
     if not (root / "wavs").is_dir():
         raise CorpusError(f"{root / 'wavs'} is missing: put the audio in wavs/<id>.wav.")
-    from train.progress import track
+    from train.jobs import track
 
     items = track(utterances, "validate", enabled=progress)
     for u in items:

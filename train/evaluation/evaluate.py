@@ -11,9 +11,7 @@ with its breakdown (phonemize / acoustic / vocoder) and the time to the first au
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -23,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from sidekick.reading.matching import edit_distance
+from train.export.model_card import figure_rows
 
 SR = 22_050
 TEN_WORDS = "The little fox ran all the way home before the rain."
@@ -239,7 +238,7 @@ def evaluate(
         # The same audio through our mel and the universal vocoder: the vocoder changes what
         # the pitch tracker hears (fewer voiced frames in creaky low notes), so prosody is
         # compared fairly against this copy-synthesis too.
-        from train.vocoder import mel_spectrogram
+        from train.mel import mel_spectrogram
 
         results["standard/vocoded"] = run(
             lambda t: voice.vocode(mel_spectrogram(spoken(t)).numpy())
@@ -290,13 +289,13 @@ def text_sources(
                 raise RuntimeError(
                     "the held-out slice needs --natural DIR (from 'sidekick-train corpus fetch')"
                 )
-            from train.natural_text import held_out_sample
+            from train.data.natural_text import held_out_sample
 
             out[name] = held_out_sample(natural, limit, seed)
         elif name == "template":
             exclude = set()
             if corpus is not None:
-                from train.corpus import read_metadata
+                from train.data.corpus import read_metadata
 
                 exclude = {u.text for u in read_metadata(corpus)}
             out[name] = held_out_sentences(limit, seed, exclude)
@@ -320,7 +319,7 @@ def evaluate_sources(
     transcribe = Transcriber() if whisper else None
     scorer = None
     if mos:
-        from train.naturalness import MosScorer
+        from train.evaluation.naturalness import MosScorer
 
         scorer = MosScorer()
     out: dict[str, Any] = {"bundle": Path(bundle).name, "standard_draws": draws, "sources": {}}
@@ -332,46 +331,15 @@ def evaluate_sources(
             mos_limit=mos_limit,
         )  # fmt: skip
         log(f"[{name}] done in {time.perf_counter() - started:.0f} s")
-        out["table"] = table(out)
+        out["table"] = figure_rows(out)
         if save is not None:
             Path(save).write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     return out
 
 
-def table(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per source and voice: the figures the model card reports."""
-    rows = []
-    for name, res in result["sources"].items():
-        for voice, fig in res["voices"].items():
-            if voice.endswith("/rtf"):
-                continue
-            style = voice.split("/", 1)[-1]
-            ratio = res.get(f"{style}_vs_standard", {})
-            rows.append({
-                "source": name, "voice": voice, "n": res["sentences"], "wer": fig["wer"],
-                "words_per_s": fig["words_per_second"], "pitch_spread_st": fig["pitch_spread_st"],
-                "rate_vs_standard": ratio.get("words_per_second_ratio"),
-                "spread_vs_vocoded_standard": ratio.get("pitch_spread_ratio_vs_vocoded_standard"),
-                "longest_pause_s": fig["longest_inner_pause_s"], "unstable": fig["unstable"],
-                "mos": fig["mos"],
-            })  # fmt: skip
-    return rows
-
-
-def format_table(rows: list[dict[str, Any]]) -> str:
-    """The rows as a Markdown table."""
-    keys = list(rows[0]) if rows else []
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    for r in rows:
-        cells = ["-" if r[k] is None else f"{r[k]:.3g}" if isinstance(r[k], float) else str(r[k])
-                 for k in keys]  # fmt: skip
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 def held_out_sentences(n: int, seed: int = 777, exclude: set[str] | None = None) -> list[str]:
     """Sentences from the project's text grammar that are not in ``exclude`` (the corpus)."""
-    from train.text import generate_sentences
+    from train.data.text import generate_sentences
 
     exclude = exclude or set()
     pool = [t for _, t in generate_sentences(4 * n + 20, seed) if t not in exclude]
@@ -412,104 +380,3 @@ def record_narrator_check(bundle: Path, result: dict[str, Any], command: str) ->
     config["narrator_check"] = narrator_record(books, config.get("name", bundle.name), command)
     config_path.write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n", "utf-8")
     return shortfalls(config["narrator_check"])
-
-
-EPILOG = """\
-Text sources (--sources, each measured and reported apart, the standard voice alongside):
-  books     every page of the bundled books, spoken page by page as the app does
-  held_out  natural sentences from whole books that training never sees
-            (needs --natural DIR, made by 'sidekick-train corpus fetch')
-  template  sentences of the template grammar (train/text.py), minus --corpus texts
-With --sentences FILE, only that file is measured (one sentence a line).
---record writes the books figures into the bundle's voice.json (narrator_check): the app
-makes the bundle its default narrator only when they meet sidekick/speaking/narrator.py's
-bar. --from-json FILE takes the figures of an earlier run instead of measuring again.
-Predicted MOS needs DistillMOS (see train/naturalness.py); --no-mos leaves it out.
-"""
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``sidekick-train evaluate BUNDLE [--sources ...] [--json OUT]``."""
-    parser = argparse.ArgumentParser(
-        prog="sidekick-train evaluate", description=__doc__.split("\n")[0], epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
-    parser.add_argument("voice", help="a voice bundle folder, e.g. voices/storyteller")
-    parser.add_argument("--sentences", help="text file, one sentence a line")
-    parser.add_argument(
-        "--sources", default="books,held_out,template",
-        help="comma-separated text sources (default: books,held_out,template)",
-    )  # fmt: skip
-    parser.add_argument("--natural", help="folder made by 'sidekick-train corpus fetch'")
-    parser.add_argument(
-        "--limit", type=int, default=200, help="sentences per source (books: all pages)"
-    )
-    parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)  # old name of --limit
-    parser.add_argument("--seed", type=int, default=777)
-    parser.add_argument("--corpus", help="corpus whose texts are left out of template ones")
-    parser.add_argument("--json", help="write the figures to this file")
-    parser.add_argument("--no-whisper", action="store_true")
-    parser.add_argument("--no-standard", action="store_true")
-    parser.add_argument("--no-mos", action="store_true", help="leave out predicted MOS")
-    parser.add_argument(
-        "--mos-limit", type=int, metavar="N", help="MOS over the first N texts of each source"
-    )
-    parser.add_argument(
-        "--standard-draws", type=int, default=3, metavar="N",
-        help="measure the (sampling) standard voice N times and average (default 3)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--record", action="store_true",
-        help="write the books figures into the bundle's voice.json (the narrator check)",
-    )  # fmt: skip
-    parser.add_argument("--from-json", metavar="FILE", help="figures of an earlier run")
-    args = parser.parse_args(argv)
-    try:
-        if args.from_json:
-            result = json.loads(Path(args.from_json).read_text(encoding="utf-8"))
-        elif args.sentences:
-            lines = Path(args.sentences).read_text(encoding="utf-8").splitlines()
-            sentences = [s.strip() for s in lines if s.strip()]
-            scorer = None
-            if not args.no_mos:
-                from train.naturalness import MosScorer
-
-                scorer = MosScorer()
-            result = evaluate(
-                Path(args.voice), sentences, not args.no_whisper, not args.no_standard,
-                draws=args.standard_draws, mos=scorer, mos_limit=args.mos_limit,
-            )  # fmt: skip
-        else:
-            sources = text_sources(
-                [s.strip() for s in args.sources.split(",") if s.strip()],
-                args.generate or args.limit, args.seed,
-                Path(args.natural) if args.natural else None,
-                Path(args.corpus) if args.corpus else None,
-            )  # fmt: skip
-            result = evaluate_sources(
-                Path(args.voice), sources, not args.no_whisper, args.standard_draws,
-                not args.no_mos, args.mos_limit,
-                log=lambda m: print(m, file=sys.stderr, flush=True),
-                save=Path(args.json) if args.json else None,
-            )  # fmt: skip
-        if args.record:
-            missed = record_narrator_check(
-                Path(args.voice), result, "sidekick-train evaluate " + " ".join(
-                    a for a in (argv if argv is not None else sys.argv[1:])
-                    if a != args.from_json and a != "--from-json"
-                ),
-            )  # fmt: skip
-            print("narrator check: " + ("passes" if not missed else "; ".join(missed)),
-                  file=sys.stderr)  # fmt: skip
-    except (RuntimeError, OSError, ValueError) as exc:
-        print(f"sidekick-train evaluate: {exc}", file=sys.stderr)
-        return 2
-    text = json.dumps(result, indent=1)
-    if args.json and not args.from_json:
-        Path(args.json).write_text(text + "\n", encoding="utf-8")
-    print(format_table(result["table"]) if "table" in result else text)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

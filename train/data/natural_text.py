@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from train.corpus import sha256
+from train.data.corpus import sha256
 
 PUBLIC_DOMAIN = "public domain (author died over 80 years ago; Project Gutenberg text)"
 _CLOCASTO = "https://raw.githubusercontent.com/clocasto/HaikuGenerator/936af28fdf47e9a50abf52183a04959df01daf17/"

@@ -31,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from train import corpus
 from train.config import HOP, SAMPLE_RATE, CurationConfig, from_dict
-from train.progress import parallel_map
+from train.data import corpus
+from train.jobs import parallel_map
 
 WORK = ".work"
 PUNCT = set(",.;:!?—–")
@@ -60,14 +60,14 @@ _embedder = None
 
 def _init_analyse() -> None:
     global _aligner
-    from train.align import Aligner
+    from train.curation.word_alignment import Aligner
 
     _aligner = Aligner()
 
 
 def _init_trim() -> None:
     global _embedder
-    from train.embed import Embedder
+    from train.curation.embed import Embedder
 
     _embedder = Embedder(threads=1)
 
@@ -409,7 +409,7 @@ def curate(src: Path, out: Path, cfg: CurationConfig, progress: bool = True) -> 
     report = assemble(src, out, usable, report_v, records, trims, norms, cfg)
     report["summary"]["seconds"] = round(time.perf_counter() - started, 1)
     corpus.write_json(out / "report.json", report)
-    from train.report import write_html
+    from train.curation.report import write_html
 
     write_html(out / "report.html", report)
     return report

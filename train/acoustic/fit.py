@@ -10,240 +10,43 @@ One readable loop. What the method asks for is explicit here:
   utterances (0 = none: the ablation; ``None`` = the corpus's own proportion).
 * **Style IDs**: each utterance's style is an input of the model.
 
-Features (log-mel, per-phoneme pitch and energy) are computed once into ``RUN/features/``.
+Features (log-mel, per-phoneme pitch and energy; :mod:`train.acoustic.features`) are computed
+once into ``RUN/features/``.
 ``RUN/ckpt.pt`` is written every ``ckpt_every`` steps (and on Ctrl-C or SIGTERM); running the same
 command again resumes from it. ``--init-from BUNDLE`` starts a new run from an exported
-voice's model (:mod:`train.warm_start`). ``RUN/log.jsonl`` has one line per logged step and per
-validation, ``RUN/loss.svg`` the curves, ``RUN/run.json`` the corpus, hardware and timings
-(the model card is made from it). Device ``auto`` picks CUDA when present; with
+voice's model (:mod:`train.acoustic.warm_start`). ``RUN/log.jsonl`` has one line per logged
+step and per validation, ``RUN/loss.svg`` the curves, ``RUN/run.json`` the corpus, hardware
+and timings (the model card is made from it). Device ``auto`` picks CUDA when present; with
 ``torchrun --nproc_per_node K -m train fit ...`` (``WORLD_SIZE`` > 1) it trains with DDP.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
 import platform
 import random
-import signal
-import sys
-import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from train import corpus
-from train.config import HOP, SAMPLE_RATE, from_dict
-from train.model import AcousticModel, ModelConfig, l2_sum, losses
-from train.progress import progress_bar
-
-FEATURES = "features"
-
-
-@dataclass
-class FitConfig:
-    """Training settings; load them from TOML or JSON with :meth:`load` (unknown keys ignored)."""
-
-    model: ModelConfig = field(default_factory=ModelConfig)
-    steps: int = 20_000
-    batch_size: int = 16
-    bucket: int = 8  # batches drawn at once and sorted by length, so padding stays small
-    lr: float = 1e-3
-    warmup_steps: int = 1000
-    min_lr_ratio: float = 0.05  # cosine decay to lr * this
-    grad_clip: float = 1.0
-    l2: float = 1e-6  # coefficient of the L2 penalty sum(w**2) (Tacotron 2 used 1e-6)
-    weight_decay: float = 0.0  # AdamW's decoupled decay, off: the L2 penalty regularizes
-    styles: tuple[str, ...] = ()  # style id order; () = the corpus's styles, sorted
-    neutral_style: str = "neutral"
-    # share of each batch drawn from neutral utterances: 0 = none (the ablation: they are
-    # left out), None or negative = the corpus's own proportion
-    neutral_share: float | None = 0.35
-    duration_weight: float = 1.0
-    pitch_weight: float = 1.0
-    energy_weight: float = 1.0
-    val_fraction: float = 0.03
-    val_max: int = 64
-    max_seconds: float = 15.0  # longer utterances are left out
-    log_every: int = 25
-    val_every: int = 500
-    ckpt_every: int = 500
-    seed: int = 1
-    device: str = "auto"  # auto, cpu, cuda, cuda:1, ...
-    threads: int = 0  # torch CPU threads (0: torch's default)
-    workers: int = 2  # processes for feature extraction
-    amp: bool = True  # bfloat16 autocast on CUDA
-    # a voice bundle to start from (its model size, styles, normalization and weights);
-    # "" = random initialization. Only a fresh run uses it: a resumed run has its checkpoint.
-    init_from: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def load(cls, path: Path | None) -> FitConfig:
-        """Settings from a ``.toml`` or ``.json`` file (defaults for what it leaves out)."""
-        if path is None:
-            return cls()
-        path = Path(path)
-        text = path.read_text(encoding="utf-8")
-        if path.suffix.lower() == ".toml":
-            try:
-                import tomllib
-            except ModuleNotFoundError:  # Python 3.10
-                import tomli as tomllib  # type: ignore[no-redef]
-            data = tomllib.loads(text)
-        else:
-            data = json.loads(text)
-        return from_dict(cls, data)
-
-
-# -- features ------------------------------------------------------------------------------
-
-
-def phoneme_means(values: np.ndarray, durations: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Mean of frame ``values`` over each phoneme's frames where ``valid``; NaN if none."""
-    out = np.full(len(durations), np.nan, dtype=np.float32)
-    start = 0
-    for i, d in enumerate(durations):
-        seg = slice(start, start + int(d))
-        keep = valid[seg]
-        if keep.any():
-            out[i] = float(values[seg][keep].mean())
-        start += int(d)
-    return out
-
-
-def utterance_features(audio: np.ndarray, durations: np.ndarray) -> dict[str, np.ndarray]:
-    """Log-mel [T, 80] (T = len(audio) / 256) and, per phoneme, mean log-F0 over its voiced
-    frames and mean log-energy over its frames (NaN where there is none)."""
-    from train.prosody import pitch_track
-    from train.vocoder import mel_spectrogram
-
-    mel = mel_spectrogram(audio).T.numpy()
-    frames = len(mel)
-    f0 = pitch_track(audio, SAMPLE_RATE)  # every 10 ms, frames centred in the sound (Praat)
-    step = 0.01
-    first = (len(audio) / SAMPLE_RATE - (len(f0) - 1) * step) / 2
-    centres = (np.arange(frames) + 0.5) * HOP / SAMPLE_RATE
-    f0 = f0[np.clip(np.rint((centres - first) / step).astype(int), 0, len(f0) - 1)]
-    voiced = f0 > 0
-    log_f0 = np.log(np.where(voiced, f0, 1.0))
-    # log of the mel-band magnitude norm: 0.5 * log(sum(exp(2 * logmel)))
-    energy = 0.5 * np.log(np.exp(2.0 * mel.astype(np.float64)).sum(axis=1) + 1e-12)
-    return {
-        "mel": mel.astype(np.float16),
-        "log_f0": phoneme_means(log_f0, durations, voiced),
-        "log_energy": phoneme_means(energy, durations, np.ones(frames, bool)),
-    }
-
-
-def _source_stamp(path: Path) -> str:
-    st = path.stat()
-    return f"{st.st_size}:{st.st_mtime_ns}"
-
-
-def extract(job: tuple[str, str, str]) -> tuple[str, str]:
-    """Features of one utterance into ``RUN/features/<id>.npz``; returns (id, "ok" or why not)."""
-    root, uid, out = Path(job[0]), job[1], Path(job[2])
-    target = out / FEATURES / f"{uid}.npz"
-    wav = corpus.wav_path(root, uid)
-    if not wav.is_file():
-        return uid, "missing_file"
-    stamp = _source_stamp(wav)
-    if target.is_file():
-        with np.load(target) as old:
-            if str(old["source"]) == stamp:
-                return uid, "ok"
-    got = corpus.read_durations(root, uid)
-    if got is None:
-        return uid, "no_durations"
-    ids, durations = got
-    try:
-        audio, notes = corpus.load_audio(wav)
-    except Exception:  # soundfile raises several types
-        return uid, "unreadable"
-    if len(ids) != len(durations) or int(durations.sum()) != len(audio) // HOP:
-        return uid, "bad_durations"
-    audio = audio[: int(durations.sum()) * HOP]  # a last partial frame belongs to no phoneme
-    feats = utterance_features(audio, durations)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{uid}.tmp.npz")
-    np.savez(
-        tmp,
-        ids=np.asarray(ids, np.int64),
-        durations=durations.astype(np.int64),
-        source=np.array(stamp),
-        **feats,
-    )
-    os.replace(tmp, target)
-    return uid, "ok"
-
-
-def _worker_init() -> None:
-    torch.set_num_threads(1)
-
-
-@dataclass
-class Item:
-    id: str
-    style: int
-    ids: np.ndarray
-    durations: np.ndarray
-    pitch: np.ndarray  # normalized, unvoiced phonemes interpolated
-    energy: np.ndarray
-    mel: np.ndarray  # [T, 80] float16
-
-    @property
-    def frames(self) -> int:
-        return len(self.mel)
-
-
-def fill_gaps(values: np.ndarray) -> np.ndarray:
-    """Linear interpolation over NaNs (0 when everything is NaN)."""
-    ok = ~np.isnan(values)
-    if not ok.any():
-        return np.zeros_like(values)
-    idx = np.arange(len(values))
-    return np.interp(idx, idx[ok], values[ok]).astype(np.float32)
-
-
-def norm_stats(raw: dict[str, dict[str, np.ndarray]], ids: list[str]) -> dict[str, float]:
-    """Mean and deviation of per-phoneme log-F0 and log-energy over ``ids``, and the mean
-    log-mel per bin and log(1 + duration), which start the model's outputs."""
-    f0 = np.concatenate([raw[i]["log_f0"] for i in ids])
-    en = np.concatenate([raw[i]["log_energy"] for i in ids])
-    f0, en = f0[~np.isnan(f0)], en[~np.isnan(en)]
-    mel_sum = sum(raw[i]["mel"].astype(np.float64).sum(axis=0) for i in ids)
-    frames = sum(len(raw[i]["mel"]) for i in ids)
-    dur = np.concatenate([np.log1p(raw[i]["durations"]) for i in ids])
-    return {
-        "log_f0_mean": float(f0.mean()) if len(f0) else 0.0,
-        "log_f0_std": float(f0.std()) if len(f0) > 1 else 1.0,
-        "log_energy_mean": float(en.mean()),
-        "log_energy_std": float(en.std()) or 1.0,
-        "log_duration_mean": float(dur.mean()),
-        "mel_mean": (mel_sum / max(frames, 1)).tolist(),
-    }
-
-
-def make_item(uid: str, style: int, feats: dict[str, np.ndarray], stats: dict) -> Item:
-    pitch = (feats["log_f0"] - stats["log_f0_mean"]) / stats["log_f0_std"]
-    energy = (feats["log_energy"] - stats["log_energy_mean"]) / stats["log_energy_std"]
-    return Item(
-        uid,
-        style,
-        feats["ids"],
-        feats["durations"],
-        fill_gaps(pitch),
-        fill_gaps(energy),
-        feats["mel"],
-    )
+from train.acoustic.features import (
+    FEATURES,
+    Item,
+    extract,
+    make_item,
+    norm_stats,
+    one_thread,
+)
+from train.acoustic.model import AcousticModel, l2_sum, losses
+from train.config import HOP, SAMPLE_RATE, FitConfig, ModelConfig
+from train.data import corpus
+from train.jobs import progress_bar
+from train.training_loop import StepWindow, atomic_save, pick_device, saving_on_interrupt
 
 
 def collate(items: list[Item], device: torch.device) -> dict[str, torch.Tensor]:
@@ -309,12 +112,6 @@ class Sampler:
 # -- the run --------------------------------------------------------------------------------
 
 
-def pick_device(name: str, local_rank: int = 0) -> torch.device:
-    if name == "auto":
-        return torch.device(f"cuda:{local_rank}" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 def learning_rate(step: int, cfg: FitConfig) -> float:
     """Linear warm-up, then cosine decay to ``lr * min_lr_ratio`` at ``steps``."""
     if step < cfg.warmup_steps:
@@ -322,14 +119,6 @@ def learning_rate(step: int, cfg: FitConfig) -> float:
     progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps))
     floor = cfg.lr * cfg.min_lr_ratio
     return floor + (cfg.lr - floor) * 0.5 * (1 + math.cos(math.pi * progress))
-
-
-def teacher_id_map() -> dict[str, list[int]]:
-    """The phoneme symbol table the corpus ids come from (the teacher voice's)."""
-    from train.teacher import teacher_paths
-
-    config = json.loads(teacher_paths()[1].read_text(encoding="utf-8"))
-    return config["phoneme_id_map"]
 
 
 def split_ids(uids: list[str], cfg: FitConfig) -> tuple[list[str], list[str]]:
@@ -345,14 +134,14 @@ def prepare(
     root: Path, out: Path, cfg: FitConfig, progress: bool, is_main: bool
 ) -> tuple[dict[str, Any], list[corpus.Utterance], dict[str, str]]:
     """Extract (or reuse) features; returns raw features, usable utterances and skip reasons."""
-    from train.progress import parallel_map
+    from train.jobs import parallel_map
 
     utterances = corpus.read_metadata(root)
     status: dict[str, str] = {}
     if is_main:
         jobs = [(str(root), u.id, str(out)) for u in utterances]
         for uid, why in parallel_map(
-            extract, jobs, "features", cfg.workers, _worker_init, progress=progress
+            extract, jobs, "features", cfg.workers, one_thread, progress=progress
         ):
             status[uid] = why
     _barrier()
@@ -385,12 +174,6 @@ def prepare(
 def _barrier() -> None:
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         torch.distributed.barrier()
-
-
-def atomic_save(obj: dict, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
 def hardware(device: torch.device, world: int) -> dict[str, Any]:
@@ -484,7 +267,7 @@ def fit(
     root, out = Path(corpus_dir), Path(out_dir)
     if not (root / "metadata.csv").is_file():
         raise corpus.CorpusError(f"{root} is not a corpus: metadata.csv is missing.")
-    from train.aligner import missing_durations
+    from train.durations.phoneme_aligner import missing_durations
 
     missing = missing_durations(root)
     if missing:  # recordings without durations: the aligner first (one line, the command)
@@ -523,7 +306,7 @@ def fit(
     else:
         styles = list(cfg.styles) or sorted({u.style for u in usable})
         if cfg.init_from:
-            from train.warm_start import load_bundle_model
+            from train.acoustic.warm_start import load_bundle_model
 
             warm, bundle = load_bundle_model(Path(cfg.init_from))
             styles = list(bundle["styles"])
@@ -537,7 +320,9 @@ def fit(
             stats.update(bundle["normalization"])
             model_cfg = replace(warm.cfg)
     style_of = {u.id: styles.index(u.style) for u in usable if u.style in styles}
-    id_map = teacher_id_map()
+    from train.data.teacher import teacher_config
+
+    id_map = teacher_config()["phoneme_id_map"]  # the symbol table of the corpus ids
     n_symbols = max(max(v) for v in id_map.values()) + 1
     model_cfg.n_symbols = max(model_cfg.n_symbols, n_symbols)
     top = max(int(raw[i]["ids"].max()) for i in style_of)
@@ -579,7 +364,7 @@ def fit(
                 "model": model.state_dict(),
                 "optimizer": optimizer.state_dict(),
                 "step": step,
-                "elapsed_s": elapsed,
+                "elapsed_s": window.elapsed,
                 "model_config": model_cfg.to_dict(),
                 "fit_config": cfg.to_dict(),
                 "styles": styles,
@@ -591,11 +376,6 @@ def fit(
             ckpt_path,
         )
 
-    def log(row: dict) -> None:
-        if is_main:
-            with open(log_path, "a", encoding="utf-8") as f:
-                f.write(json.dumps(row) + "\n")
-
     hours = _hours(train_items, styles)
     if is_main and progress:
         n_params = sum(p.numel() for p in model.parameters())
@@ -606,69 +386,57 @@ def fit(
             + (f"; resuming at step {step}" if step else "")
         )
     model.train()
-    window: dict[str, float] = {}
-    window_n, tick = 0, time.perf_counter()
+    window = StepWindow(log_path, elapsed, write=is_main)
     last_val: dict[str, float] = {}
-    try:
-        with progress_bar(progress and is_main, info=True) as bar:
-            task = bar.add_task("fit", total=cfg.steps, completed=step, info="")
-            while step < cfg.steps:
-                for group in optimizer.param_groups:
-                    group["lr"] = learning_rate(step, cfg)
-                batch = collate([train_items[i] for i in sampler.next()], device)
-                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                    pred = _forward(net, batch)
-                parts = losses({k: v.float() for k, v in pred.items()}, batch)
-                loss = _total(parts, cfg)
-                squares = l2_sum(model)
-                penalty = cfg.l2 * squares
-                optimizer.zero_grad(set_to_none=True)
-                (loss + penalty).backward()
-                grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                optimizer.step()
-                step += 1
-                values = {k: float(v.detach()) for k, v in parts.items()}
-                values.update(loss=float(loss.detach()), l2_sum=float(squares.detach()))
-                values["l2_term"] = float(penalty.detach())
-                values["grad_norm"] = float(grad_norm)
-                for k, v in values.items():
-                    window[k] = window.get(k, 0.0) + v
-                window_n += 1
-                if step % cfg.log_every == 0 or step == cfg.steps:
-                    now = time.perf_counter()
-                    per_step = (now - tick) / window_n
-                    elapsed += now - tick
-                    tick = now
-                    row = {"split": "train", "step": step}
-                    row.update({k: round(v / window_n, 6) for k, v in window.items()})
-                    row.update(lr=learning_rate(step - 1, cfg), s_per_step=round(per_step, 4))
-                    log(row)
-                    window, window_n = {}, 0
-                    bar.update(
-                        task,
-                        completed=step,
-                        info=f"loss {row['loss']:.3f} mel {row['mel']:.3f} "
-                        f"l2 {row['l2_term']:.2e} {per_step:.2f} s/step",
-                    )
-                else:
-                    bar.update(task, completed=step)
-                if val_items and (step % cfg.val_every == 0 or step == cfg.steps):
-                    last_val = validate(model, val_items, cfg, device)
-                    log(
-                        {
-                            "split": "val",
-                            "step": step,
-                            **{k: round(v, 6) for k, v in last_val.items()},
-                        }
-                    )
-                    if is_main:
-                        plot_losses(log_path, out / "loss.svg")
-                if step % cfg.ckpt_every == 0:
-                    save()
-    except KeyboardInterrupt:
-        save()
-        raise
-    save()
+    with saving_on_interrupt(save), progress_bar(progress and is_main, info=True) as bar:
+        task = bar.add_task("fit", total=cfg.steps, completed=step, info="")
+        while step < cfg.steps:
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(step, cfg)
+            batch = collate([train_items[i] for i in sampler.next()], device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                pred = _forward(net, batch)
+            parts = losses({k: v.float() for k, v in pred.items()}, batch)
+            loss = _total(parts, cfg)
+            squares = l2_sum(model)
+            penalty = cfg.l2 * squares
+            optimizer.zero_grad(set_to_none=True)
+            (loss + penalty).backward()
+            grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            optimizer.step()
+            step += 1
+            values = {k: float(v.detach()) for k, v in parts.items()}
+            values.update(loss=float(loss.detach()), l2_sum=float(squares.detach()))
+            values["l2_term"] = float(penalty.detach())
+            values["grad_norm"] = float(grad_norm)
+            window.add(values)
+            if step % cfg.log_every == 0 or step == cfg.steps:
+                means, per_step = window.close()
+                row = {"split": "train", "step": step}
+                row.update({k: round(v, 6) for k, v in means.items()})
+                row.update(lr=learning_rate(step - 1, cfg), s_per_step=round(per_step, 4))
+                window.write(row)
+                bar.update(
+                    task,
+                    completed=step,
+                    info=f"loss {row['loss']:.3f} mel {row['mel']:.3f} "
+                    f"l2 {row['l2_term']:.2e} {per_step:.2f} s/step",
+                )
+            else:
+                bar.update(task, completed=step)
+            if val_items and (step % cfg.val_every == 0 or step == cfg.steps):
+                last_val = validate(model, val_items, cfg, device)
+                window.write(
+                    {
+                        "split": "val",
+                        "step": step,
+                        **{k: round(v, 6) for k, v in last_val.items()},
+                    }
+                )
+                if is_main:
+                    plot_losses(log_path, out / "loss.svg")
+            if step % cfg.ckpt_every == 0:
+                save()
     summary = {
         "corpus": str(root.resolve()),
         "styles": styles,
@@ -679,8 +447,8 @@ def fit(
         "neutral_share": sampler.share,
         "skipped": _count(skipped),
         "steps": step,
-        "train_seconds": round(elapsed, 1),
-        "s_per_step": round(elapsed / max(step, 1), 4),
+        "train_seconds": round(window.elapsed, 1),
+        "s_per_step": round(window.elapsed / max(step, 1), 4),
         "parameters": sum(p.numel() for p in model.parameters()),
         "final_val": {k: round(v, 5) for k, v in last_val.items()},
         "hardware": hardware(device, world),
@@ -720,47 +488,3 @@ def _curation_summary(root: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     return {"summary": data.get("summary"), "measured": data.get("measured")}
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``sidekick-train fit CORPUS --out RUN [--config FILE] [--steps N] [--device D]``."""
-    parser = argparse.ArgumentParser(prog="sidekick-train fit", description=__doc__.split("\n")[0])
-    parser.add_argument("corpus", help="corpus folder (metadata.csv, wavs/, durations/)")
-    parser.add_argument("--out", required=True, help="run folder (checkpoint, logs, plots)")
-    parser.add_argument("--config", help="settings file (.toml or .json), see FitConfig")
-    parser.add_argument("--steps", type=int, help="override the number of steps")
-    parser.add_argument("--device", help="override the device (auto, cpu, cuda)")
-    parser.add_argument(
-        "--init-from", metavar="BUNDLE", help="start from this voice bundle's model (warm start)"
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` saves the checkpoint like Ctrl-C
-    try:
-        cfg = FitConfig.load(Path(args.config) if args.config else None)
-        if args.steps:
-            cfg.steps = args.steps
-        if args.device:
-            cfg.device = args.device
-        if args.init_from:
-            cfg.init_from = str(Path(args.init_from).resolve())
-        summary = fit(Path(args.corpus), Path(args.out), cfg, progress=not args.quiet)
-    except (corpus.CorpusError, FileNotFoundError, ValueError) as exc:  # WarmStartError too
-        print(f"sidekick-train fit: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(
-            "Interrupted; the checkpoint is saved: run the same command to resume.", file=sys.stderr
-        )
-        return 130
-    if os.environ.get("RANK", "0") == "0":
-        print(json.dumps({k: summary[k] for k in ("steps", "s_per_step", "final_val")}, indent=1))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -2,7 +2,7 @@
 
 Sentence kinds: narration, dialogue (quoted speech with a speech verb), questions,
 exclamations, lists, sound words, counting, refrains, descriptions, feelings and
-instructions to the reader. All words come from :mod:`train.wordbank`; nothing is copied
+instructions to the reader. All words come from :mod:`train.data.wordbank`; nothing is copied
 from books. :func:`generate_sentences` returns as many distinct sentences as asked for.
 """
 
@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from train import wordbank as wb
+from train.data import wordbank as wb
 
 Template = Callable[[random.Random], str]
 
@@ -291,13 +291,12 @@ def cmudict_diphone_coverage(texts: Iterable[str]) -> dict:
     """Word-internal ARPABET diphones of the texts against those attested in CMUdict."""
     import re
 
-    from train.align import cmudict
+    from sidekick.reading.pronounce import lexicon
 
-    cmu = cmudict()
+    cmu = {word: alts[0] for word, alts in lexicon().prons.items() if alts}  # first ARPAbet
 
-    def pairs(pron: str) -> list[str]:
-        p = pron.split()
-        return [f"{a}-{b}" for a, b in zip(p, p[1:], strict=False)]
+    def pairs(pron: tuple[str, ...]) -> list[str]:
+        return [f"{a}-{b}" for a, b in zip(pron, pron[1:], strict=False)]
 
     attested: Counter[str] = Counter()
     for pron in cmu.values():

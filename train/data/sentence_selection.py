@@ -1,14 +1,14 @@
 """Choose training sentences for coverage, and report that coverage.
 
 Each candidate sentence is described by the units it contains: phones and diphones (espeak-ng
-IPA, the symbols the voices are trained on, via :func:`train.text.phone_units`), words among
+IPA, the symbols the voices are trained on, via :func:`train.data.text.phone_units`), words among
 the 20,000 commonest of the natural corpus (reported by frequency band: top 1,000,
 1,000-5,000, 5,000-20,000, rarer), sentence length bands (up to 41+ words) and sentence
 kinds (question, exclamation, dialogue, numbers, many commas). Selection is greedy (lazily
 re-scored, which is exact because the gain of a sentence only shrinks as others are
 chosen): each step takes the sentence that brings the most still-missing units per unit of
 length, until every unit has its target count; the rest of the budget is filled at random,
-evenly across length bands. Template-grammar sentences (:mod:`train.text`) are candidates
+evenly across length bands. Template-grammar sentences (:mod:`train.data.text`) are candidates
 too, but only for what they add to coverage: they are never used to fill.
 """
 
@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from train.text import ENGLISH_PHONEMES, phone_units
+from train.data.text import ENGLISH_PHONEMES, phone_units
 
 LENGTH_BANDS = ((1, 5), (6, 10), (11, 15), (16, 20), (21, 30), (31, 40), (41, 10_000))
 FREQUENCY_BANDS = ((1, 1_000), (1_001, 5_000), (5_001, 20_000), (20_001, 10**9))
@@ -206,8 +206,8 @@ def build_selection(
     plus ``templates`` template-grammar candidates; writes ``natural/selected.jsonl`` and
     ``natural/coverage.json`` and returns the coverage report."""
     from sidekick.speaking.piper_voice import phonemize
-    from train.natural_text import read_sentences
-    from train.text import generate_sentences
+    from train.data.natural_text import read_sentences
+    from train.data.text import generate_sentences
 
     rows = read_sentences(natural, "train")
     texts = [(r["text"], r["source"]) for r in rows]

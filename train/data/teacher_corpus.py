@@ -29,10 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
-from train import corpus
 from train.config import HOP, SAMPLE_RATE, TeacherConfig, from_dict
-from train.progress import parallel_map
-from train.teacher import PAD, PAUSE_SYMBOLS, PUNCTUATION, STRESS, VOWELS, Teacher
+from train.data import corpus
+from train.data.teacher import PAD, PAUSE_SYMBOLS, PUNCTUATION, STRESS, VOWELS, Teacher
+from train.jobs import parallel_map
 
 SENTENCE_END = set(".!?")
 GEN = ".gen"
@@ -69,7 +69,7 @@ def make_plan(cfg: TeacherConfig) -> list[Plan]:
     if cfg.sentences:
         texts = read_texts(Path(cfg.sentences), cfg.utterances)
     else:
-        from train.text import generate_utterances
+        from train.data.text import generate_utterances
 
         texts = generate_utterances(cfg.utterances, cfg.seed, cfg.two_sentence_share)
     r = random.Random(cfg.seed)
@@ -347,7 +347,7 @@ def finish(
     out: Path, plans: list[Plan], cfg: TeacherConfig, elapsed: float, made: list[str]
 ) -> dict:
     """Write metadata.csv, defects.json, coverage and the summary from the records."""
-    from train.text import cmudict_diphone_coverage, coverage
+    from train.data.text import cmudict_diphone_coverage, coverage
 
     records = {p.id: json.loads((out / GEN / f"{p.id}.json").read_text()) for p in plans}
     corpus.write_metadata(out, [corpus.Utterance(p.id, p.text, p.style) for p in plans])

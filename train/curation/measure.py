@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from train import corpus
 from train.config import SAMPLE_RATE
+from train.data import corpus
 
 TARGETS = {
     "outliers_removed": 0.90,
@@ -94,7 +94,7 @@ def measure_curation(src: Path, curated: Path) -> dict:
     result["passed"] = all(checks.values())
     report["measured"] = {k: v for k, v in result.items() if k not in ("targets",)}
     corpus.write_json(report_file, report)
-    from train.report import write_html
+    from train.curation.report import write_html
 
     write_html(Path(curated) / "report.html", report)
     return result

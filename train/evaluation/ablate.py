@@ -9,16 +9,16 @@ thing against the baseline:
   out, so the neutral style is untrained and only the storytelling style is compared);
 * ``uncurated``: the corpus as it was before ``curate`` (outliers kept, pauses untrimmed).
 
-Each run is exported to ``DIR/voices/NAME`` and measured by :func:`train.evaluate.evaluate` on
-the same held-out sentences (the standard voice once, in the baseline's measurement).
-``DIR/ablations.json`` holds everything; the table it prints goes into the model card with
+Each run is exported to ``DIR/voices/NAME`` and measured by
+:func:`train.evaluation.evaluate.evaluate` on the same held-out sentences (the standard voice
+once, in the baseline's measurement). ``DIR/ablations.json`` holds everything; the table it
+prints (:func:`train.export.model_card.ablation_table`) goes into the model card with
 ``sidekick-train export ... --ablations DIR/ablations.json``. Runs resume: run the same
 command again after an interruption and finished runs are only measured.
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import os
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from train.fit import FitConfig
+from train.config import FitConfig
 
 VARIANTS = ("baseline", "no_l2", "no_neutral", "uncurated")
 CHANGES = {
@@ -147,8 +147,8 @@ def measure_all(
     out: Path, runs: list[Plan], sentences: list[str], vocoder: Path | None, whisper: bool
 ) -> dict[str, Any]:
     """Export and evaluate every run (cached in ``DIR/NAME.eval.json``)."""
-    from train.evaluate import evaluate
-    from train.export import VOCODER_FILE, export
+    from train.evaluation.evaluate import evaluate
+    from train.export.bundle import VOCODER_FILE, export
 
     voices = out / "voices"
     voices.mkdir(parents=True, exist_ok=True)
@@ -172,84 +172,3 @@ def measure_all(
             result["standard"] = {k: std[k] for k in keys if k in std}
         result["runs"][plan.name] = summarize(plan.name, out / plan.name, evaluation)
     return result
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f} %"
-
-
-def table(result: dict[str, Any]) -> str:
-    """The ablation table in Markdown (one row per run and style)."""
-    std = result.get("standard", {})
-    draws = std.get("wer_draws")
-    spread = f" (mean of {len(draws)} draws: {', '.join(map(_pct, draws))})" if draws else ""
-    lines = [
-        f"{result['sentences']} held-out sentences per style, Whisper tiny.en; standard voice "
-        f"WER {_pct(std.get('wer'))}{spread}, unstable {std.get('unstable', '-')}.",
-        "",
-        "| run | change | steps | val mel L1 | style | WER | unstable | words/s |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for name, run in result["runs"].items():
-        mel = (run.get("final_val") or {}).get("mel")
-        for style, fig in run["styles"].items():
-            if name == "no_neutral" and style != "storytelling":
-                continue  # untrained style: not a fair comparison
-            lines.append(
-                f"| {name} | {run['change']} | {run['steps']} | "
-                f"{'-' if mel is None else f'{mel:.3f}'} | {style} | {_pct(fig['wer'])} | "
-                f"{fig['unstable']} | {fig['words_per_second']:.2f} |"
-            )
-    return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``sidekick-train ablate CURATED --uncurated RAW --out DIR [--config F] [--steps N]``."""
-    parser = argparse.ArgumentParser(
-        prog="sidekick-train ablate",
-        description="Train the baseline and the three ablations (no L2 penalty, no neutral "
-        "augmentation, no curation) at equal budget, export and measure each.",
-    )
-    parser.add_argument("corpus", help="the curated corpus")
-    parser.add_argument("--uncurated", required=True, help="the same corpus before curation")
-    parser.add_argument("--out", required=True, help="folder for the runs and ablations.json")
-    parser.add_argument("--config", help="fit settings shared by every run (.toml or .json)")
-    parser.add_argument("--steps", type=int, help="override the number of steps of every run")
-    parser.add_argument("--parallel", type=int, default=1, help="runs trained at once")
-    parser.add_argument("--generate", type=int, default=50, help="held-out sentences")
-    parser.add_argument("--seed", type=int, default=777, help="seed of the held-out sentences")
-    parser.add_argument(
-        "--vocoder", help="vocoder ONNX to use (default: voices/hifigan-universal.onnx if present)"
-    )
-    parser.add_argument("--no-whisper", action="store_true", help="skip WER (quick check)")
-    args = parser.parse_args(argv)
-    from train.corpus import read_metadata
-    from train.evaluate import held_out_sentences
-
-    out = Path(args.out)
-    try:
-        base = FitConfig.load(Path(args.config) if args.config else None)
-        if args.steps:
-            base.steps = args.steps
-        runs = plans(Path(args.corpus), Path(args.uncurated), base)
-        for plan in runs:
-            if not (plan.corpus / "metadata.csv").is_file():
-                raise FileNotFoundError(f"{plan.corpus} is not a corpus: metadata.csv is missing")
-        train_all(out, runs, max(1, args.parallel))
-        texts = {u.text for c in {p.corpus for p in runs} for u in read_metadata(c)}
-        sentences = held_out_sentences(args.generate, args.seed, texts)
-        default_vocoder = Path(__file__).resolve().parent.parent / "voices/hifigan-universal.onnx"
-        vocoder = Path(args.vocoder) if args.vocoder else default_vocoder
-        result = measure_all(
-            out, runs, sentences, vocoder if vocoder.is_file() else None, not args.no_whisper
-        )
-    except (FileNotFoundError, RuntimeError, ValueError) as exc:
-        print(f"sidekick-train ablate: {exc}", file=sys.stderr)
-        return 2
-    (out / "ablations.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(table(result))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

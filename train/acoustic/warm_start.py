@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from train.model import AcousticModel, ModelConfig
+from train.acoustic.model import AcousticModel
+from train.config import ModelConfig
 
 
 class WarmStartError(ValueError):

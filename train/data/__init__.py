@@ -1,0 +1,6 @@
+"""Step 1, the data: the corpus format and the text and audio a voice is trained on.
+
+``corpus`` (format, validation), ``natural_text`` (public-domain books), ``text`` and
+``wordbank`` (the template grammar), ``sentence_selection`` (coverage), ``teacher`` (the
+standard voice with exact durations) and ``teacher_corpus`` (the two-style corpus it speaks).
+"""

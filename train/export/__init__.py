@@ -1,0 +1,5 @@
+"""Step 5, export: a trained run -> the ONNX voice bundle the app runs.
+
+``bundle`` (``acoustic.onnx`` + ``voice.json``), ``model_card`` (``MODEL_CARD.md`` and its
+tables of figures) and ``vocoder`` (the universal HiFi-GAN, exported once, shared).
+"""
