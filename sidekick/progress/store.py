@@ -38,6 +38,7 @@ Schema (``PRAGMA user_version`` counts the :data:`MIGRATIONS` applied)::
     turn_words(turn_id -> turns, reader_id -> readers, position, word, kind, heard)
     practice(id, reader_id -> readers, word, correct, at)                     -- version 2
     turn_words.shown: the word as the book writes it ("Sam")                   -- version 3
+    turn_words.kind may be 'unclear' (the check was not sure; no error)       -- version 4
 
 Times are stored as UTC ISO 8601 text (``2025-03-01T16:05:09+00:00``); days in summaries
 are local calendar days. Audio is never stored.
@@ -64,6 +65,9 @@ from sidekick.settings import Share
 
 MissKind = Literal["substituted", "omitted", "assisted"]
 MISS_KINDS: tuple[str, ...] = ("substituted", "omitted", "assisted")
+#: A word the reading check was not sure of (``unclear``): stored and shown to the teacher
+#: as "not sure", but no error, no challenge word, never practised.
+UNCLEAR = "unclear"
 Band = Literal["independent", "instructional", "frustration"]
 DB_NAME = "progress.sqlite3"
 #: How long a write waits for another program's lock on the database.
@@ -136,6 +140,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     (  # 3: each missed word as the book writes it, for screens and reports
         "ALTER TABLE turn_words ADD COLUMN shown TEXT",
+    ),
+    (  # 4: words the check was not sure of ('unclear'); SQLite cannot widen a CHECK in place
+        """CREATE TABLE turn_words_4 (
+            turn_id INTEGER NOT NULL REFERENCES turns(id) ON DELETE CASCADE,
+            reader_id INTEGER NOT NULL REFERENCES readers(id) ON DELETE CASCADE,
+            position INTEGER,
+            word TEXT NOT NULL,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('substituted', 'omitted', 'assisted', 'unclear')),
+            heard TEXT,
+            shown TEXT
+        )""",
+        "INSERT INTO turn_words_4 SELECT turn_id, reader_id, position, word, kind, heard, shown"
+        " FROM turn_words ORDER BY rowid",
+        "DROP TABLE turn_words",
+        "ALTER TABLE turn_words_4 RENAME TO turn_words",
+        "CREATE INDEX turn_words_by_turn ON turn_words(turn_id)",
+        "CREATE INDEX turn_words_by_reader_word ON turn_words(reader_id, word, turn_id)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -224,10 +246,11 @@ class Reader:
 
 @dataclass(frozen=True)
 class MissedWord:
-    """A word of a turn that was missed (substituted, omitted) or said for the child."""
+    """A word of a turn that was missed (substituted, omitted) or said for the child, or
+    (kind ``unclear``, in :attr:`TurnRecord.unclear_words`) one the check was not sure of."""
 
     word: str
-    kind: MissKind
+    kind: MissKind | Literal["unclear"]
     heard: str | None = None  # what the recognizer heard instead, for substitutions
     index: int | None = None  # position of the word on the page
 
@@ -236,6 +259,8 @@ class MissedWord:
 class TurnRecord:
     """One child turn's assessment. ``accuracy`` is a fraction (0-1); errors are
     substitutions + omissions + assisted words (DIBELS), as in :mod:`sidekick.reading.assess`.
+    ``unclear_words``: the words the check was not sure of (no errors; counted in
+    ``words_correct``, as the check gives them the benefit of the doubt).
     ``reader`` and ``id`` are filled in when a turn is read back from the store."""
 
     book_title: str
@@ -255,10 +280,15 @@ class TurnRecord:
     started_at: str = field(default_factory=utc_now)
     reader: str = ""
     id: int | None = None
+    unclear_words: tuple[MissedWord, ...] = ()
 
     @property
     def errors(self) -> int:
         return self.substituted + self.omitted + self.assisted
+
+    @property
+    def unclear(self) -> int:
+        return len(self.unclear_words)
 
     @property
     def band(self) -> Band:
@@ -314,6 +344,11 @@ class TurnRecord:
                 if w["status"] in MISS_KINDS
             ),
             started_at=to_utc_iso(started_at) if started_at is not None else utc_now(),
+            unclear_words=tuple(
+                MissedWord(w["word"], UNCLEAR, w.get("heard"), w["index"])
+                for w in words
+                if w["status"] == UNCLEAR
+            ),
         )
 
 
@@ -369,6 +404,8 @@ class ProgressSummary:
     books: list[BookProgress]  # most recently read first
     days: list[DayPoint]  # oldest first
     band_counts: dict[str, int]  # turns per accuracy band
+    #: Words the check was not sure of (counted in ``words_correct``: no errors).
+    not_sure: int = 0
 
     @property
     def wcpm_trend(self) -> list[tuple[str, float]]:
@@ -452,6 +489,8 @@ def _check_turn(t: TurnRecord) -> None:
     for w in t.challenge_words:
         if w.kind not in MISS_KINDS:
             raise ValueError(f"challenge word kind must be one of {MISS_KINDS}, not {w.kind!r}")
+    if any(w.kind != UNCLEAR for w in t.unclear_words):
+        raise ValueError(f"unclear words must be of kind {UNCLEAR!r}")
 
 
 _UNSET: Any = object()
@@ -839,10 +878,11 @@ class ProgressStore:
                      t.words_correct, t.substituted, t.omitted, t.assisted, t.self_corrections,
                      t.insertions, float(t.wcpm), float(t.accuracy), float(t.duration_s)),
                 )  # fmt: skip
-                shown = [shown_word(w.word) for w in t.challenge_words]
+                listed = (*t.challenge_words, *t.unclear_words)
+                shown = [shown_word(w.word) for w in listed]
                 rows = [
                     (cur.lastrowid, who.id, w.index, form.lower(), form, w.kind, w.heard)
-                    for w, form in zip(t.challenge_words, shown, strict=True)
+                    for w, form in zip(listed, shown, strict=True)
                     if form
                 ]
                 conn.executemany(
@@ -851,9 +891,9 @@ class ProgressStore:
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
-                words = tuple(
+                words = [
                     MissedWord(word, kind, heard, pos) for _, _, pos, word, _, kind, heard in rows
-                )
+                ]
                 stored.append(
                     replace(
                         t,
@@ -863,7 +903,8 @@ class ProgressStore:
                         wcpm=float(t.wcpm),
                         accuracy=float(t.accuracy),
                         duration_s=float(t.duration_s),
-                        challenge_words=words,
+                        challenge_words=tuple(w for w in words if w.kind != UNCLEAR),
+                        unclear_words=tuple(w for w in words if w.kind == UNCLEAR),
                     )  # fmt: skip
                 )
         return stored
@@ -989,7 +1030,8 @@ class ProgressStore:
                     wcpm=wcpm,
                     accuracy=acc,
                     duration_s=dur,
-                    challenge_words=tuple(words.get(tid, ())),
+                    challenge_words=tuple(w for w in words.get(tid, ()) if w.kind != UNCLEAR),
+                    unclear_words=tuple(w for w in words.get(tid, ()) if w.kind == UNCLEAR),
                     started_at=started,
                     reader=name,
                     id=tid,
@@ -1021,7 +1063,7 @@ class ProgressStore:
                           (SELECT COALESCE(SUM(p.correct), 0) FROM practice p
                             WHERE p.reader_id = w.reader_id AND p.word = w.word)
                    FROM turn_words w JOIN turns t ON t.id = w.turn_id
-                   WHERE w.reader_id = ?
+                   WHERE w.reader_id = ? AND w.kind != 'unclear'
                    GROUP BY w.word
                    ORDER BY COUNT(*) DESC, MAX(t.started_at) DESC, w.word
                    LIMIT ?""",
@@ -1058,6 +1100,10 @@ class ProgressStore:
                 " WHERE reader_id = ? AND words_total > 0)",
                 (who.id,),
             ).fetchone()
+            (not_sure,) = conn.execute(
+                "SELECT COUNT(*) FROM turn_words WHERE reader_id = ? AND kind = 'unclear'",
+                (who.id,),
+            ).fetchone()
             books = [
                 BookProgress(*r)
                 for r in conn.execute(
@@ -1091,7 +1137,9 @@ class ProgressStore:
                 (who.id,),
             ):
                 band_counts[b] = n
-        return ProgressSummary(who, turns, words, correct, secs, pages, books, days, band_counts)
+        return ProgressSummary(
+            who, turns, words, correct, secs, pages, books, days, band_counts, not_sure
+        )
 
     # ----- reports
 
