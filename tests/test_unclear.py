@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sidekick.books.model import Word
 from sidekick.listening.base import HeardWord
@@ -195,3 +196,19 @@ async def test_the_reading_screen_shows_an_unclear_word_neutrally() -> None:
         assert f"Words to practise: {page.words[4].text}" in text
         assert unclear not in text.split("Words to practise:")[1]
         assert "Accuracy: 86%" in text
+
+
+# --------------------------------------------------------------------------- the evaluation
+
+
+def test_the_scorer_counts_unclear_as_not_found_and_no_false_rejection():
+    from tests.benchmarks.reading_eval.score import score
+    from tests.test_reading_eval import TRUTH, _perfect
+
+    preds = {t["clip"]: _perfect(t) for t in TRUTH}
+    preds["a2"]["words"][3]["status"] = "unclear"  # a correct word: not rejected
+    preds["a1"]["words"][8]["status"] = "unclear"  # a true substitution: not found
+    g = score(TRUTH, preds)["groups"]["all"]
+    assert g["false_rejections"] == 0 and g["miscue_recall"] == pytest.approx(2 / 3, abs=1e-4)
+    assert g["miscue_precision"] == 1.0
+    assert (g["unclear"], g["unclear_share"]) == (2, pytest.approx(2 / 30, abs=1e-4))

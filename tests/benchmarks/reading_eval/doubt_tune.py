@@ -8,9 +8,10 @@ verdict set). Every prediction keeps what the doubt decision weighed (``doubt``)
 candidate setting is applied again without the recognizer: a word the saved run made
 ``unclear`` goes back to the error it would have been, then the candidate decides. The
 tuner lists the settings whose false rejection rate stays under the target on every
-(condition, voice family) group, best miscue recall first (``unclear`` counts as not found),
-with the words made ``unclear`` and the worst group's FRR. ``--apply OUT.json`` writes the
-predictions as the module's own thresholds decide them, for ``score --from-predictions``.
+(condition, voice family) group, best miscue recall first (``unclear`` counts as not found;
+ties: lowest pooled FRR first), with the words made ``unclear`` and the worst group's FRR.
+``--apply OUT.json`` writes the predictions as the module's own thresholds decide them, for
+``score --from-predictions``.
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         frr, recall = 100 * g["false_rejection_rate"], 100 * g["miscue_recall"]
         print(f"  {name}: FRR {frr:.1f}% recall {recall:.1f}% of {g['true_errors']}, "
               f"{g['words']} words")  # fmt: skip
-    good = sorted((r for r in rows if r[0]), key=lambda r: -_recall(r[2]))
+    good = sorted((r for r in rows if r[0]), key=lambda r: (-_recall(r[2]), _frr(r[2])))
     for _, t, groups, worst in good[: args.top]:
         print(_line(_name(t), groups, worst))
     if not good:
@@ -193,6 +194,13 @@ def _recall(groups: Mapping[str, dict]) -> float:
     pooled = [groups[c] for c in ("adult", "child") if c in groups]
     errors = sum(g["true_errors"] for g in pooled)
     return sum(g["miscue_recall"] * g["true_errors"] for g in pooled) / errors if errors else 0.0
+
+
+def _frr(groups: Mapping[str, dict]) -> float:
+    """The false rejection rate pooled over adult and child clips."""
+    pooled = [groups[c] for c in ("adult", "child") if c in groups]
+    words = sum(g["words"] - g["true_errors"] for g in pooled)
+    return sum(g["false_rejection_rate"] * (g["words"] - g["true_errors"]) for g in pooled) / words
 
 
 def _name(t: Thresholds) -> str:
