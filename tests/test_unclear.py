@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -212,3 +214,22 @@ def test_the_scorer_counts_unclear_as_not_found_and_no_false_rejection():
     assert g["false_rejections"] == 0 and g["miscue_recall"] == pytest.approx(2 / 3, abs=1e-4)
     assert g["miscue_precision"] == 1.0
     assert (g["unclear"], g["unclear_share"]) == (2, pytest.approx(2 / 30, abs=1e-4))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+def test_a_perfect_reading_in_a_british_accent_lists_nothing_to_practise(tmp_path: Path):
+    """The real recognizer hears espeak-ng's British English "hat" as "hot" and "Sam" as
+    "som": on weak evidence, so they are not sure, not wrong."""
+    from sidekick.books.library import find_book
+    from sidekick.reading.assess import Assessor
+
+    page = find_book("sam-and-the-red-hat").pages[0]
+    wav = tmp_path / "en-gb.wav"
+    subprocess.run(["espeak-ng", "-v", "en-gb", "-s", "140", "-w", str(wav), page.text],
+                   check=True)  # fmt: skip
+    result = Assessor("pocketsphinx").assess_wav(page.text, wav)
+    turn = TurnRecord.from_result(result, book_title="Sam", book_id="sam", page=1)
+    assert result["summary"]["errors"] == 0 and turn.challenge_words == ()
+    assert result["summary"]["accuracy"] >= 0.95
+    assert {w.word for w in turn.unclear_words} <= {w.text for w in page.words}
