@@ -20,7 +20,7 @@ import argparse
 import copy
 import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -41,22 +41,36 @@ GRID: dict[str, tuple[float, ...]] = {
 
 def undoubted(pred: Mapping) -> dict:
     """The prediction as it was before doubt: every ``unclear`` word back to its error."""
-    out = copy.deepcopy(dict(pred))
-    for w in out["words"]:
-        if w["status"] == "unclear":
-            w["status"] = "substituted" if w.get("start") is not None else "omitted"
-    return out
+
+    def back(w: dict) -> str | None:
+        if w["status"] != "unclear":
+            return None
+        return "substituted" if w.get("start") is not None else "omitted"
+
+    return _redecide(pred, back)
 
 
 def apply(pred: Mapping, thresholds: Thresholds) -> dict:
-    """``pred`` (undoubted) as the doubt decision with ``thresholds`` leaves it; WCPM
-    follows the words credited (the reading time is unchanged)."""
+    """``pred`` (undoubted) as the doubt decision with ``thresholds`` leaves it."""
+    evidence = pred.get("doubt", {})
+
+    def doubt(w: dict) -> str | None:
+        return (
+            "unclear"
+            if w["status"] in DOUBTED and doubtful(evidence, w["index"], thresholds)
+            else None
+        )
+
+    return _redecide(pred, doubt)
+
+
+def _redecide(pred: Mapping, decide: Callable[[dict], str | None]) -> dict:
+    """``pred`` with each word's status as ``decide`` says (None: as it is); WCPM follows
+    the words credited (the reading time is unchanged)."""
     out = copy.deepcopy(dict(pred))
-    evidence = out.get("doubt", {})
     before = sum(w["status"] in CREDITED for w in out["words"])
     for w in out["words"]:
-        if w["status"] in DOUBTED and doubtful(evidence, w["index"], thresholds):
-            w["status"] = "unclear"
+        w["status"] = decide(w) or w["status"]
     after = sum(w["status"] in CREDITED for w in out["words"])
     summary = dict(out.get("summary", {}))
     if before:
