@@ -96,6 +96,15 @@ def test_a_page_heard_poorly_throughout_puts_its_errors_in_doubt():
     assert doubtful(result.doubt, 2, Thresholds()) is False  # the default never doubts
 
 
+def test_the_words_after_the_reading_stopped_are_never_in_doubt():
+    """A page left early: the words never reached stay omitted (a live turn scores the
+    page up to the last word read or tried), however unsure the words heard were."""
+    everything = Thresholds(conf=1.0, near=1.0, hearing=1.0, snr_db=99.0, misses=0.0)
+    heard = [(w, 0.1) for w in TEXT[:2]] + [(TEXT[3], 0.1)]  # "elephant" skipped, then stop
+    statuses = [w.status for w in checked(heard, everything).words]
+    assert statuses == ["correct", "correct", "unclear", "correct"] + ["omitted"] * 4
+
+
 def test_assisted_words_are_never_put_in_doubt():
     words, pcm = reading([(w, 0.1) for w in TEXT])
     result = assess(TEXT, [Token(w.word, w.start, w.end) for w in words], assisted={3})

@@ -18,7 +18,9 @@ The evidence, per page:
 
 and per word: ``conf``, the recognizer's posterior for what it heard in place of a
 substituted word, and ``near``, the lower posterior of the words heard on either side
-(an omission is only as sure as the words that frame it).
+(an omission is only as sure as the words that frame it). Omissions after the last word
+heard are never in doubt: the reading stopped before them (a page left early), and no word
+was misheard there.
 
 Everything weighed is kept in :attr:`Assessment.doubt`, so that the thresholds can be
 calibrated again on saved predictions (``tests/benchmarks/reading_eval/doubt_tune.py``).
@@ -81,7 +83,9 @@ def doubtful(evidence: dict, index: int, thresholds: Thresholds = THRESHOLDS) ->
     """Whether the would-be error at ``index`` rests on weak evidence (``evidence``: as
     kept by :func:`settle_doubts`)."""
     t = thresholds
-    word = next((x for x in evidence.get("words", ()) if x["index"] == index), {})
+    word = next((x for x in evidence.get("words", ()) if x["index"] == index), None)
+    if word is None:  # not in doubt at all (see :func:`evidence`)
+        return False
     below = [
         (word.get("conf"), t.conf),
         (word.get("near"), t.near),
@@ -123,6 +127,8 @@ def evidence(assessment: Assessment, heard: Sequence[HeardWord], pcm: bytes) -> 
             continue
         before = next((x for x in reversed(words[:k]) if x.end is not None), None)
         after = next((x for x in words[k + 1 :] if x.end is not None), None)
+        if w.status == "omitted" and after is None:
+            continue  # the reading stopped before it (a page left early): nothing misheard
         sides = [c for x in (before, after) if x is not None and (c := conf(x.end)) is not None]
         item: dict = {"index": w.index, "status": w.status}
         tok = token(w.end) if w.status == "substituted" else None

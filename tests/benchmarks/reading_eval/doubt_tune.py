@@ -47,7 +47,13 @@ def undoubted(pred: Mapping) -> dict:
             return None
         return "substituted" if w.get("start") is not None else "omitted"
 
-    return _redecide(pred, back)
+    out = _redecide(pred, back)
+    if "doubt" in out:  # as the module decides now: the omissions after the reading stopped
+        timed = [w["index"] for w in out["words"] if w.get("start") is not None]  # are sure
+        last = max(timed, default=-1)
+        out["doubt"]["words"] = [x for x in out["doubt"].get("words", ())
+                                 if x["status"] != "omitted" or x["index"] < last]  # fmt: skip
+    return out
 
 
 def apply(pred: Mapping, thresholds: Thresholds) -> dict:
@@ -108,7 +114,7 @@ class Words:
                 page = (evidence.get("hearing"), evidence.get("snr_db"), evidence.get("misses"))
                 values = (x.get("conf"), x.get("near"), *page)
                 rows.append((t["status"] in CORRECT, is_error(p["status"]),
-                             p["status"] in DOUBTED,
+                             p["status"] in DOUBTED and p["index"] in per_word,
                              *[np.nan if v is None else float(v) for v in values]))  # fmt: skip
                 self.groups.append(g)
         a = np.array(rows, dtype=float)
