@@ -225,7 +225,6 @@ def test_the_scorer_counts_unclear_as_not_found_and_no_false_rejection():
     assert (g["unclear"], g["unclear_share"]) == (2, pytest.approx(2 / 30, abs=1e-4))
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 def test_a_perfect_reading_in_a_british_accent_lists_nothing_to_practise(tmp_path: Path):
     """The real recognizer hears espeak-ng's British English "hat" as "hot" and "Sam" as
