@@ -13,8 +13,8 @@ The evidence, per page:
 * ``snr_db``: the reading's typical word peak over the background between the words;
 * ``hearing``: how well the recognizer heard this reader on this page, the mean posterior
   of the words it heard as written (a voice it hears poorly gets low posteriors throughout);
-* ``misses``: the share of the page's words the check calls errors (an unfamiliar voice
-  turns many correct words into "errors" at once);
+* ``misses``: the share of the page's words the check calls substituted or omitted (an
+  unfamiliar voice turns many correct words into "errors" at once);
 
 and per word: ``conf``, the recognizer's posterior for what it heard in place of a
 substituted word, and ``near``, the lower posterior of the words heard on either side
@@ -137,7 +137,7 @@ def evidence(assessment: Assessment, heard: Sequence[HeardWord], pcm: bytes) -> 
         if sides:
             item["near"] = min(sides)
         per_word.append(item)
-    errors = sum(w.status in DOUBTED for w in words)
+    errors = len(per_word)  # the would-be errors in doubt (none after the reading stopped)
     return {
         "snr_db": None if snr is None else round(snr, 1),
         "hearing": round(sum(hearing) / len(hearing), 3) if hearing else None,

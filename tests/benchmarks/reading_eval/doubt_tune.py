@@ -51,8 +51,10 @@ def undoubted(pred: Mapping) -> dict:
     if "doubt" in out:  # as the module decides now: the omissions after the reading stopped
         timed = [w["index"] for w in out["words"] if w.get("start") is not None]  # are sure
         last = max(timed, default=-1)
-        out["doubt"]["words"] = [x for x in out["doubt"].get("words", ())
-                                 if x["status"] != "omitted" or x["index"] < last]  # fmt: skip
+        kept = [x for x in out["doubt"].get("words", ())
+                if x["status"] != "omitted" or x["index"] < last]  # fmt: skip
+        out["doubt"]["words"] = kept
+        out["doubt"]["misses"] = round(len(kept) / len(out["words"]), 3) if out["words"] else 0.0
     return out
 
 
