@@ -196,7 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
         "assess", help="score a recorded reading: miscues, WCPM, accuracy",
         description="Check a recorded reading word by word, the way a teacher scores oral "
         "reading: each word correct, self-corrected, omitted, substituted or assisted (a "
-        "hesitation longer than --stall), insertions and repetitions logged (not errors), and "
+        "hesitation longer than --stall), or unclear (not sure: the recording was too unclear "
+        "to call it an error, so it counts as read), insertions and repetitions logged (not "
+        "errors), and "
         "words correct per minute, accuracy and the band (independent >= 95%, instructional "
         "90-94%, frustration < 90%).",
     )  # fmt: skip
@@ -439,7 +441,8 @@ def _cmd_assess(args: argparse.Namespace) -> int:
         print(json.dumps({"engine": assessor.engine_name, **result.to_json()}))
         return 0
     for w in result.words:
-        mark = "" if w.status == "correct" else f"  <- {w.status}"
+        status = "not sure" if w.status == "unclear" else w.status
+        mark = "" if w.status == "correct" else f"  <- {status}"
         heard = f" (heard '{w.heard}')" if w.heard else ""
         print(f"{w.index:4}  {w.word:16}{heard}{mark}")
     for kind in ("insertions", "repetitions"):
@@ -447,7 +450,9 @@ def _cmd_assess(args: argparse.Namespace) -> int:
             print(f"{kind}: {', '.join(i['word'] for i in items)}")
     s = result.summary()
     print(
-        f"\n{s['words_correct']}/{len(words)} correct, {s['errors']} errors, "
+        f"\n{s['words_correct']}/{len(words)} correct"
+        + (f" ({s['unclear']} not sure)" if s["unclear"] else "")
+        + f", {s['errors']} errors, "
         f"accuracy {s['accuracy']:.0%} ({s['band']}), {s['wcpm']} WCPM "
         f"over {s['duration_s']} s  [{assessor.engine_name}]"
     )

@@ -60,7 +60,7 @@ def test_default_file_in_data_dir_with_wal_full_sync_and_foreign_keys(_isolated_
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-        assert s.schema_version == SCHEMA_VERSION == len(MIGRATIONS) == 3
+        assert s.schema_version == SCHEMA_VERSION == len(MIGRATIONS) == 4
     assert (_isolated_home / "progress.sqlite3").is_file()
 
 

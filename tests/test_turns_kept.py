@@ -313,13 +313,15 @@ async def test_the_app_shows_what_the_reader_check_found(tmp_path: Path) -> None
 @pytest.mark.parametrize("version", [3, 2])
 def test_salvage_keeps_words_as_the_book_writes_them(tmp_path: Path, version: int) -> None:
     """The shown form ("Sam") is carried over; a file from before it was stored (schema 2,
-    no such column) is salvaged too, its words in lower case."""
+    no such column) is salvaged too, its words in lower case. A word the check was not
+    sure of stays one."""
     path = tmp_path / "progress.sqlite3"
     with ProgressStore(path) as s:
         s.add_reader("Ann")
         s.record_turn("Ann", TurnRecord(
             "Sam and the Hat", "sam", 1, 10, 8, omitted=2, wcpm=40.0, accuracy=0.8,
             duration_s=15.0, challenge_words=(MissedWord("Sam", "omitted", None, 0),),
+            unclear_words=(MissedWord("Hat", "unclear", None, 3),),
         ))  # fmt: skip
     build_more(path)
     if version == 2:
@@ -329,4 +331,6 @@ def test_salvage_keeps_words_as_the_book_writes_them(tmp_path: Path, version: in
     with ProgressStore(path) as s:
         assert s.recovered is not None
         words = {w.word for w in s.challenge_words("Ann")}
+        not_sure = s.progress_summary("Ann").not_sure
     assert ("Sam" if version == 3 else "sam") in words
+    assert not_sure == 1 and not words & {"Hat", "hat"}  # carried over, still no challenge

@@ -31,10 +31,15 @@ class PendingTurn:
     line: str  # as in the journal
 
 
+#: The turn's lists of words (kept as lists of objects in the journal).
+_WORD_LISTS = ("challenge_words", "unclear_words")
+
+
 def _to_line(reader: str, turn: TurnRecord) -> str:
     data = asdict(turn)
     data.pop("id", None)
-    data["challenge_words"] = [asdict(w) for w in turn.challenge_words]
+    for words in _WORD_LISTS:
+        data[words] = [asdict(w) for w in getattr(turn, words)]
     return json.dumps({"reader": reader, "turn": data}, ensure_ascii=False)
 
 
@@ -43,9 +48,9 @@ def _from_line(line: str) -> PendingTurn | None:
     try:
         entry = json.loads(line)
         data: dict[str, Any] = dict(entry["turn"])
-        words = tuple(MissedWord(**w) for w in data.pop("challenge_words", ()))
-        known = {f.name for f in fields(TurnRecord)} - {"challenge_words"}
-        turn = TurnRecord(**{k: v for k, v in data.items() if k in known}, challenge_words=words)
+        words = {k: tuple(MissedWord(**w) for w in data.pop(k, ())) for k in _WORD_LISTS}
+        known = {f.name for f in fields(TurnRecord)} - set(_WORD_LISTS)
+        turn = TurnRecord(**{k: v for k, v in data.items() if k in known}, **words)
         return PendingTurn(str(entry["reader"]), turn, line)
     except (ValueError, KeyError, TypeError):
         return None

@@ -15,6 +15,9 @@ from sidekick.settings import Share
 
 MissKind = Literal["substituted", "omitted", "assisted"]
 MISS_KINDS: tuple[str, ...] = ("substituted", "omitted", "assisted")
+#: A word the reading check was not sure of (``unclear``): stored and shown to the teacher
+#: as "not sure", but no error, no challenge word, never practised.
+UNCLEAR = "unclear"
 Band = Literal["independent", "instructional", "frustration"]
 #: The book id and title of a stand-in for a turn lost with a damaged database whose words
 #: were recovered (see :mod:`sidekick.progress.salvage`). It counts no words: it is listed
@@ -90,10 +93,11 @@ class Reader:
 
 @dataclass(frozen=True)
 class MissedWord:
-    """A word of a turn that was missed (substituted, omitted) or said for the child."""
+    """A word of a turn that was missed (substituted, omitted) or said for the child, or
+    (kind ``unclear``, in :attr:`TurnRecord.unclear_words`) one the check was not sure of."""
 
     word: str
-    kind: MissKind
+    kind: MissKind | Literal["unclear"]
     heard: str | None = None  # what the recognizer heard instead, for substitutions
     index: int | None = None  # position of the word on the page
 
@@ -102,6 +106,8 @@ class MissedWord:
 class TurnRecord:
     """One child turn's assessment. ``accuracy`` is a fraction (0-1); errors are
     substitutions + omissions + assisted words (DIBELS), as in :mod:`sidekick.reading.assess`.
+    ``unclear_words``: the words the check was not sure of (no errors; counted in
+    ``words_correct``, as the check gives them the benefit of the doubt).
     ``reader`` and ``id`` are filled in when a turn is read back from the store."""
 
     book_title: str
@@ -121,10 +127,15 @@ class TurnRecord:
     started_at: str = field(default_factory=utc_now)
     reader: str = ""
     id: int | None = None
+    unclear_words: tuple[MissedWord, ...] = ()
 
     @property
     def errors(self) -> int:
         return self.substituted + self.omitted + self.assisted
+
+    @property
+    def unclear(self) -> int:
+        return len(self.unclear_words)
 
     @property
     def band(self) -> Band:
@@ -180,6 +191,11 @@ class TurnRecord:
                 if w["status"] in MISS_KINDS
             ),
             started_at=to_utc_iso(started_at) if started_at is not None else utc_now(),
+            unclear_words=tuple(
+                MissedWord(w["word"], UNCLEAR, w.get("heard"), w["index"])
+                for w in words
+                if w["status"] == UNCLEAR
+            ),
         )
 
 
@@ -235,6 +251,8 @@ class ProgressSummary:
     books: list[BookProgress]  # most recently read first
     days: list[DayPoint]  # oldest first
     band_counts: dict[str, int]  # turns per accuracy band
+    #: Words the check was not sure of (counted in ``words_correct``: no errors).
+    not_sure: int = 0
 
     @property
     def wcpm_trend(self) -> list[tuple[str, float]]:

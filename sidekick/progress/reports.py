@@ -49,10 +49,12 @@ FORMATS: tuple[str, ...] = ("csv", "json", "html")
 COLUMNS: tuple[str, ...] = (
     "reader", "grade", "date", "book", "page", "words", "correct", "errors", "substitutions",
     "omissions", "assisted", "self_corrections", "insertions", "wcpm", "accuracy", "band",
-    "duration_s", "missed_words",
+    "duration_s", "missed_words", "not_sure",
 )  # fmt: skip
-#: How each kind of miss reads in the ``missed_words`` column.
-MISS_WORDS = {"substituted": "read as {heard}", "omitted": "left out", "assisted": "helped"}
+#: How each kind of miss reads in the ``missed_words`` column (``unclear``: a word the check
+#: was not sure of, no error; counted in ``not_sure`` and in ``correct``).
+MISS_WORDS = {"substituted": "read as {heard}", "omitted": "left out", "assisted": "helped",
+              "unclear": "not sure"}  # fmt: skip
 #: Hasbrouck & Tindal (2017) spring median WCPM, drawn as a reference line on the trend.
 SPRING_MEDIAN_WCPM = {1: 60, 2: 100, 3: 112}
 
@@ -105,6 +107,7 @@ def report_rows(store: ProgressStore, reader: str | None = None) -> list[Row]:
                 "band": band(acc) if scored else "not scored",
                 "duration_s": round(dur, 1),
                 "missed_words": describe_missed(missed),
+                "not_sure": sum(kind == "unclear" for _, kind, _ in missed),
             }
         )
     return rows
@@ -306,7 +309,8 @@ def _html(out: TextIO, rows: list[Row], store: ProgressStore, reader: str | None
         f'<p class="meta">Sidekick · made {_e(generated)} · {len(by_reader)} reader(s) · '
         f"{len(rows)} turn(s). Accuracy bands: independent ≥ 95 %, instructional 90–94 %, "
         "frustration &lt; 90 %. Errors are substitutions, omissions and words Sidekick said "
-        "for the reader.</p>\n"
+        "for the reader. A word marked “not sure” was one the check could not hear well "
+        "enough to judge: it is no error and counts as read.</p>\n"
     )
     header = "".join(
         f'<th{" class=t" if c in _TEXT_COLS else ""} scope="col">{_e(c.replace("_", " "))}</th>'

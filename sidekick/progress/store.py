@@ -38,6 +38,7 @@ Schema (``PRAGMA user_version`` counts the :data:`MIGRATIONS` applied)::
     turn_words(turn_id -> turns, reader_id -> readers, position, word, kind, heard)
     practice(id, reader_id -> readers, word, correct, at)                     -- version 2
     turn_words.shown: the word as the book writes it ("Sam")                   -- version 3
+    turn_words.kind may be 'unclear' (the check was not sure; no error)       -- version 4
 
 Times are stored as UTC ISO 8601 text (``2025-03-01T16:05:09+00:00``); days in summaries
 are local calendar days. Audio is never stored.
@@ -60,6 +61,7 @@ from typing import Any
 from sidekick.errors import SidekickError
 from sidekick.progress.records import (
     MISS_KINDS,
+    UNCLEAR,
     BookProgress,
     ChallengeWord,
     DayPoint,
@@ -140,6 +142,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     (  # 3: each missed word as the book writes it, for screens and reports
         "ALTER TABLE turn_words ADD COLUMN shown TEXT",
+    ),
+    (  # 4: words the check was not sure of ('unclear'); SQLite cannot widen a CHECK in place
+        """CREATE TABLE turn_words_4 (
+            turn_id INTEGER NOT NULL REFERENCES turns(id) ON DELETE CASCADE,
+            reader_id INTEGER NOT NULL REFERENCES readers(id) ON DELETE CASCADE,
+            position INTEGER,
+            word TEXT NOT NULL,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('substituted', 'omitted', 'assisted', 'unclear')),
+            heard TEXT,
+            shown TEXT
+        )""",
+        "INSERT INTO turn_words_4 SELECT turn_id, reader_id, position, word, kind, heard, shown"
+        " FROM turn_words ORDER BY rowid",
+        "DROP TABLE turn_words",
+        "ALTER TABLE turn_words_4 RENAME TO turn_words",
+        "CREATE INDEX turn_words_by_turn ON turn_words(turn_id)",
+        "CREATE INDEX turn_words_by_reader_word ON turn_words(reader_id, word, turn_id)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -227,6 +247,8 @@ def _check_turn(t: TurnRecord) -> None:
     for w in t.challenge_words:
         if w.kind not in MISS_KINDS:
             raise ValueError(f"challenge word kind must be one of {MISS_KINDS}, not {w.kind!r}")
+    if any(w.kind != UNCLEAR for w in t.unclear_words):
+        raise ValueError(f"unclear words must be of kind {UNCLEAR!r}")
 
 
 _UNSET: Any = object()
@@ -614,10 +636,11 @@ class ProgressStore:
                      t.words_correct, t.substituted, t.omitted, t.assisted, t.self_corrections,
                      t.insertions, float(t.wcpm), float(t.accuracy), float(t.duration_s)),
                 )  # fmt: skip
-                shown = [shown_word(w.word) for w in t.challenge_words]
+                listed = (*t.challenge_words, *t.unclear_words)
+                shown = [shown_word(w.word) for w in listed]
                 rows = [
                     (cur.lastrowid, who.id, w.index, form.lower(), form, w.kind, w.heard)
-                    for w, form in zip(t.challenge_words, shown, strict=True)
+                    for w, form in zip(listed, shown, strict=True)
                     if form
                 ]
                 conn.executemany(
@@ -626,9 +649,9 @@ class ProgressStore:
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
-                words = tuple(
+                words = [
                     MissedWord(word, kind, heard, pos) for _, _, pos, word, _, kind, heard in rows
-                )
+                ]
                 stored.append(
                     replace(
                         t,
@@ -638,7 +661,8 @@ class ProgressStore:
                         wcpm=float(t.wcpm),
                         accuracy=float(t.accuracy),
                         duration_s=float(t.duration_s),
-                        challenge_words=words,
+                        challenge_words=tuple(w for w in words if w.kind != UNCLEAR),
+                        unclear_words=tuple(w for w in words if w.kind == UNCLEAR),
                     )  # fmt: skip
                 )
         return stored
@@ -764,7 +788,8 @@ class ProgressStore:
                     wcpm=wcpm,
                     accuracy=acc,
                     duration_s=dur,
-                    challenge_words=tuple(words.get(tid, ())),
+                    challenge_words=tuple(w for w in words.get(tid, ()) if w.kind != UNCLEAR),
+                    unclear_words=tuple(w for w in words.get(tid, ()) if w.kind == UNCLEAR),
                     started_at=started,
                     reader=name,
                     id=tid,
@@ -796,7 +821,7 @@ class ProgressStore:
                           (SELECT COALESCE(SUM(p.correct), 0) FROM practice p
                             WHERE p.reader_id = w.reader_id AND p.word = w.word)
                    FROM turn_words w JOIN turns t ON t.id = w.turn_id
-                   WHERE w.reader_id = ?
+                   WHERE w.reader_id = ? AND w.kind != 'unclear'
                    GROUP BY w.word
                    ORDER BY COUNT(*) DESC, MAX(t.started_at) DESC, w.word
                    LIMIT ?""",
@@ -833,6 +858,10 @@ class ProgressStore:
                 " WHERE reader_id = ? AND words_total > 0)",
                 (who.id,),
             ).fetchone()
+            (not_sure,) = conn.execute(
+                "SELECT COUNT(*) FROM turn_words WHERE reader_id = ? AND kind = 'unclear'",
+                (who.id,),
+            ).fetchone()
             books = [
                 BookProgress(*r)
                 for r in conn.execute(
@@ -866,7 +895,9 @@ class ProgressStore:
                 (who.id,),
             ):
                 band_counts[b] = n
-        return ProgressSummary(who, turns, words, correct, secs, pages, books, days, band_counts)
+        return ProgressSummary(
+            who, turns, words, correct, secs, pages, books, days, band_counts, not_sure
+        )
 
     # ----- reports
 

@@ -1,15 +1,17 @@
 """The reading check: what a child read, word by word, scored the way teachers score it.
 
 Given the page's words and what the recognizer heard (words with times), align the two and
-classify every written word as ``correct``, ``self_corrected``, ``omitted``, ``substituted``
-or ``assisted``; log insertions and repetitions (not errors); and summarize fluency
-(WCPM, accuracy, the DIBELS accuracy band).
+classify every written word as ``correct``, ``self_corrected``, ``omitted``, ``substituted``,
+``assisted`` or ``unclear``; log insertions and repetitions (not errors); and summarize
+fluency (WCPM, accuracy, the DIBELS accuracy band).
 
 The rule of the field is that telling a child a correctly read word was wrong hurts far more
 than missing a miscue, so before a word is called an error it is looked at twice: a
 homophone or alternative pronunciation counts as the word, and an optional ``second_look``
 (a recognizer re-deciding just that stretch of audio between the written word and what was
-heard) can clear it.
+heard) can clear it. Where the evidence for an error is still weak, the word is ``unclear``
+(:mod:`sidekick.reading.doubt`): not an error, and given the benefit of the doubt in
+accuracy and WCPM, as an examiner scores a word they could not hear well.
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ from typing import Literal
 from sidekick.listening.base import HeardWord, Listener
 from sidekick.reading.matching import key, same_word
 
-Status = Literal["correct", "self_corrected", "omitted", "substituted", "assisted"]
+Status = Literal["correct", "self_corrected", "omitted", "substituted", "assisted", "unclear"]
 ERRORS = ("omitted", "substituted", "assisted")
+#: The statuses counted as read in accuracy and WCPM: ``unclear`` (the check is not sure)
+#: gets the benefit of the doubt.
+CREDITED = ("correct", "self_corrected", "unclear")
 SELF_CORRECTION_S = 3.0  # DIBELS: a self-correction within 3 s counts as correct
 SQUEEZED_S = 0.12  # a word heard this briefly, right after another, was squeezed in
 
@@ -58,10 +63,17 @@ class Assessment:
     #: outside it (:func:`refine_start`, :func:`refine_end`): the reading time is within.
     reading_start: float | None = None
     reading_end: float | None = None
+    #: What the doubt decision weighed (:mod:`sidekick.reading.doubt`), for calibration.
+    doubt: dict = field(default_factory=dict)
 
     @property
     def words_correct(self) -> int:
-        return sum(w.status in ("correct", "self_corrected") for w in self.words)
+        """Words read correctly, or ``unclear`` (given the benefit of the doubt)."""
+        return sum(w.status in CREDITED for w in self.words)
+
+    @property
+    def unclear(self) -> int:
+        return sum(w.status == "unclear" for w in self.words)
 
     @property
     def errors(self) -> int:
@@ -100,6 +112,7 @@ class Assessment:
             "accuracy": round(accuracy, 4),
             "words_correct": self.words_correct,
             "errors": self.errors,
+            "unclear": self.unclear,
             "duration_s": round(dur, 2),
             "band": band(accuracy),
         }
@@ -110,6 +123,7 @@ class Assessment:
             "insertions": self.insertions,
             "repetitions": self.repetitions,
             "summary": self.summary(),
+            **({"doubt": self.doubt} if self.doubt else {}),
         }
 
 
@@ -382,6 +396,7 @@ def check_reading(
     reading of ``expected``, looking twice at would-be errors. Used by live turns and by
     :class:`Assessor` alike."""
     from sidekick.listening.base import SAMPLE_RATE
+    from sidekick.reading.doubt import settle_doubts
     from sidekick.reading.matching import spoken_form
 
     def second_look(
@@ -406,6 +421,7 @@ def check_reading(
     refine_start(result, pcm)
     if not listener.quiet():  # noisy, or the listener cannot tell
         refine_end(result, pcm)
+    settle_doubts(result, heard, pcm)
     return result
 
 

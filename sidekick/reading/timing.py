@@ -163,3 +163,14 @@ def speech_onset(
     if not runs.any():
         return start
     return max(start, (a + int(np.argmax(runs))) * HOP_S)
+
+
+def signal_to_noise_db(
+    pcm: bytes, words: Sequence[tuple[float, float]], rate: int = SAMPLE_RATE
+) -> float | None:
+    """The reading's signal-to-noise ratio (dB): its typical word peak over the background
+    between the words (``words``: the (start, end) of the words heard); None without
+    words."""
+    db = levels_db(pcm, rate)
+    typical = _typical_peak(db, words) if len(db) else None
+    return None if typical is None else typical - _background(db, words)

@@ -1,6 +1,7 @@
 """Warm, specific, varied praise after a child's turn: never negative, and only true.
 
-A word is praised by name only when the reading check found it ``correct``; a turn read
+A word is praised by name only when the reading check found it ``correct`` (a word it was
+not sure of, ``unclear``, counts among the words read but is never named); a turn read
 below the instructional accuracy band gets encouragement for the effort, not "Amazing!".
 """
 

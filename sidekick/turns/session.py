@@ -20,7 +20,7 @@ from sidekick.audio.base import MAX_RECORDING_S, AudioSink, AudioSource
 from sidekick.books.model import Book, Page
 from sidekick.errors import AudioDeviceError, SidekickError
 from sidekick.listening.base import SAMPLE_RATE, Hypothesis, Listener
-from sidekick.reading.assess import check_reading, listen_words
+from sidekick.reading.assess import CREDITED, check_reading, listen_words
 from sidekick.reading.degenerate import NO_READING, SILENT_TURN_S, why_no_reading
 from sidekick.reading.tracker import ReadingTracker
 from sidekick.settings import Settings
@@ -66,7 +66,7 @@ HistoryOpener = Callable[[str, Book, Callable[[str], None]], TurnHistory]
 
 
 class ChildTurn(NamedTuple):
-    """What a child turn found: the words read (correct or self-corrected), the words
+    """What a child turn found: the words read (correct, self-corrected or unclear), the words
     Sidekick helped with, the seconds of audio heard, the check's ``correct`` words and
     accuracy (None when nothing was checked: a manual turn, or a microphone lost mid-page),
     and whether any reading was heard at all (a turn without one is not praised)."""
@@ -415,7 +415,7 @@ class ReadingSession:
             self._turn, page.number, result["summary"], result["words"],
             result["insertions"], result["repetitions"],
         ))  # fmt: skip
-        read = {w.index for w in check.words if w.status in ("correct", "self_corrected")}
+        read = {w.index for w in check.words if w.status in CREDITED}  # unclear: benefit of doubt
         helped = {w.index for w in check.words if w.status == "assisted"}
         correct = {w.index for w in check.words if w.status == "correct"}
         return ChildTurn(read, helped, t, correct, result["summary"]["accuracy"])

@@ -8,7 +8,8 @@ the microphone, or from WAV files when ``settings.child_audio`` is a file or fol
 per attempt); the recognizer is ``create_listener(settings.engine, settings.vosk_model)``
 and the word is scored with ``listen_words`` + ``check_reading`` like a page. Each attempt is
 stored with ``store.record_practice``; audio never is. Feedback is always warm: a miss is
-"Let's try that one again together!".
+"Let's try that one again together!", and so is an attempt the check was not sure of
+(``unclear``), which is not stored: it was neither right nor wrong.
 
 Audio and recognition modules are imported only when practice starts.
 """
@@ -280,7 +281,8 @@ class PracticeScreen(Screen[None]):
                     self.post_message(PracticeStep("said", index))
                 return
             try:
-                self.store.record_practice(self.reader, word, attempt.correct)
+                if attempt.status != "unclear":  # not sure: neither right nor wrong
+                    self.store.record_practice(self.reader, word, attempt.correct)
             except (SidekickError, ValueError) as exc:
                 self.post_message(PracticeNotice(f"Not saved: {exc}", error=True))
             self.post_message(PracticeResult(index, word, attempt.correct, attempt.heard))

@@ -42,14 +42,16 @@ def plural(n: int, word: str) -> str:
 
 
 def describe_totals(summary: ProgressSummary) -> str:
-    """Two lines: books, pages and turns; then words, accuracy and reading time."""
+    """Two lines: books, pages and turns; then words, accuracy and reading time (and the
+    words the check was not sure of, which count as read)."""
     if not summary.turns:
         return "No reading stored yet.\nPick a book and read together!"
     minutes = round(summary.reading_s / 60)
+    not_sure = f" ({summary.not_sure} not sure)" if summary.not_sure else ""
     return (
         f"{plural(len(summary.books), 'book')} · {plural(summary.pages_read, 'page')} read · "
         f"{plural(summary.turns, 'turn')}\n"
-        f"{plural(summary.words_read, 'word')} · {summary.accuracy:.0%} read right · "
+        f"{plural(summary.words_read, 'word')} · {summary.accuracy:.0%} read right{not_sure} · "
         f"{plural(minutes, 'minute')} of reading"
     )
 

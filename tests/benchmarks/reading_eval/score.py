@@ -10,7 +10,10 @@ per condition (adult-like / child-like), per voice family (standard / held out) 
 noisy clips:
 
 * false rejection rate (FRR): truly correct or self-corrected words marked as an error;
-* miscue recall: true errors (omitted, substituted, assisted) marked as any error;
+* miscue recall: true errors (omitted, substituted, assisted) marked as any error
+  (``unclear``, the check's "not sure", is not an error: a true error it marks unclear is
+  not found, a correct word it marks unclear is no false rejection);
+* unclear share: words marked ``unclear``, of all words;
 * miscue precision: words marked as an error that truly are errors;
 * error-type accuracy: among detected true errors, the share given the right type;
 * WCPM error against truth: mean and max absolute % error, on clean clips and overall.
@@ -98,6 +101,8 @@ def compare_clip(truth: Mapping, pred: Mapping) -> dict:
                                "pred": ps, "heard": t.get("heard")})  # fmt: skip
         if is_error(ps):
             c["pred_errors"] += 1
+        if ps == "unclear":
+            c["unclear"] += 1
         if ts in CORRECT and ps in CORRECT and t["start"] is not None and p.get("start"):
             c["timed"] += 1
             out.setdefault("start_err", []).append(abs(p["start"] - t["start"]))
@@ -142,6 +147,8 @@ def aggregate(clips: Sequence[dict], clean: Sequence[bool]) -> dict:
         "miscue_recall": _ratio(c["hits"], c["true_errors"]),
         "miscue_precision": _ratio(c["hits"], c["pred_errors"]),
         "error_type_accuracy": _ratio(c["type_match"], c["hits"]),
+        "unclear": c["unclear"],
+        "unclear_share": _ratio(c["unclear"], c["true_correct"] + c["true_errors"]),
         "recall_by_type": {s: _ratio(c[f"hit_{s}"], c[f"n_{s}"]) for s in ERRORS},
         "true_by_type": {s: c[f"n_{s}"] for s in ERRORS},
         "self_corrected_accepted": _ratio(
@@ -215,7 +222,7 @@ def _fmt(x: float | None, pct: bool = True) -> str:
 
 def table(result: Mapping, engine: str = "") -> str:
     """A plain-text table of the group metrics."""
-    head = ("group", "clips", "words", "errors", "FRR", "recall", "prec", "type",
+    head = ("group", "clips", "words", "errors", "FRR", "recall", "prec", "type", "unclear",
             "WCPM clean mean/max %", "WCPM all mean/max %")  # fmt: skip
     rows = [head]
     for name, g in result["groups"].items():
@@ -232,6 +239,7 @@ def table(result: Mapping, engine: str = "") -> str:
             _fmt(g["miscue_recall"]),
             _fmt(g["miscue_precision"]),
             _fmt(g["error_type_accuracy"]),
+            f"{g['unclear']} ({_fmt(g['unclear_share'])})",
             f"{_fmt(g['wcpm_abs_err_pct_clean_mean'], False)} / "
             f"{_fmt(g['wcpm_abs_err_pct_clean_max'], False)}",
             f"{_fmt(g['wcpm_abs_err_pct_mean'], False)} / {_fmt(g['wcpm_abs_err_pct_max'], False)}",
