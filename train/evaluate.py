@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from sidekick.reading.matching import edit_distance
+from sidekick.words import edit_distance
 
 SR = 22_050
 TEN_WORDS = "The little fox ran all the way home before the rain."
@@ -32,7 +32,7 @@ Mos = Callable[[np.ndarray, int], float]
 
 def words(text: str) -> list[str]:
     """Comparison keys of the words (case, punctuation and number spelling normalized)."""
-    from sidekick.reading.matching import key
+    from sidekick.words import key
 
     return [key(w) for w in text.replace("-", " ").split() if key(w)]
 

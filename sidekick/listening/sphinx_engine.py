@@ -89,7 +89,7 @@ def pronunciations(word: str) -> list[str]:
 
     The dictionary is loaded once and shared with the reading check (one copy in memory).
     """
-    from sidekick.reading.pronounce import lexicon
+    from sidekick.words.pronounce import lexicon
 
     return [" ".join(p) for p in lexicon().prons.get(word, ())]
 

@@ -131,10 +131,10 @@ _VOWEL_PHONES = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split()
 
 class _CmuSyllables:
     """word -> syllables of its first CMU pronunciation (one per vowel phone), read from
-    the dictionary the recognizer already has in memory (:mod:`sidekick.reading.pronounce`)."""
+    the dictionary the recognizer already has in memory (:mod:`sidekick.words.pronounce`)."""
 
     def get(self, word: str) -> int | None:
-        from sidekick.reading.pronounce import lexicon
+        from sidekick.words.pronounce import lexicon
 
         prons = lexicon().prons.get(word)
         return sum(p in _VOWEL_PHONES for p in prons[0]) if prons else None

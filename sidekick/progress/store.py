@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import sqlite3
 import threading
@@ -61,6 +60,7 @@ from typing import Any, Literal, cast
 from sidekick.errors import SidekickError
 from sidekick.reading.assess import band as reading_band
 from sidekick.settings import Share
+from sidekick.words import normalize_word, written_form
 
 MissKind = Literal["substituted", "omitted", "assisted"]
 MISS_KINDS: tuple[str, ...] = ("substituted", "omitted", "assisted")
@@ -144,7 +144,6 @@ _TURN_COLUMNS = (
     "started_at, book_title, book_id, page, words_total, words_correct, substituted, omitted,"
     " assisted, self_corrections, insertions, wcpm, accuracy, duration_s"
 )
-_PUNCT_EDGES = re.compile(r"^[^\w']+|[^\w']+$")
 
 
 class CorruptDatabaseError(SidekickError):
@@ -187,23 +186,11 @@ def to_utc_iso(value: datetime | date | str) -> str:
     return value.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-def shown_word(word: str) -> str:
-    """A challenge word as screens show it: the book's spelling and case, edge punctuation
-    dropped (``"Sam,"`` -> ``"Sam"``)."""
-    word = word.strip().replace("\u2019", "'").replace("\u2018", "'")
-    return _PUNCT_EDGES.sub("", word).strip("'")
-
-
-def normalize_word(word: str) -> str:
-    """How a challenge word is stored and grouped: lower case, edge punctuation dropped."""
-    return shown_word(word).lower()
-
-
 def shown_form(forms: Iterable[str]) -> str:
     """The one form to show for a word the book writes in several cases: lower case when the
     book has it so anywhere ("The" opening a sentence, "the" elsewhere -> "the"), else the
     book's own capitals ("Sam"). (Code-point order puts lower case after upper case.)"""
-    return max(shown_word(f) for f in forms)
+    return max(written_form(f) for f in forms)
 
 
 @dataclass(frozen=True)
@@ -839,7 +826,7 @@ class ProgressStore:
                      t.words_correct, t.substituted, t.omitted, t.assisted, t.self_corrections,
                      t.insertions, float(t.wcpm), float(t.accuracy), float(t.duration_s)),
                 )  # fmt: skip
-                shown = [shown_word(w.word) for w in t.challenge_words]
+                shown = [written_form(w.word) for w in t.challenge_words]
                 rows = [
                     (cur.lastrowid, who.id, w.index, form.lower(), form, w.kind, w.heard)
                     for w, form in zip(t.challenge_words, shown, strict=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from sidekick.listening.base import HeardWord, Listener
-from sidekick.reading.matching import key, same_word
+from sidekick.words import key, same_word
 
 Status = Literal["correct", "self_corrected", "omitted", "substituted", "assisted"]
 ERRORS = ("omitted", "substituted", "assisted")
@@ -164,7 +164,7 @@ def align(expected: Sequence[str], heard: Sequence[str]) -> list[tuple[int | Non
 
 def _close(a: str, b: str) -> bool:
     """Could ``a`` be an attempt at ``b``? (same start, or a sound or two apart)."""
-    from sidekick.reading.pronounce import lexicon
+    from sidekick.words.pronounce import lexicon
 
     a, b = key(a), key(b)
     if not a or not b:
@@ -210,7 +210,7 @@ def assess(
     Without them, a hesitation longer than ``stall_s`` before a word marks it assisted, as
     the tutor would have supplied it.
     """
-    from sidekick.reading.pronounce import lexicon, shown
+    from sidekick.words.pronounce import lexicon, shown
 
     lex = lexicon()
     pairs = align([key(w) for w in expected], [key(t.word) for t in tokens])
@@ -362,8 +362,8 @@ def assess(
 
 def listen_words(expected: Sequence[str]) -> tuple[list[str], dict[str, list[str]]]:
     """What to tell the recognizer for a page: the words as spoken, and likely misreadings."""
-    from sidekick.reading.matching import spoken_form
-    from sidekick.reading.pronounce import likely_miscues
+    from sidekick.words import spoken_form
+    from sidekick.words.pronounce import likely_miscues
 
     spoken = [spoken_form(w) for w in expected]
     return spoken, likely_miscues([key(w) for w in spoken])
@@ -382,7 +382,7 @@ def check_reading(
     reading of ``expected``, looking twice at would-be errors. Used by live turns and by
     :class:`Assessor` alike."""
     from sidekick.listening.base import SAMPLE_RATE
-    from sidekick.reading.matching import spoken_form
+    from sidekick.words import spoken_form
 
     def second_look(
         written: str, said: str | None, start: float, end: float,

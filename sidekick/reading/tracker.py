@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sidekick.listening.base import Hypothesis
-from sidekick.reading.matching import same_word
+from sidekick.words import same_word
 
 LOOKAHEAD = 4  # how many words a reader may skip in one go and still be followed
 MAX_UNANSWERED_HELPS = 2  # words said for a stalled reader in a row, with nothing read
