@@ -7,7 +7,8 @@ or ``assisted``; log insertions and repetitions (not errors); and summarize flue
 
 The rule of the field is that telling a child a correctly read word was wrong hurts far more
 than missing a miscue, so before a word is called an error it is looked at twice: a
-homophone or alternative pronunciation counts as the word, and an optional ``second_look``
+homophone or alternative pronunciation counts as the word, so does a word heard the way the
+reader's accent says it (:mod:`sidekick.reading.accents`), and an optional ``second_look``
 (a recognizer re-deciding just that stretch of audio between the written word and what was
 heard) can clear it.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from sidekick.listening.base import HeardWord, Listener
+from sidekick.reading.accents import accept_accent
 from sidekick.words import key, same_word
 
 Status = Literal["correct", "self_corrected", "omitted", "substituted", "assisted"]
@@ -349,6 +351,7 @@ def assess(
                                            nxt and nxt.word):  # fmt: skip
                     w.status = "correct"
 
+    accept_accent(words)
     for w in words:
         if w.index in assisted or (w.hesitation_s > stall_s and w.status != "self_corrected"):
             w.status = "assisted"
