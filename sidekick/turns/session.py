@@ -365,13 +365,13 @@ class ReadingSession:
         except AudioDeviceError as exc:
             # The words heard so far stay read; the rest of the page is a manual turn.
             del audio
-            self._apply(page, tracker, self.listener.finish(), t, final=True)
+            self._apply(page, tracker, self.listener.finish(), t)
             self._mic_lost(page, tracker, t, str(exc))
             return ChildTurn(set(tracker.read), tracker.assisted, t)
         finally:
             source.close()
         final = self.listener.finish()
-        self._apply(page, tracker, final, t, final=True)
+        self._apply(page, tracker, final, t)
         # A page left early (`n`, `b`, Esc) is not a reading of the whole page. Going back is
         # a new start on the earlier page, and a page skipped before any of it was read is not
         # a reading: neither is scored. A page skipped part-way is scored up to the last word
@@ -436,13 +436,11 @@ class ReadingSession:
             self.emit(ev.CurrentWord(page.number, tracker.position))
         self._wait_for_end_key(page, tracker, t)
 
-    def _apply(
-        self, page: Page, tracker: ReadingTracker, hyp: Hypothesis, t: float, final: bool = False
-    ) -> None:
+    def _apply(self, page: Page, tracker: ReadingTracker, hyp: Hypothesis, t: float) -> None:
         progress = tracker.update(hyp, t)
         for i in progress.read:
             self.emit(ev.WordRead(page.number, i, page.words[i].text, round(t, 2)))
-        if progress.stuck is not None and not final:
+        if progress.stuck is not None:  # never on a final hypothesis (the audio ended)
             self._say_word(page, progress.stuck, t)
         if (progress.read or progress.stuck is not None) and not tracker.finished:
             self.emit(ev.CurrentWord(page.number, tracker.position))
