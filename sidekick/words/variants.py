@@ -10,9 +10,12 @@ Each :class:`Rule` rewrites a pronunciation (stressless ARPAbet) the way one fea
 accent does; an :data:`ACCENTS` entry bundles the features accents share. Two uses:
 
 * :func:`page_variants`: extra pronunciations of the page's words for a recognizer's page
-  dictionary. Only those that are no other word the recognizer knows for the page and no
-  common English word: "thing" said "fing" is safe to add, "hat" said "hot" is not (a
-  child who reads "hot" for "hat" has misread it).
+  dictionary, of the consonant features only (:data:`PAGE_MODEL_RULES`), and only those
+  that are no other word the recognizer knows for the page and no common English word:
+  "thing" said "fing" is safe to add, "hat" said "hot" is not (a child who reads "hot" for
+  "hat" has misread it). Vowel variants stay out of the page model: a vowel change is a
+  beginning reader's commonest misreading, and the recognizer must still hear one (the
+  development set lost miscues with them in).
 * :func:`accent_rules`: which accent features explain hearing one word for another
   ("hot" for "hat": the open TRAP vowel). The reading check accepts a word heard this way
   when the reader shows that feature more than once on the page (:func:`accent_heard`): an
@@ -120,6 +123,8 @@ ACCENTS: dict[str, tuple[str, ...]] = {
     "Caribbean": ("non-rhotic", "open TRAP", "th-stopping", "final t/d deletion"),
     "London": ("non-rhotic", "th-fronting", "g-dropping", "final t/d deletion"),
 }
+#: The features whose variants go into a page model (:func:`page_variants`).
+PAGE_MODEL_RULES = ("th-fronting", "th-stopping", "g-dropping")
 _BUNDLES: list[tuple[str, tuple[Rule, ...]]] = [
     *((name, (rule,)) for name, rule in RULES.items()),
     *((name, tuple(RULES[r] for r in rules)) for name, rules in ACCENTS.items()),
@@ -143,13 +148,18 @@ def _apply(rules: Iterable[Rule], p: Pron, past_tense: bool) -> Pron:
     return p
 
 
-def variants(pron: Sequence[str], word: str = "") -> dict[Pron, str]:
-    """Every accent variant of one pronunciation of ``word``, each with the first feature
-    (or accent) that makes it; the pronunciation itself is not among them."""
+def variants(
+    pron: Sequence[str], word: str = "", only: Collection[str] | None = None
+) -> dict[Pron, str]:
+    """Every accent variant of one pronunciation of ``word`` (of the features and accents
+    named in ``only``, when given), each with the first feature (or accent) that makes it;
+    the pronunciation itself is not among them."""
     p = tuple(pron)
     past_tense = key(word).endswith("ed")
     out: dict[Pron, str] = {}
     for name, rules in _BUNDLES:
+        if only is not None and name not in only:
+            continue
         v = _apply(rules, p, past_tense)
         if v != p and v not in out and any(x in VOWELS for x in v):
             out[v] = name
@@ -163,7 +173,8 @@ def page_variants(
     limit: int = 4,
 ) -> dict[str, list[str]]:
     """Extra pronunciations (ARPAbet strings) for the words of ``prons`` (word -> its
-    pronunciations): each word's accent variants that are no pronunciation of ``taken``
+    pronunciations): each word's accent variants (:data:`PAGE_MODEL_RULES`) that are no
+    pronunciation of ``taken``
     (the whole page dictionary; default ``prons``) and no other word (``is_other_word``),
     at most ``limit`` a word."""
     taken_prons = {tuple(p.split()) for alts in (taken or prons).values() for p in alts}
@@ -171,7 +182,7 @@ def page_variants(
     for word, alts in prons.items():
         extra: list[str] = []
         for alt in alts:
-            for v in variants(alt.split(), word):
+            for v in variants(alt.split(), word, PAGE_MODEL_RULES):
                 if len(extra) < limit and v not in taken_prons and not is_other_word(v):
                     taken_prons.add(v)
                     extra.append(" ".join(v))
