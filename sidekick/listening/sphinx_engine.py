@@ -231,9 +231,9 @@ class SphinxListener:
     reading order (``<s> ... </s>``) plus each distractor once, so the text as written is
     most likely but a misread can still surface as another word. Page words that no
     pronunciation could be found for are in :attr:`unknown_words`. With ``accents`` (the
-    default) the page's words also get their accent variants that are no other word
-    (:func:`accent_variants`): "thing" said "fing" is heard as "thing", in the live decode
-    and the second looks alike.
+    default) the page's words also get their consonant accent variants that are no other
+    word (:func:`accent_variants`): "thing" said "fing" is heard as "thing", in the live
+    decode and the second looks alike.
 
     With ``denoise`` (the default) the audio goes through :class:`~sidekick.audio.denoise.
     Denoiser` first, streaming; a recording without noise passes through unchanged.
