@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sidekick.listening.base import HeardWord, Hypothesis
+from sidekick.reading.accents import ReaderAccent
 from sidekick.reading.assess import Token, assess
 from sidekick.reading.tracker import ReadingTracker
 from sidekick.words.variants import accent_pair, page_variants, variants
@@ -71,6 +72,19 @@ def test_one_word_heard_as_another_vowel_is_still_a_misreading() -> None:
     assert [(w.index, w.status, w.heard) for w in a.words if w.status != "correct"] == [
         (4, "substituted", "hot")
     ]
+
+
+def test_an_accent_shown_on_one_page_is_accepted_on_the_readers_next_pages() -> None:
+    page2 = "Dad has a big red van".split()
+    heard2 = ["dodd", "has", "a", "big", "red", "van"]
+    alone = assess(page2, _tokens(heard2))
+    assert [w.status for w in alone.words][0] == "substituted"  # one word: a misreading
+    reader = ReaderAccent()
+    heard = [{"Sam": "som", "hat": "hot"}.get(w, w) for w in SAM_WORDS]
+    assess(SAM_WORDS, _tokens(heard), accent=reader)
+    assert "open TRAP" in reader.features
+    assert assess(page2, _tokens(heard2), accent=reader).errors == 0
+    assert assess(page2, _tokens(heard2), accent=ReaderAccent()).errors == 1  # a new reader
 
 
 def _hyp(words: list[str], final: bool = False) -> Hypothesis:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from sidekick.listening.base import HeardWord, Listener
-from sidekick.reading.accents import accept_accent
+from sidekick.reading.accents import ReaderAccent, accept_accent
 from sidekick.words import key, same_word
 
 Status = Literal["correct", "self_corrected", "omitted", "substituted", "assisted"]
@@ -202,6 +202,7 @@ def assess(
     second_look: SecondLook | None = None,
     audio_end: float | None = None,
     odd_look: SecondLook | None = None,
+    accent: ReaderAccent | None = None,
 ) -> Assessment:
     """Score one reading of ``expected`` (the page's words) from the recognized ``tokens``.
 
@@ -212,6 +213,9 @@ def assess(
     Without them, a hesitation longer than ``stall_s`` before a word marks it assisted, as
     the tutor would have supplied it.
 
+    ``accent``: the accent features this reader showed on earlier pages (it learns this
+    page's; :mod:`sidekick.reading.accents`).
+
     The check is a pipeline of passes over one :class:`Reading`, each named after what it
     decides; the audio passes (:func:`check_reading`) follow.
     """
@@ -220,7 +224,7 @@ def assess(
     measure_hesitations(reading)
     if second_look is not None:
         look_again(reading, second_look, odd_look)
-    accept_accent(reading.words)
+    accept_accent(reading.words, accent)
     mark_assisted(reading, assisted)
     hide_unfit_words(reading)
     return Assessment(reading.words, reading.insertions, reading.repetitions)
@@ -451,10 +455,12 @@ def check_reading(
     *,
     stall_s: float = 3.0,
     assisted: set[int] | frozenset[int] = frozenset(),
+    accent: ReaderAccent | None = None,
 ) -> Assessment:
     """Score what ``listener`` heard in ``pcm`` (16 kHz int16, kept in memory only) as a
-    reading of ``expected``, looking twice at would-be errors. Used by live turns and by
-    :class:`Assessor` alike."""
+    reading of ``expected``, looking twice at would-be errors; ``accent``: what is known of
+    the reader's accent (see :func:`assess`). Used by live turns and by :class:`Assessor`
+    alike."""
     from sidekick.listening.base import SAMPLE_RATE
     from sidekick.words import spoken_form
 
@@ -474,7 +480,7 @@ def check_reading(
     result = assess(
         list(expected), tokens, stall_s=stall_s, assisted=assisted,
         second_look=second_look, audio_end=len(pcm) / (2 * SAMPLE_RATE),
-        odd_look=second_look if listener.quiet() else None,
+        odd_look=second_look if listener.quiet() else None, accent=accent,
     )  # fmt: skip
     stalls_in_silence(result, pcm, stall_s)
     refine_start(result, pcm)
@@ -591,6 +597,7 @@ class Assessor:
         self.listener, self.notice = create_listener(engine, vosk_model)
         self.stall_s = stall_s
         self._reader: str | None = None
+        self.accent = ReaderAccent()  # the reader's accent features shown so far
 
     @property
     def engine_name(self) -> str:
@@ -611,13 +618,16 @@ class Assessor:
         check_for_reading(pcm)
         if reader is None or reader != self._reader:
             self.listener.new_reader()
+            self.accent = ReaderAccent()
         self._reader = reader
         self.listener.start(*listen_words(expected))
         for i in range(0, len(pcm), chunk_bytes):
             self.listener.accept(pcm[i : i + chunk_bytes])
         heard = self.listener.finish().words
         check_for_reading(pcm, words_heard=len(heard))
-        return check_reading(self.listener, expected, heard, pcm, stall_s=self.stall_s)
+        return check_reading(
+            self.listener, expected, heard, pcm, stall_s=self.stall_s, accent=self.accent
+        )
 
     def assess_wav(self, text: str, wav: Path, reader: str | None = None) -> dict:
         """The JSON result for a WAV reading of ``text`` (any rate; resampled to 16 kHz)."""

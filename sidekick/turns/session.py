@@ -20,6 +20,7 @@ from sidekick.audio.base import MAX_RECORDING_S, AudioSink, AudioSource
 from sidekick.books.model import Book, Page
 from sidekick.errors import AudioDeviceError, SidekickError
 from sidekick.listening.base import SAMPLE_RATE, Hypothesis, Listener
+from sidekick.reading.accents import ReaderAccent
 from sidekick.reading.assess import check_reading, listen_words
 from sidekick.reading.degenerate import NO_READING, SILENT_TURN_S, why_no_reading
 from sidekick.reading.tracker import ReadingTracker
@@ -138,6 +139,7 @@ class ReadingSession:
         self._ahead: dict[int, _Speech] = {}
         self._speeches: list[_Speech] = []  # all made so far whose producer may still run
         self._mic_notice = False  # the parent has been told the microphone is not working
+        self._accent = ReaderAccent()  # the child's accent features shown on earlier pages
 
     # -- controls (thread-safe) -------------------------------------------------------------
     def stop(self) -> None:
@@ -389,7 +391,7 @@ class ReadingSession:
             return ChildTurn(set(), tracker.assisted, t, heard=False)
         check = check_reading(
             self.listener, written, final.words, bytes(audio),
-            stall_s=self.settings.stall_s, assisted=tracker.assisted,
+            stall_s=self.settings.stall_s, assisted=tracker.assisted, accent=self._accent,
         )  # fmt: skip
         if left_early:
             reach = max((w.index + 1 for w in check.words if w.status != "omitted"), default=0)
@@ -400,7 +402,7 @@ class ReadingSession:
                 check = check_reading(
                     self.listener, written[:reach], final.words, bytes(audio),
                     stall_s=self.settings.stall_s,
-                    assisted={i for i in tracker.assisted if i < reach},
+                    assisted={i for i in tracker.assisted if i < reach}, accent=self._accent,
                 )  # fmt: skip
         del audio
         result = check.to_json()
