@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sidekick.words.normalize import key
+from sidekick.words.pronounce import VOWELS, lexicon
 
 Pron = tuple[str, ...]
-VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())  # ARPAbet
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Rule:
 
 
 def _northern_strut(p: Pron) -> Pron:
-    """The STRUT vowel said as FOOT ("bus" -> "buss" [bʊs], "up" -> [ʊp]). The dictionary
+    """The STRUT vowel said as FOOT ("bus" said [bʊs], "up" [ʊp]). The dictionary
     has no stress marks, and its "AH" is also every unstressed schwa ("about", "the"): only
     a one-vowel word whose "AH" is not its last sound is taken to have a STRUT vowel."""
     vowels = [x for x in p if x in VOWELS]
@@ -222,8 +222,6 @@ def accent_heard(pairs: Iterable[tuple[str, str]]) -> set[str]:
 def accent_pair(heard: str, written: str) -> frozenset[str]:
     """The features and accents that make ``heard`` the ``written`` word said another way
     (from the CMU dictionary's pronunciations; none for unknown words)."""
-    from sidekick.words.pronounce import lexicon
-
     prons = lexicon().prons
     k = key(written)
     return frozenset(accent_rules(prons.get(k, ()), prons.get(key(heard), ()), k))
