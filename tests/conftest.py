@@ -76,7 +76,7 @@ def transcribe():
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
     """WER after normalizing case, punctuation and number spelling."""
-    from sidekick.reading.matching import edit_distance, key
+    from sidekick.words import edit_distance, key
 
     ref = [key(w) for w in reference.split() if key(w)]
     hyp = [key(w) for w in hypothesis.replace("-", " ").split() if key(w)]

@@ -285,7 +285,7 @@ def test_a_word_read_before_the_silence_is_not_the_stall():
 
 def test_a_heard_word_unfit_for_children_is_not_shown_unless_the_page_has_it():
     """A recognizer without a grammar can hear any word; reports never show such a one."""
-    from sidekick.reading.pronounce import HIDDEN_WORD
+    from sidekick.words.pronounce import HIDDEN_WORD
 
     a = assess(TEXT, tokens("the big brown stupid ran idiot to the red barn"))
     assert a.words[3].status == "substituted" and a.words[3].heard == HIDDEN_WORD

@@ -15,11 +15,11 @@ from sidekick.books import (
     find_book,
     list_books,
     load_book,
-    normalize_word,
     parse_book_text,
     words,
 )
 from sidekick.errors import BookError
+from sidekick.words import normalize_word
 from tests.helpers.books import check_offsets
 
 

@@ -26,11 +26,11 @@ from sidekick.books.tokenize import MAX_SENTENCE_WORDS, MAX_WORD_CHARS
 from sidekick.cli import main
 from sidekick.errors import AudioDeviceError, BookError, SidekickError
 from sidekick.reading.degenerate import NO_READING, why_no_reading
-from sidekick.reading.pronounce import _one_letter_edits, likely_miscues
 from sidekick.reading.tracker import MAX_UNANSWERED_HELPS, ReadingTracker
 from sidekick.speaking.base import MAX_UTTERANCE_CHARS
 from sidekick.speaking.piper_voice import split_sentences
 from sidekick.turns.session import child_audio_files
+from sidekick.words.pronounce import _one_letter_edits, likely_miscues
 from tests.helpers.books import epub_bytes, opf
 
 

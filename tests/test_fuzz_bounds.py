@@ -30,7 +30,7 @@ from sidekick.books.tokenize import MAX_SENTENCE_WORDS, MAX_WORD_CHARS
 from sidekick.cli import RANGES, build_parser, check_numbers, main
 from sidekick.errors import AudioDeviceError, BookError, SidekickError
 from sidekick.paths import check_output_file
-from sidekick.reading.pronounce import likely_miscues
+from sidekick.words.pronounce import likely_miscues
 from tests.helpers.books import epub_bytes, opf
 
 SECONDS = 30.0

@@ -1,8 +1,8 @@
-"""Likely misreadings (sidekick.reading.pronounce) on the real CMU dictionary and LM."""
+"""Likely misreadings (sidekick.words.pronounce) on the real CMU dictionary and LM."""
 
 from __future__ import annotations
 
-from sidekick.reading.pronounce import distractors, is_sight_word, lexicon, likely_miscues
+from sidekick.words.pronounce import distractors, is_sight_word, lexicon, likely_miscues
 
 
 def test_vowel_change_keeps_the_consonants_in_place() -> None:

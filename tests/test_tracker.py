@@ -1,8 +1,8 @@
 """The first reading check: following a reader through a page from hypotheses."""
 
 from sidekick.listening.base import HeardWord, Hypothesis
-from sidekick.reading.matching import same_word
 from sidekick.reading.tracker import ReadingTracker
+from sidekick.words import same_word
 
 PAGE = "the big dog ran to the red barn and the cat sat down".split()
 

@@ -166,7 +166,7 @@ def build_more(path: Path, turns: int = 200, seed: int = 7) -> dict[int, tuple]:
         for name in {"Ann", "Bo", "Cy"} - {r.name for r in s.list_readers()}:
             s.add_reader(name, grade=2)
         for i in range(turns):
-            words = tuple(MissedWord(f"word{i}-{k}", "omitted", None, k) for k in range(3))
+            words = tuple(MissedWord(f"word{i}x{k}", "omitted", None, k) for k in range(3))
             s.record_turn(rng.choice(["Ann", "Bo", "Cy"]), TurnRecord(
                 f"Book {i % 7}", f"book-{i % 7}", i % 30 + 1, 40, 37, omitted=3, wcpm=55.5,
                 accuracy=37 / 40, duration_s=40.0, challenge_words=words,
@@ -222,14 +222,14 @@ def test_a_damaged_database_is_salvaged_row_by_row(tmp_path: Path, how: str) -> 
         for tid, t in carried.items():  # each carried as it was
             assert original[tid][2] == t.started_at and t.words_correct == 37
             assert t.accuracy == 37 / 40
-            assert all(w.word.startswith(f"word{tid - 1}-") for w in t.challenge_words)
+            assert all(w.word.startswith(f"word{tid - 1}x") for w in t.challenge_words)
         # Every readable word row is carried, those of turns that were lost with a stand-in
         # turn: never scored, at the time of the turn before it.
         carried_words = sum(len(t.challenge_words) for t in every)
         assert carried_words >= 0.99 * readable_words, (carried_words, readable_words)
         for tid, t in stand_ins.items():
             assert tid not in carried and t.challenge_words
-            assert all(w.word.startswith(f"word{tid - 1}-") for w in t.challenge_words)
+            assert all(w.word.startswith(f"word{tid - 1}x") for w in t.challenge_words)
             assert (t.words_total, t.book_title) == (0, RECOVERED_BOOK_TITLE)
             before = [c.started_at for c in carried.values() if c.id < tid]
             assert t.started_at == (

@@ -4,7 +4,7 @@ from .library import find_book, list_books
 from .model import Book, Page, Sentence, Word
 from .pages import MAX_WORDS_PER_PAGE
 from .parse import SUPPORTED_SUFFIXES, load_book, parse_book_text
-from .tokenize import normalize_word, words
+from .tokenize import words
 
 __all__ = [
     "MAX_WORDS_PER_PAGE",
@@ -16,7 +16,6 @@ __all__ = [
     "find_book",
     "list_books",
     "load_book",
-    "normalize_word",
     "parse_book_text",
     "words",
 ]

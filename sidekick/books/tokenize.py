@@ -9,8 +9,8 @@ Rules (also documented in ``books/README.md``):
 * A run of letters longer than :data:`MAX_WORD_CHARS` is no word a child reads: it is shown
   shortened (:func:`shorten_long_words`) and is not checked, offered as a misreading or
   spoken.
-* A word's ``norm`` is its lower-case form with only letters, digits and straight
-  apostrophes (curly apostrophes become ``'``).
+* A word's ``norm`` is :func:`sidekick.words.normalize_word`: its lower-case form with only
+  letters, digits and straight apostrophes (curly apostrophes become ``'``).
 * Sentences come from nltk's Punkt tokenizer, used without any downloaded data and told a
   few common abbreviations (Mr., Mrs., Dr., St., ...). A piece that starts with a lower-case
   letter stays with the sentence before it, so ``"Where?" asked Mia.`` is one sentence.
@@ -29,25 +29,24 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from nltk.tokenize.punkt import PunktSentenceTokenizer
 
+from sidekick.words.normalize import MAX_WORD_CHARS, normalize_word
+
 from .model import Sentence, Word
 
 ABBREVIATIONS = frozenset(
     {"mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "mt", "capt", "e.g", "i.e", "vs"}
 )
 
-#: The longest word read, checked and spoken ("pneumonoultramicroscopicsilicovolcanoconiosis"
-#: has 45 letters); a longer run is shown shortened to :data:`SHOWN_CHARS` and skipped.
-MAX_WORD_CHARS = 50
+#: A run of letters longer than :data:`~sidekick.words.MAX_WORD_CHARS` is shown shortened to
+#: this many characters and skipped.
 SHOWN_CHARS = 60
 #: A longer "sentence" (a text without sentence ends) is cut into pieces of this many words.
 MAX_SENTENCE_WORDS = 120
 
-_APOSTROPHES = "'\u2019\u2018\u02bc"
 _WORD_RE = re.compile(
     r"[^\W_]+(?:(?:['\u2019\u2018]|(?<=\d)[.,](?=\d))[^\W_]+)*",
 )
 _LONG_RUN_RE = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
-_APOSTROPHE_TABLE = str.maketrans({c: "'" for c in _APOSTROPHES})
 
 
 @lru_cache(maxsize=1)
@@ -57,16 +56,6 @@ def _punkt() -> PunktSentenceTokenizer:
     params = PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS)
     return PunktSentenceTokenizer(params)
-
-
-_NOT_NORM_RE = re.compile(r"[^\w']|_")  # \w is str.isalnum() plus "_"
-
-
-@lru_cache(maxsize=65_536)  # a book repeats its words: one string per distinct word
-def normalize_word(text: str) -> str:
-    """Lower case, letters/digits/apostrophes only: ``"Don’t,"`` -> ``"don't"``."""
-    norm = _NOT_NORM_RE.sub("", text.translate(_APOSTROPHE_TABLE).lower())
-    return norm or "".join(c for c in text if c.isalnum())
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:

@@ -17,7 +17,6 @@ from sidekick.listening.models import (
     VOSK_MODEL_URL,
     find_vosk_model,
     install_vosk_model,
-    normalize_word,
     page_words,
     vosk_model_problem,
 )
@@ -41,7 +40,6 @@ __all__ = [
     "create_listener",
     "find_vosk_model",
     "install_vosk_model",
-    "normalize_word",
     "page_words",
     "vosk_model_problem",
 ]

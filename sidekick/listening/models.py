@@ -1,5 +1,5 @@
 """Recognizer models: finding and installing the English Vosk model, and the page vocabulary
-(word normalization, distractor words) both engines share. The engine is chosen by
+(the page's words and distractor words) both engines share. The engine is chosen by
 :mod:`sidekick.listening.factory`."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sidekick.errors import ModelError
 from sidekick.paths import models_dir
+from sidekick.words import normalize_word
 
 VOSK_MODEL_NAME = "vosk-model-small-en-us-0.15"
 VOSK_MODEL_URL = f"https://alphacephei.com/vosk/models/{VOSK_MODEL_NAME}.zip"
@@ -48,18 +49,10 @@ _COMMON_WORDS = """
     ten first last now again away back each every other"""
 DISTRACTORS: tuple[str, ...] = tuple(_COMMON_WORDS.split())
 
-_EDGE = re.compile(r"^[^\w]+|[^\w]+$")
-
-
-def normalize_word(token: str) -> str:
-    """Lower case, curly apostrophes made straight, punctuation stripped from both ends
-    ("Fox!" -> "fox", "Mia’s" -> "mia's"; inner hyphens and apostrophes are kept)."""
-    token = token.strip().lower().replace("\u2019", "'").replace("\u2018", "'")
-    return _EDGE.sub("", token).replace("_", "")
-
 
 def page_words(expected_words: Iterable[str]) -> list[str]:
-    """The page's words normalized, in reading order (empty tokens dropped)."""
+    """The page's words normalized (:func:`sidekick.words.normalize_word`), in reading
+    order (empty tokens dropped)."""
     return [w for w in (normalize_word(t) for t in expected_words) if w]
 
 

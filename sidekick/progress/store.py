@@ -69,12 +69,11 @@ from sidekick.progress.records import (
     ProgressSummary,
     Reader,
     TurnRecord,
-    normalize_word,
-    shown_word,
     to_utc_iso,
     utc_now,
 )
 from sidekick.settings import Share
+from sidekick.words import normalize_word, written_form
 
 DB_NAME = "progress.sqlite3"
 #: How long a write waits for another program's lock on the database.
@@ -637,7 +636,7 @@ class ProgressStore:
                      t.insertions, float(t.wcpm), float(t.accuracy), float(t.duration_s)),
                 )  # fmt: skip
                 listed = (*t.challenge_words, *t.unclear_words)
-                shown = [shown_word(w.word) for w in listed]
+                shown = [written_form(w.word) for w in listed]
                 rows = [
                     (cur.lastrowid, who.id, w.index, form.lower(), form, w.kind, w.heard)
                     for w, form in zip(listed, shown, strict=True)

@@ -7,7 +7,8 @@ fluency (WCPM, accuracy, the DIBELS accuracy band).
 
 The rule of the field is that telling a child a correctly read word was wrong hurts far more
 than missing a miscue, so before a word is called an error it is looked at twice: a
-homophone or alternative pronunciation counts as the word, and an optional ``second_look``
+homophone or alternative pronunciation counts as the word, so does a word heard the way the
+reader's accent says it (:mod:`sidekick.reading.accents`), and an optional ``second_look``
 (a recognizer re-deciding just that stretch of audio between the written word and what was
 heard) can clear it. Where the evidence for an error is still weak, the word is ``unclear``
 (:mod:`sidekick.reading.doubt`): not an error, and given the benefit of the doubt in
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import Literal
 
 from sidekick.listening.base import HeardWord, Listener
-from sidekick.reading.matching import key, same_word
+from sidekick.reading.accents import ReaderAccent, accept_accent
+from sidekick.words import key, same_word
 
 Status = Literal["correct", "self_corrected", "omitted", "substituted", "assisted", "unclear"]
 ERRORS = ("omitted", "substituted", "assisted")
@@ -178,7 +180,7 @@ def align(expected: Sequence[str], heard: Sequence[str]) -> list[tuple[int | Non
 
 def _close(a: str, b: str) -> bool:
     """Could ``a`` be an attempt at ``b``? (same start, or a sound or two apart)."""
-    from sidekick.reading.pronounce import lexicon
+    from sidekick.words.pronounce import lexicon
 
     a, b = key(a), key(b)
     if not a or not b:
@@ -214,6 +216,7 @@ def assess(
     second_look: SecondLook | None = None,
     audio_end: float | None = None,
     odd_look: SecondLook | None = None,
+    accent: ReaderAccent | None = None,
 ) -> Assessment:
     """Score one reading of ``expected`` (the page's words) from the recognized ``tokens``.
 
@@ -223,13 +226,57 @@ def assess(
     ``assisted``: words Sidekick said for the child during a live turn (errors, DIBELS).
     Without them, a hesitation longer than ``stall_s`` before a word marks it assisted, as
     the tutor would have supplied it.
+
+    ``accent``: the accent features this reader showed on earlier pages (it learns this
+    page's; :mod:`sidekick.reading.accents`).
+
+    The check is a pipeline of passes over one :class:`Reading`, each named after what it
+    decides; the audio passes (:func:`check_reading`) follow.
     """
-    from sidekick.reading.pronounce import lexicon, shown
+    reading = pair_words(expected, tokens, stall_s=stall_s, audio_end=audio_end)
+    sort_extras(reading)
+    measure_hesitations(reading)
+    if second_look is not None:
+        look_again(reading, second_look, odd_look)
+    accept_accent(reading.words, accent)
+    mark_assisted(reading, assisted)
+    hide_unfit_words(reading)
+    return Assessment(reading.words, reading.insertions, reading.repetitions)
+
+
+@dataclass
+class Reading:
+    """One reading of a page while the check's passes decide it: the written words'
+    results, the heard tokens and which of them no written word took."""
+
+    expected: Sequence[str]
+    tokens: Sequence[Token]
+    stall_s: float
+    audio_end: float | None
+    pairs: list[tuple[int | None, int | None]]
+    words: list[WordResult]
+    extra: list[int]  # heard tokens not paired with a written word
+    insertions: list[dict] = field(default_factory=list)
+    repetitions: list[dict] = field(default_factory=list)
+
+    @property
+    def spans(self) -> list[tuple[float, float]]:
+        """The heard tokens' (start, end), in time order."""
+        return sorted((t.start, t.end) for t in self.tokens)
+
+
+def pair_words(
+    expected: Sequence[str], tokens: Sequence[Token], *, stall_s: float, audio_end: float | None
+) -> Reading:
+    """Pairing: each written word with the token heard for it (:func:`align`). A word
+    heard as itself, a homophone or another pronunciation of it is ``correct``, as another
+    word ``substituted``, not at all ``omitted``."""
+    from sidekick.words.pronounce import lexicon
 
     lex = lexicon()
     pairs = align([key(w) for w in expected], [key(t.word) for t in tokens])
     results: list[WordResult | None] = [None] * len(expected)
-    extra: list[int] = []  # heard tokens not paired with a written word
+    extra: list[int] = []
     for i, j in pairs:
         if i is None:
             extra.append(j)  # type: ignore[arg-type]
@@ -245,13 +292,17 @@ def assess(
         else:
             results[i] = WordResult(i, word, "substituted", heard=tok.word, start=tok.start,
                                     end=tok.end)  # fmt: skip
-    words: list[WordResult] = [r for r in results if r is not None]
+    words = [r for r in results if r is not None]
+    return Reading(expected, tokens, stall_s, audio_end, pairs, words, extra)
 
-    # Heard tokens in time order, to measure hesitations and find what surrounds a gap.
-    tok_index = {j: i for i, j in pairs if i is not None and j is not None}
-    insertions: list[dict] = []
-    repetitions: list[dict] = []
-    for j in extra:
+
+def sort_extras(reading: Reading) -> None:
+    """Extras and self-corrections: a heard token no written word took is a repetition
+    (a page word near it), a self-correction of the word after it (an attempt at it
+    within :data:`SELF_CORRECTION_S`), or an insertion."""
+    words, tokens, expected = reading.words, reading.tokens, reading.expected
+    tok_index = {j: i for i, j in reading.pairs if i is not None and j is not None}
+    for j in reading.extra:
         tok = tokens[j]
         # The written word this token sits just before (the next paired token's word).
         nxt = next((tok_index[k] for k in range(j + 1, len(tokens)) if k in tok_index), None)
@@ -261,7 +312,7 @@ def assess(
         anchor = nxt if nxt is not None else (prev if prev is not None else 0)
         window = range(max(0, anchor - 4), min(len(expected), anchor + 4))
         if any(same_word(tok.word, expected[k]) for k in window):
-            repetitions.append(entry)
+            reading.repetitions.append(entry)
         elif (
             nxt is not None
             and words[nxt].status == "correct"
@@ -271,10 +322,13 @@ def assess(
             words[nxt].status = "self_corrected"
             words[nxt].heard = tok.word
         else:
-            insertions.append(entry)
+            reading.insertions.append(entry)
 
-    # Hesitations: silence before each word (from the previous heard token).
-    ends = sorted((t.start, t.end) for t in tokens)
+
+def measure_hesitations(reading: Reading) -> None:
+    """Hesitations: the silence before each word (from the previous heard token); for a
+    word not heard, the silence where it would be."""
+    words, ends, audio_end = reading.words, reading.spans, reading.audio_end
 
     def last_end_before(t: float) -> float:
         return max((e for s, e in ends if e <= t + 1e-6), default=0.0)
@@ -305,79 +359,103 @@ def assess(
             and w.end is not None
             and w.end - w.start <= SQUEEZED_S
             and w.hesitation_s < 0.05
-            and nxt.hesitation_s > stall_s
+            and nxt.hesitation_s > reading.stall_s
         ):
             w.hesitation_s, nxt.hesitation_s = nxt.hesitation_s, 0.0
 
-    # Look twice before calling anything an error.
-    if second_look is not None:
-        for k, w in enumerate(words):
-            before = words[k - 1] if k else None
-            after = words[k + 1] if k + 1 < len(words) else None
-            if w.status == "substituted" and not _close(w.heard or "", w.word):
-                # Not a plausible misreading of this word (children's substitutions share its
-                # start or most of its sounds). In a quiet recording the odd look may still
-                # find the word misread. Otherwise it is recognizer noise, and the word is
-                # judged as if nothing had been heard there: in a silence longer than a
-                # stall it was not read (the tutor would have supplied it); otherwise it is
-                # read unless a second look at the stretch between its neighbours finds it
-                # skipped.
-                said, w.status, w.heard = w.heard, "correct", None
-                if w.start is None or w.end is None:
-                    continue
-                gap = _gap_without(ends, w.start, w.end, audio_end)
-                if (
-                    odd_look is not None
-                    and gap <= stall_s
-                    and not odd_look(
-                        w.word, said, w.start, w.end, before and before.word, after and after.word
-                    )
-                ):
-                    w.status, w.heard = "substituted", said
-                    continue
-                prev = next((x for x in reversed(words[:k]) if x.start is not None), None)
-                nxt = next((x for x in words[k + 1 :] if x.start is not None), None)
-                if gap > stall_s:
-                    w.status, w.start, w.end, w.hesitation_s = "omitted", None, None, round(gap, 2)
-                    if after is not None and after.start is not None:
-                        after.hesitation_s = 0.0  # the pause was this word's
-                elif (
-                    prev is not None
-                    and nxt is not None
-                    and prev.start is not None
-                    and nxt.end is not None
-                    and not second_look(w.word, None, prev.start, nxt.end, prev.word, nxt.word)
-                ):
-                    w.status, w.start, w.end = "omitted", None, None
-            elif w.status == "substituted":
-                if second_look(w.word, w.heard, w.start, w.end, before and before.word,
-                               after and after.word):  # fmt: skip
-                    w.status, w.heard = "correct", None
-            elif w.status == "omitted" and w.hesitation_s < stall_s:
-                # The stretch from the word read before to the word read after.
-                prev = next((x for x in reversed(words[:k]) if x.start is not None), None)
-                nxt = next((x for x in words[k + 1 :] if x.start is not None), None)
-                lo = prev.start if prev else 0.0
-                hi = nxt.end if nxt else (audio_end if audio_end is not None else lo)
-                if hi > lo and second_look(w.word, None, lo, hi, prev and prev.word,
-                                           nxt and nxt.word):  # fmt: skip
-                    w.status = "correct"
 
-    for w in words:
-        if w.index in assisted or (w.hesitation_s > stall_s and w.status != "self_corrected"):
+def look_again(reading: Reading, second_look: SecondLook, odd_look: SecondLook | None) -> None:
+    """Second looks: look twice before calling anything an error. A substituted word
+    whose stretch of audio is better explained by the written word, and an omitted word
+    found in the stretch between its neighbours, were read; a word heard as no plausible
+    misreading of it is judged as if nothing had been heard there (:func:`_judge_as_noise`)."""
+    words, audio_end = reading.words, reading.audio_end
+    for k, w in enumerate(words):
+        before = words[k - 1] if k else None
+        after = words[k + 1] if k + 1 < len(words) else None
+        if w.status == "substituted" and not _close(w.heard or "", w.word):
+            _judge_as_noise(reading, k, second_look, odd_look)
+        elif w.status == "substituted":
+            if second_look(w.word, w.heard, w.start, w.end, before and before.word,
+                           after and after.word):  # fmt: skip
+                w.status, w.heard = "correct", None
+        elif w.status == "omitted" and w.hesitation_s < reading.stall_s:
+            # The stretch from the word read before to the word read after.
+            prev = next((x for x in reversed(words[:k]) if x.start is not None), None)
+            nxt = next((x for x in words[k + 1 :] if x.start is not None), None)
+            lo = prev.start if prev else 0.0
+            hi = nxt.end if nxt else (audio_end if audio_end is not None else lo)
+            if hi > lo and second_look(w.word, None, lo, hi, prev and prev.word,
+                                       nxt and nxt.word):  # fmt: skip
+                w.status = "correct"
+
+
+def _judge_as_noise(
+    reading: Reading, k: int, second_look: SecondLook, odd_look: SecondLook | None
+) -> None:
+    """Word ``k`` was heard as no plausible misreading of it (children's substitutions
+    share its start or most of its sounds). In a quiet recording the odd look may still
+    find the word misread. Otherwise it is recognizer noise, and the word is judged as if
+    nothing had been heard there: in a silence longer than a stall it was not read (the
+    tutor would have supplied it); otherwise it is read unless a second look at the
+    stretch between its neighbours finds it skipped."""
+    words, stall_s = reading.words, reading.stall_s
+    w = words[k]
+    before = words[k - 1] if k else None
+    after = words[k + 1] if k + 1 < len(words) else None
+    said, w.status, w.heard = w.heard, "correct", None
+    if w.start is None or w.end is None:
+        return
+    gap = _gap_without(reading.spans, w.start, w.end, reading.audio_end)
+    if (
+        odd_look is not None
+        and gap <= stall_s
+        and not odd_look(w.word, said, w.start, w.end, before and before.word, after and after.word)
+    ):
+        w.status, w.heard = "substituted", said
+        return
+    prev = next((x for x in reversed(words[:k]) if x.start is not None), None)
+    nxt = next((x for x in words[k + 1 :] if x.start is not None), None)
+    if gap > stall_s:
+        w.status, w.start, w.end, w.hesitation_s = "omitted", None, None, round(gap, 2)
+        if after is not None and after.start is not None:
+            after.hesitation_s = 0.0  # the pause was this word's
+    elif (
+        prev is not None
+        and nxt is not None
+        and prev.start is not None
+        and nxt.end is not None
+        and not second_look(w.word, None, prev.start, nxt.end, prev.word, nxt.word)
+    ):
+        w.status, w.start, w.end = "omitted", None, None
+
+
+def mark_assisted(reading: Reading, assisted: set[int] | frozenset[int]) -> None:
+    """Stalls: a word Sidekick said during the turn, or hesitated on longer than a stall
+    (and not self-corrected), is ``assisted`` (DIBELS)."""
+    for w in reading.words:
+        if w.index in assisted or (
+            w.hesitation_s > reading.stall_s and w.status != "self_corrected"
+        ):
             w.status = "assisted"
-    page = {key(w) for w in expected}
-    for w in words:
+
+
+def hide_unfit_words(reading: Reading) -> None:
+    """A heard word unfit for children that is no page word is never shown
+    (:func:`sidekick.words.pronounce.shown`)."""
+    from sidekick.words.pronounce import shown
+
+    page = {key(w) for w in reading.expected}
+    for w in reading.words:
         w.heard = shown(w.heard, page) if w.heard else w.heard
-    for logged in (*insertions, *repetitions):
+    for logged in (*reading.insertions, *reading.repetitions):
         logged["word"] = shown(logged["word"], page)
-    return Assessment(words, insertions, repetitions)
 
 
 def listen_words(expected: Sequence[str]) -> tuple[list[str], dict[str, list[str]]]:
     """What to tell the recognizer for a page: the words as spoken, and likely misreadings."""
-    from sidekick.reading.matching import spoken_form
-    from sidekick.reading.pronounce import likely_miscues
+    from sidekick.words import spoken_form
+    from sidekick.words.pronounce import likely_miscues
 
     spoken = [spoken_form(w) for w in expected]
     return spoken, likely_miscues([key(w) for w in spoken])
@@ -391,13 +469,15 @@ def check_reading(
     *,
     stall_s: float = 3.0,
     assisted: set[int] | frozenset[int] = frozenset(),
+    accent: ReaderAccent | None = None,
 ) -> Assessment:
     """Score what ``listener`` heard in ``pcm`` (16 kHz int16, kept in memory only) as a
-    reading of ``expected``, looking twice at would-be errors. Used by live turns and by
-    :class:`Assessor` alike."""
+    reading of ``expected``, looking twice at would-be errors; ``accent``: what is known of
+    the reader's accent (see :func:`assess`). Used by live turns and by :class:`Assessor`
+    alike."""
     from sidekick.listening.base import SAMPLE_RATE
     from sidekick.reading.doubt import settle_doubts
-    from sidekick.reading.matching import spoken_form
+    from sidekick.words import spoken_form
 
     def second_look(
         written: str, said: str | None, start: float, end: float,
@@ -415,7 +495,7 @@ def check_reading(
     result = assess(
         list(expected), tokens, stall_s=stall_s, assisted=assisted,
         second_look=second_look, audio_end=len(pcm) / (2 * SAMPLE_RATE),
-        odd_look=second_look if listener.quiet() else None,
+        odd_look=second_look if listener.quiet() else None, accent=accent,
     )  # fmt: skip
     stalls_in_silence(result, pcm, stall_s)
     refine_start(result, pcm)
@@ -533,6 +613,7 @@ class Assessor:
         self.listener, self.notice = create_listener(engine, vosk_model)
         self.stall_s = stall_s
         self._reader: str | None = None
+        self.accent = ReaderAccent()  # the reader's accent features shown so far
 
     @property
     def engine_name(self) -> str:
@@ -553,13 +634,16 @@ class Assessor:
         check_for_reading(pcm)
         if reader is None or reader != self._reader:
             self.listener.new_reader()
+            self.accent = ReaderAccent()
         self._reader = reader
         self.listener.start(*listen_words(expected))
         for i in range(0, len(pcm), chunk_bytes):
             self.listener.accept(pcm[i : i + chunk_bytes])
         heard = self.listener.finish().words
         check_for_reading(pcm, words_heard=len(heard))
-        return check_reading(self.listener, expected, heard, pcm, stall_s=self.stall_s)
+        return check_reading(
+            self.listener, expected, heard, pcm, stall_s=self.stall_s, accent=self.accent
+        )
 
     def assess_wav(self, text: str, wav: Path, reader: str | None = None) -> dict:
         """The JSON result for a WAV reading of ``text`` (any rate; resampled to 16 kHz)."""

@@ -99,8 +99,8 @@ def doubtful(evidence: dict, index: int, thresholds: Thresholds = THRESHOLDS) ->
 
 def evidence(assessment: Assessment, heard: Sequence[HeardWord], pcm: bytes) -> dict:
     """What the doubt decision weighs for ``assessment`` (see the module's docstring)."""
-    from sidekick.reading.matching import key
     from sidekick.reading.timing import signal_to_noise_db
+    from sidekick.words import key
 
     words = assessment.words
     timed = [w for w in words if w.start is not None and w.end is not None]

@@ -7,6 +7,11 @@ for ``stall_s`` seconds of audio, the current word is handed to Sidekick to say
 (``assisted``) and the reader moves on; but after :data:`MAX_UNANSWERED_HELPS` such words
 with no word read since, Sidekick stops saying words until the reader reads one (a silent
 turn does not have Sidekick read the whole page aloud). Asking for a word always works.
+
+A word heard as its accent variant ("hot" for "hat" in British English, "fing" for "thing")
+lights up: following is not judging (the check decides at the page's end whether it was
+read). No word is handed over on the final hypothesis: the audio has ended, and nobody is
+there to help.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sidekick.listening.base import Hypothesis
-from sidekick.reading.matching import same_word
+from sidekick.words import same_word
+from sidekick.words.variants import accent_pair
 
 LOOKAHEAD = 4  # how many words a reader may skip in one go and still be followed
 MAX_UNANSWERED_HELPS = 2  # words said for a stalled reader in a row, with nothing read
@@ -48,6 +54,10 @@ class ReadingTracker:
     def finished(self) -> bool:
         return self.position >= len(self.expected)
 
+    @staticmethod
+    def _matches(heard: str, written: str) -> bool:
+        return same_word(heard, written) or bool(heard and accent_pair(heard, written))
+
     def _align(self, heard: list[str]) -> list[int]:
         """Indexes of expected words matched by the heard words, walking forward only."""
         n = len(self.expected)
@@ -59,10 +69,14 @@ class ReadingTracker:
             skipped = 0
             j = pos
             while j < n and skipped <= LOOKAHEAD:
-                if same_word(word, self.expected[j]):
+                if self._matches(word, self.expected[j]):
                     confirmed = (
                         skipped == 0
-                        or (nxt is not None and j + 1 < n and same_word(nxt, self.expected[j + 1]))
+                        or (
+                            nxt is not None
+                            and j + 1 < n
+                            and self._matches(nxt, self.expected[j + 1])
+                        )
                         or j == n - 1
                     )
                     if confirmed:
@@ -75,7 +89,8 @@ class ReadingTracker:
         return matched
 
     def update(self, hyp: Hypothesis, t: float) -> Progress:
-        """Take the latest hypothesis for this page at audio time ``t`` (seconds)."""
+        """Take the latest hypothesis for this page at audio time ``t`` (seconds). A final
+        hypothesis (the audio has ended) lights words but hands none over."""
         progress = Progress()
         for j in self._align([w.word for w in hyp.words]):
             if j not in self.read and j not in self.assisted:
@@ -85,7 +100,7 @@ class ReadingTracker:
         if progress.read:
             self._last_progress_t = t
             self._unanswered = 0
-        elif not self.finished and self._unanswered < MAX_UNANSWERED_HELPS:
+        elif not hyp.final and not self.finished and self._unanswered < MAX_UNANSWERED_HELPS:
             wait = self.stall_s + (self.first_word_grace_s if not self.read else 0.0)
             if t - self._last_progress_t >= wait:
                 progress.stuck = self.position

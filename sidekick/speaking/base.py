@@ -8,7 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
-from sidekick.books.tokenize import MAX_WORD_CHARS
+from sidekick.words import MAX_WORD_CHARS
 
 #: Bounds on the text handed to synthesis: a run of characters longer than a word may be
 #: (a "word" of 100,000 letters) is not spoken, letter by letter or otherwise, and a

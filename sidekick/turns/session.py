@@ -20,6 +20,7 @@ from sidekick.audio.base import MAX_RECORDING_S, AudioSink, AudioSource
 from sidekick.books.model import Book, Page
 from sidekick.errors import AudioDeviceError, SidekickError
 from sidekick.listening.base import SAMPLE_RATE, Hypothesis, Listener
+from sidekick.reading.accents import ReaderAccent
 from sidekick.reading.assess import CREDITED, check_reading, listen_words
 from sidekick.reading.degenerate import NO_READING, SILENT_TURN_S, why_no_reading
 from sidekick.reading.tracker import ReadingTracker
@@ -152,6 +153,7 @@ class ReadingSession:
         self._ahead: dict[int, _Speech] = {}
         self._speeches: list[_Speech] = []  # all made so far whose producer may still run
         self._mic_notice = False  # the parent has been told the microphone is not working
+        self._accent = ReaderAccent()  # the child's accent features shown on earlier pages
 
     # -- controls (thread-safe) -------------------------------------------------------------
     def stop(self) -> None:
@@ -372,13 +374,13 @@ class ReadingSession:
         except AudioDeviceError as exc:
             # The words heard so far stay read; the rest of the page is a manual turn.
             del audio
-            self._apply(page, tracker, self.listener.finish(), t, final=True)
+            self._apply(page, tracker, self.listener.finish(), t)
             self._mic_lost(page, tracker, t, str(exc))
             return ChildTurn(set(tracker.read), tracker.assisted, t)
         finally:
             source.close()
         final = self.listener.finish()
-        self._apply(page, tracker, final, t, final=True)
+        self._apply(page, tracker, final, t)
         # A page left early (`n`, `b`, Esc) is not a reading of the whole page. Going back is
         # a new start on the earlier page, and a page skipped before any of it was read is not
         # a reading: neither is scored. A page skipped part-way is scored up to the last word
@@ -396,7 +398,7 @@ class ReadingSession:
             return ChildTurn(set(), tracker.assisted, t, heard=False)
         check = check_reading(
             self.listener, written, final.words, bytes(audio),
-            stall_s=self.settings.stall_s, assisted=tracker.assisted,
+            stall_s=self.settings.stall_s, assisted=tracker.assisted, accent=self._accent,
         )  # fmt: skip
         if left_early:
             reach = max((w.index + 1 for w in check.words if w.status != "omitted"), default=0)
@@ -407,7 +409,7 @@ class ReadingSession:
                 check = check_reading(
                     self.listener, written[:reach], final.words, bytes(audio),
                     stall_s=self.settings.stall_s,
-                    assisted={i for i in tracker.assisted if i < reach},
+                    assisted={i for i in tracker.assisted if i < reach}, accent=self._accent,
                 )  # fmt: skip
         del audio
         result = check.to_json()
@@ -443,13 +445,11 @@ class ReadingSession:
             self.emit(ev.CurrentWord(page.number, tracker.position))
         self._wait_for_end_key(page, tracker, t)
 
-    def _apply(
-        self, page: Page, tracker: ReadingTracker, hyp: Hypothesis, t: float, final: bool = False
-    ) -> None:
+    def _apply(self, page: Page, tracker: ReadingTracker, hyp: Hypothesis, t: float) -> None:
         progress = tracker.update(hyp, t)
         for i in progress.read:
             self.emit(ev.WordRead(page.number, i, page.words[i].text, round(t, 2)))
-        if progress.stuck is not None and not final:
+        if progress.stuck is not None:  # never on a final hypothesis (the audio ended)
             self._say_word(page, progress.stuck, t)
         if (progress.read or progress.stuck is not None) and not tracker.finished:
             self.emit(ev.CurrentWord(page.number, tracker.position))

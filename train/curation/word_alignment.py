@@ -51,7 +51,7 @@ def transcript_words(text: str) -> list[str]:
 @lru_cache(maxsize=1)
 def cmudict() -> dict[str, str]:
     """word -> first ARPAbet pronunciation, from the app's shared CMU lexicon."""
-    from sidekick.reading.pronounce import lexicon
+    from sidekick.words.pronounce import lexicon
 
     return {w: " ".join(alts[0]) for w, alts in lexicon().prons.items() if alts}
 

@@ -291,7 +291,7 @@ def cmudict_diphone_coverage(texts: Iterable[str]) -> dict:
     """Word-internal ARPABET diphones of the texts against those attested in CMUdict."""
     import re
 
-    from sidekick.reading.pronounce import lexicon
+    from sidekick.words.pronounce import lexicon
 
     cmu = {word: alts[0] for word, alts in lexicon().prons.items() if alts}  # first ARPAbet
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from sidekick.reading.matching import edit_distance
+from sidekick.words import edit_distance
 from train.export.model_card import figure_rows
 
 SR = 22_050
@@ -31,7 +31,7 @@ Mos = Callable[[np.ndarray, int], float]
 
 def words(text: str) -> list[str]:
     """Comparison keys of the words (case, punctuation and number spelling normalized)."""
-    from sidekick.reading.matching import key
+    from sidekick.words import key
 
     return [key(w) for w in text.replace("-", " ").split() if key(w)]
 

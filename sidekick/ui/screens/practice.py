@@ -154,8 +154,8 @@ class PracticeCoach:
         (no microphone, no more files) or practice was stopped."""
         from sidekick.listening.base import SAMPLE_RATE
         from sidekick.reading.assess import check_reading, listen_words
-        from sidekick.reading.matching import key, same_word
-        from sidekick.reading.pronounce import shown
+        from sidekick.words import key, same_word
+        from sidekick.words.pronounce import shown
 
         source = self._next_source()
         if source is None or self._stop.is_set():

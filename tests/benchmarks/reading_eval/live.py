@@ -75,7 +75,7 @@ def follow(listener, text: str, wav: Path, stall_s: float = 3.0) -> dict:
         progress = tracker.update(listener.accept(chunk), t)
         if progress.stuck is not None:
             helped[progress.stuck] = round(t, 2)
-    listener.finish()
+    tracker.update(listener.finish(), t)  # lights words, as a turn's end does; helps none
     return {"lit": {k: round(v, 2) for k, v in tracker.read_at.items()}, "helped": helped}
 
 

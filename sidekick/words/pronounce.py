@@ -14,8 +14,7 @@ from collections.abc import Callable, Collection
 from functools import lru_cache
 from pathlib import Path
 
-from sidekick.books.tokenize import MAX_WORD_CHARS
-from sidekick.reading.matching import edit_distance, key
+from sidekick.words.normalize import MAX_WORD_CHARS, edit_distance, key
 
 _ALT = re.compile(r"\(\d+\)$")
 VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())  # ARPAbet
@@ -89,7 +88,7 @@ class Lexicon:
 
 def _one_letter_edits(word: str) -> set[str]:
     """Every spelling one letter away (about 53 per letter). None for a "word" longer than
-    :data:`~sidekick.books.tokenize.MAX_WORD_CHARS`: their number times their length would
+    :data:`~sidekick.words.MAX_WORD_CHARS`: their number times their length would
     grow with the square of its length."""
     if len(word) > MAX_WORD_CHARS:
         return set()

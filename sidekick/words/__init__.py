@@ -1,0 +1,26 @@
+"""Words: what counts as the same word, how words sound, and how accents say them.
+
+The lowest layer of the app's language: books, listening, reading, speaking and progress
+all decide "is this the same word" here (:mod:`.normalize`), look pronunciations up here
+(:mod:`.pronounce`) and accept a word said in another accent here (:mod:`.variants`).
+"""
+
+from sidekick.words.normalize import (
+    MAX_WORD_CHARS,
+    edit_distance,
+    key,
+    normalize_word,
+    same_word,
+    spoken_form,
+    written_form,
+)
+
+__all__ = [
+    "MAX_WORD_CHARS",
+    "edit_distance",
+    "key",
+    "normalize_word",
+    "same_word",
+    "spoken_form",
+    "written_form",
+]
