@@ -68,9 +68,11 @@ def summarize(groups: Mapping[str, dict]) -> dict:
         wcpm = whole["wcpm_abs_err_pct_clean_mean"]
         row["wcpm_clean_mean_pct"] = wcpm
         row["wcpm_clean_within_5pct"] = whole["wcpm_clean_within_5pct"]
-        row["wcpm_ok"] = wcpm is not None and wcpm <= MAX_WCPM_CLEAN_PCT
+        row["wcpm_ok"] = None if wcpm is None else wcpm <= MAX_WCPM_CLEAN_PCT  # None: no clean clip
         row["frr_load"] = _frr_load(groups, f)
-        row["ok"] = row["wcpm_ok"] and all(row[c]["frr_ok"] for c in CONDITIONS if c in row)
+        row["ok"] = row["wcpm_ok"] is not False and all(
+            row[c]["frr_ok"] for c in CONDITIONS if c in row
+        )
         rows[f] = row
     splits: dict[str, dict] = {}
     for split in fam.SPLITS:
@@ -79,8 +81,8 @@ def summarize(groups: Mapping[str, dict]) -> dict:
             g = groups.get(f"split:{split}/{cond}")
             if g:
                 rec = g["miscue_recall"]
-                out[cond] = {"frr": g["false_rejection_rate"], "recall": rec,
-                             "recall_ok": rec is not None and rec >= MIN_POOLED_RECALL[cond]}  # fmt: skip
+                ok = rec is not None and rec >= MIN_POOLED_RECALL[cond]
+                out[cond] = {"frr": g["false_rejection_rate"], "recall": rec, "recall_ok": ok}
         if out:
             splits[split] = out
     worst: dict[str, str | None] = {}

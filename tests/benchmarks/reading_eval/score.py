@@ -67,6 +67,15 @@ def groups_of(rec: Mapping) -> list[str]:
     return out
 
 
+def _groups(rec: Mapping, family_set: bool) -> set[str]:
+    """The report groups of a clip; in a voice-family set its family groups come from
+    ``by_family`` (named ``family:...``) instead."""
+    if not family_set:
+        return set(groups_of(rec))
+    own = (rec["family"], f"{rec['condition']}/{rec['family']}")
+    return {g for g in groups_of(rec) if g not in own} | set(by_family.family_groups_of(rec))
+
+
 def is_error(status: str) -> bool:
     return status in ERRORS
 
@@ -204,12 +213,7 @@ def score(truth_records: Sequence[Mapping], predictions: Mapping[str, Mapping | 
         else:
             compared.append((rec, compare_clip(rec, pred)))
     family_set = by_family.is_family_set([r for r, _ in compared])
-    member_of = [
-        set(groups_of(r)) if not family_set  # a family set: its own family groups instead
-        else {g for g in groups_of(r) if g not in (r["family"], f"{r['condition']}/{r['family']}")}
-        | set(by_family.family_groups_of(r))
-        for r, _ in compared
-    ]
+    member_of = [_groups(r, family_set) for r, _ in compared]
     names = list(GROUP_ORDER) + sorted(set().union(*member_of) - set(GROUP_ORDER))
     groups: dict[str, dict] = {}
     for name in names:

@@ -34,7 +34,7 @@ _CHARS_UTF8 = 1
 _EV_PHONEME, _EV_LIST_END = 7, 0
 _RATE = 1
 _DEFAULT_WPM = 175  # espeak-ng's own default speed
-_READING_WPM = 150  # reading a story aloud is slower than speaking
+READING_WPM = 150  # reading a story aloud is slower than speaking
 
 
 class _EspeakEvent(ctypes.Structure):
@@ -120,6 +120,12 @@ def _trim_end(audio: np.ndarray, sr: int, s: int, e: int, floor_db: float = -35.
     return max(end, s + hop)
 
 
+def espeak_say(voice: str, text: str, wpm: int = READING_WPM) -> tuple[np.ndarray, int]:
+    """``text`` said by espeak-ng voice ``voice``: (audio float32, sample rate)."""
+    audio, sr, _ = _espeak().synth(voice, text, wpm)
+    return audio, sr
+
+
 class EspeakBackend:
     """An espeak-ng voice: an English accent (``en-gb-scotland``) or an MBROLA voice
     (``mb-us1``, ``mb-de4-en``: English with a German speaker's diphones)."""
@@ -137,7 +143,7 @@ class EspeakBackend:
             pieces.append(t + p)
             pos += len((t + p).encode("utf-8")) + 1
         text = " ".join(pieces)
-        audio, sr, events = _espeak().synth(self.voice, text, round(_READING_WPM * rate))
+        audio, sr, events = _espeak().synth(self.voice, text, round(READING_WPM * rate))
         if sr != self.sr:
             raise RuntimeError(f"{self.voice}: sample rate changed {self.sr} -> {sr}")
         # A phoneme event carries its word's text position on the word's first phoneme
@@ -208,8 +214,8 @@ class FestivalBackend:
         text = " ".join(tokens).replace("\\", " ").replace('"', " ")
         with tempfile.TemporaryDirectory() as tmp:
             wav, scm = Path(tmp) / "f.wav", Path(tmp) / "f.scm"
-            scm.write_text(_FESTIVAL_SCRIPT.format(voice=self.voice, stretch=stretch,
-                                                   text=text, wav=wav), encoding="utf-8")  # fmt: skip
+            script = _FESTIVAL_SCRIPT.format(voice=self.voice, stretch=stretch, text=text, wav=wav)
+            scm.write_text(script, encoding="utf-8")
             out = subprocess.run(["festival", "-b", str(scm)], capture_output=True, text=True,
                                  check=True).stdout  # fmt: skip
             if not wav.exists():
