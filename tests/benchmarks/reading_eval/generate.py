@@ -731,25 +731,51 @@ def generate(
     come from those voice families in turn (a voice of the family drawn at random), each
     family with its share of child-like readers, in the wide conditions of
     ``conditions.py``; ``voices``, ``standard_share`` and ``noise_share`` are not used."""
+    backends: dict[str, Backend] = {}
+
+    def backend(name: str) -> Backend:
+        if name not in backends:
+            backends[name] = make_backend(name)
+        return backends[name]
+
+    Pick = tuple[str, str | None, Condition]  # voice, family (None: the backend's), condition
     if split or family_names:
         fams = list(family_names or families.SPLITS[split or ""])
-        return _generate_families(out, clips, seed, fams, child_share, clean_share, log,
-                                  pages_per_reader, split)  # fmt: skip
-    voices = list(voices or STANDARD_VOICES + HELD_OUT_VOICES)
-    held = [v for v in voices if v not in STANDARD_VOICES]
-    if held and shutil.which("flite") is None:
-        print(f"warning: flite is not installed; held-out voices {held} skipped "
-              "(apt-get install flite)", file=sys.stderr)  # fmt: skip
-        held = []
-    standard = [v for v in voices if v in STANDARD_VOICES]
-    if not standard and not held:
-        raise SystemExit("no usable voices")
-    backends: dict[str, PiperBackend | FliteBackend] = {}
+        unknown = [f for f in fams if f not in families.FAMILIES]
+        if unknown:
+            raise SystemExit(f"unknown voice families {unknown}; known: {list(families.FAMILIES)}")
+        for fam in fams:  # every voice usable before the first clip
+            for v in families.FAMILIES[fam]:
+                backend(v.name)
+        bank_voices = [families.FAMILIES[f][0].name for f in fams]
+        extra: dict = {"split": split, "families": fams}
 
-    def backend(name: str) -> PiperBackend | FliteBackend:
-        if name not in backends:
-            backends[name] = PiperBackend() if name == "joe" else FliteBackend(name)
-        return backends[name]
+        def pick(reader: int, who: np.random.Generator) -> Pick:
+            fam = fams[reader % len(fams)]
+            turn = reader // len(fams)  # this family's readers so far: child-like in their share
+            child = int((turn + 1) * child_share) > int(turn * child_share)
+            name_v = str(who.choice([v.name for v in families.FAMILIES[fam]]))
+            fields, wide = conditions.draw_wide(who, child)
+            return name_v, fam, Condition(**fields, room_rt60_s=wide.room_rt60_s,
+                                          channel=wide.channel)  # fmt: skip
+
+    else:
+        voices = list(voices or STANDARD_VOICES + HELD_OUT_VOICES)
+        held = [v for v in voices if v not in STANDARD_VOICES]
+        if held and shutil.which("flite") is None:
+            print(f"warning: flite is not installed; held-out voices {held} skipped "
+                  "(apt-get install flite)", file=sys.stderr)  # fmt: skip
+            held = []
+        standard = [v for v in voices if v in STANDARD_VOICES]
+        if not standard and not held:
+            raise SystemExit("no usable voices")
+        bank_voices = standard + held
+        extra = {}
+
+        def pick(reader: int, who: np.random.Generator) -> Pick:
+            use_standard = bool(standard) and (not held or who.random() < standard_share)
+            name_v = str(who.choice(standard if use_standard else held))
+            return name_v, None, draw_condition(who, who.random() < child_share, noise_share)
 
     (out / "clips").mkdir(parents=True, exist_ok=True)
     order = np.random.default_rng(seed).permutation(np.arange(clips) % len(PASSAGES))
@@ -762,21 +788,19 @@ def generate(
             rng = who = np.random.default_rng([seed, c])
         else:  # the reader is drawn once, each page's events on their own
             who, rng = np.random.default_rng([seed, reader]), np.random.default_rng([seed, c, 1])
-        use_standard = bool(standard) and (not held or who.random() < standard_share)
-        name_v = str(who.choice(standard if use_standard else held))
-        cond = draw_condition(who, who.random() < child_share, noise_share)
+        name_v, fam, cond = pick(reader, who)
         n_events = (
             0 if rng.random() < clean_share else int(rng.choice([1, 2, 3], p=[0.4, 0.35, 0.25]))
         )
         text = PASSAGES[int(order[c])]
         script = make_script(text, rng, n_events)
         if cond.noise == "babble" and bank is None:
-            bank = babble_bank([backend(v) for v in standard + held], seed=seed)
+            bank = babble_bank([backend(v) for v in bank_voices], seed=seed)
         b = backend(name_v)
         audio = render(script, b, cond, rng, bank)
         name = f"{c:04d}_{cond.condition}_{name_v}"
         sf.write(out / "clips" / f"{name}.wav", audio, SR, subtype="PCM_16")
-        rec = truth_record(name, text, script, name_v, b.family, cond, len(audio) / SR)
+        rec = truth_record(name, text, script, name_v, fam or b.family, cond, len(audio) / SR)
         rec["reader"] = f"{reader:04d}"
         records.append(rec)
         if log and (c + 1) % 20 == 0:
@@ -784,7 +808,7 @@ def generate(
     with open(out / "truth.jsonl", "w", encoding="utf-8") as f:
         for rec in records:
             f.write(json.dumps(rec) + "\n")
-    meta = {"clips": clips, "seed": seed, "voices": standard + held,
+    meta = {"clips": clips, "seed": seed, **extra, "voices": sorted(backends),
             "pages_per_reader": pages_per_reader, "generation_s": round(time.time() - t0, 1),
             "stats": stats(records)}  # fmt: skip
     (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -809,68 +833,6 @@ def make_backend(name: str) -> Backend:
     except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
         raise SystemExit(f"voice {name} is not usable ({e}); install the Debian package "
                          f"{v.package} (sidekick setup --for-tests)") from e  # fmt: skip
-
-
-def _generate_families(
-    out: Path, clips: int, seed: int, fams: Sequence[str], child_share: float,
-    clean_share: float, log: bool, pages_per_reader: int, split: str | None,
-) -> list[dict]:  # fmt: skip
-    """``generate`` for voice families (its docstring)."""
-    unknown = [f for f in fams if f not in families.FAMILIES]
-    if unknown:
-        raise SystemExit(f"unknown voice families {unknown}; known: {list(families.FAMILIES)}")
-    backends: dict[str, Backend] = {}
-
-    def backend(name: str) -> Backend:
-        if name not in backends:
-            backends[name] = make_backend(name)
-        return backends[name]
-
-    for fam in fams:  # every voice usable before the first clip
-        for v in families.FAMILIES[fam]:
-            backend(v.name)
-    (out / "clips").mkdir(parents=True, exist_ok=True)
-    order = np.random.default_rng(seed).permutation(np.arange(clips) % len(PASSAGES))
-    bank: np.ndarray | None = None
-    records = []
-    t0 = time.time()
-    for c in range(clips):
-        reader = c // pages_per_reader
-        if pages_per_reader == 1:
-            rng = who = np.random.default_rng([seed, c])
-        else:
-            who, rng = np.random.default_rng([seed, reader]), np.random.default_rng([seed, c, 1])
-        fam = fams[reader % len(fams)]
-        turn = reader // len(fams)  # this family's readers so far: child-like in their share
-        child = int((turn + 1) * child_share) > int(turn * child_share)
-        name_v = str(who.choice([v.name for v in families.FAMILIES[fam]]))
-        fields, wide = conditions.draw_wide(who, child)
-        cond = Condition(**fields, room_rt60_s=wide.room_rt60_s, channel=wide.channel)
-        n_events = (
-            0 if rng.random() < clean_share else int(rng.choice([1, 2, 3], p=[0.4, 0.35, 0.25]))
-        )
-        text = PASSAGES[int(order[c])]
-        script = make_script(text, rng, n_events)
-        if cond.noise == "babble" and bank is None:
-            bank = babble_bank([backend(families.FAMILIES[f][0].name) for f in fams],
-                               seed=seed)  # fmt: skip
-        b = backend(name_v)
-        audio = render(script, b, cond, rng, bank)
-        name = f"{c:04d}_{cond.condition}_{name_v}"
-        sf.write(out / "clips" / f"{name}.wav", audio, SR, subtype="PCM_16")
-        rec = truth_record(name, text, script, name_v, fam, cond, len(audio) / SR)
-        rec["reader"] = f"{reader:04d}"
-        records.append(rec)
-        if log and (c + 1) % 20 == 0:
-            print(f"  {c + 1}/{clips} clips, {time.time() - t0:.0f} s", file=sys.stderr)
-    with open(out / "truth.jsonl", "w", encoding="utf-8") as f:
-        for rec in records:
-            f.write(json.dumps(rec) + "\n")
-    meta = {"clips": clips, "seed": seed, "split": split, "families": list(fams),
-            "voices": sorted(backends), "pages_per_reader": pages_per_reader,
-            "generation_s": round(time.time() - t0, 1), "stats": stats(records)}  # fmt: skip
-    (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    return records
 
 
 def load_truth(data: Path) -> list[dict]:
