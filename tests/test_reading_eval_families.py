@@ -61,6 +61,7 @@ def test_a_perfect_prediction_meets_every_family_target():
     assert result["targets"] == {}  # the classic groups' targets are not the families'
     assert "family:flite/adult" in result["groups"] and "split:dev/child" in result["groups"]
     assert "adult/flite" not in result["groups"]
+    assert result["groups"]["adult/plain"]["clips"] == 4  # no noise, room or channel
     text = table(result)
     assert "worst verdict family" in text and "l2-french" in text and "MISS" not in text
 

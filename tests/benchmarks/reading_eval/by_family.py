@@ -32,10 +32,16 @@ def is_family_set(records: Sequence[Mapping]) -> bool:
 
 
 def family_groups_of(rec: Mapping) -> list[str]:
-    """The groups of a family clip: its family, family/condition, and its split pooled."""
+    """The groups of a family clip: its family, family/condition, its split pooled, and
+    its recording (plain, or each of its noise, room and channel) by condition."""
     f, cond = rec["family"], rec["condition"]
     split = fam.split_of(f)
-    return [f"family:{f}", f"family:{f}/{cond}", f"split:{split}", f"split:{split}/{cond}"]
+    out = [f"family:{f}", f"family:{f}/{cond}", f"split:{split}", f"split:{split}/{cond}"]
+    parts = [f"noise:{rec['noise']}" if rec.get("noise") else None,
+             "room" if rec.get("room_rt60_s") else None,
+             f"channel:{rec['channel']}" if rec.get("channel") else None]  # fmt: skip
+    out += [f"{cond}/{p}" for p in parts if p] or [f"{cond}/plain"]
+    return out
 
 
 def _frr_load(groups: Mapping[str, dict], f: str) -> float | None:
