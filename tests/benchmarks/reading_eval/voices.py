@@ -5,9 +5,9 @@ Every backend has the interface of ``generate.PiperBackend``: ``name``, ``sr``, 
 and ``synth(tokens, puncts, rate) -> (audio float32, [(start, end) seconds per token])``.
 Word times come from the synthesizer itself:
 
-* espeak-ng (``libespeak-ng``, through ctypes): its word events give each word's start;
-  the word ends where the next begins, or at the start of a pause espeak inserts (its
-  phoneme events), with trailing silence trimmed by energy;
+* espeak-ng (``libespeak-ng``, through ctypes): a word starts at its first phoneme event
+  (the one that carries the word's text position) and ends where the next begins, or at a
+  pause espeak inserts, with trailing silence trimmed by energy;
 * festival: the ``Word`` relation's first segment start and ``word_end``.
 """
 
@@ -107,8 +107,8 @@ def _espeak() -> _Espeak:
 
 
 def _trim_end(audio: np.ndarray, sr: int, s: int, e: int, floor_db: float = -35.0) -> int:
-    """The last 5 ms frame in samples [s, e) louder than ``floor_db`` relative to the
-    clip's peak frame; ``e`` if none is quieter."""
+    """Where sound ends in samples [s, e): the end of the last 5 ms frame louder than
+    ``floor_db`` relative to the clip's peak (at least one frame after ``s``)."""
     hop = max(1, int(0.005 * sr))
     peak = float(np.max(np.abs(audio))) + 1e-9
     end = e
