@@ -31,20 +31,16 @@ def test_a_speaker_of_two_synthesizers_is_in_one_split():
     assert families.split_of("flite") == families.split_of("festival")
 
 
-def _fam_truth(clip: str, statuses: list[str], condition: str, family: str, **kw) -> dict:
-    return _truth(clip, statuses, condition, family, **kw)
-
-
 #: dev: flite, espeak-england; verdict: piper-joe, l2-french. 10 words per clip.
 FAM_TRUTH = [
-    _fam_truth("f_a", ["correct"] * 9 + ["substituted"], "adult", "flite"),
-    _fam_truth("f_c", ["correct"] * 8 + ["omitted", "assisted"], "child", "flite"),
-    _fam_truth("e_a", ["correct"] * 10, "adult", "espeak-england", wcpm=100.0, clean=True),
-    _fam_truth("e_c", ["correct"] * 9 + ["substituted"], "child", "espeak-england"),
-    _fam_truth("j_a", ["correct"] * 8 + ["omitted", "substituted"], "adult", "piper-joe"),
-    _fam_truth("j_c", ["correct"] * 10, "child", "piper-joe", wcpm=90.0, clean=True),
-    _fam_truth("l_a", ["correct"] * 10, "adult", "l2-french", wcpm=110.0, clean=True),
-    _fam_truth("l_c", ["correct"] * 9 + ["substituted"], "child", "l2-french"),
+    _truth("f_a", ["correct"] * 9 + ["substituted"], "adult", "flite"),
+    _truth("f_c", ["correct"] * 8 + ["omitted", "assisted"], "child", "flite"),
+    _truth("e_a", ["correct"] * 10, "adult", "espeak-england", wcpm=100.0, clean=True),
+    _truth("e_c", ["correct"] * 9 + ["substituted"], "child", "espeak-england"),
+    _truth("j_a", ["correct"] * 8 + ["omitted", "substituted"], "adult", "piper-joe"),
+    _truth("j_c", ["correct"] * 10, "child", "piper-joe", wcpm=90.0, clean=True),
+    _truth("l_a", ["correct"] * 10, "adult", "l2-french", wcpm=110.0, clean=True),
+    _truth("l_c", ["correct"] * 9 + ["substituted"], "child", "l2-french"),
 ]
 
 
