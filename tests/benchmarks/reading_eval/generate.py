@@ -40,7 +40,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from tests.benchmarks.reading_eval import conditions, families
 from tests.benchmarks.reading_eval.passages import INSERTIONS, MISREADINGS, PASSAGES
+from tests.benchmarks.reading_eval.voices import EspeakBackend, FestivalBackend
 
 SR = 16000
 ERRORS = ("omitted", "substituted", "assisted")
@@ -467,7 +469,7 @@ class FliteBackend:
 
 
 @functools.lru_cache(maxsize=16)
-def voice_median_f0(backend: PiperBackend | FliteBackend) -> float:
+def voice_median_f0(backend: Backend) -> float:
     """The voice's median pitch (Hz) on a reference sentence."""
     import parselmouth
     from parselmouth.praat import call
@@ -498,7 +500,7 @@ def _pink(n: int, rng: np.random.Generator) -> np.ndarray:
     return np.fft.irfft(spec / np.sqrt(f), n)
 
 
-def babble_bank(backends: Sequence[PiperBackend | FliteBackend], seconds: float = 40.0,
+def babble_bank(backends: Sequence[Backend], seconds: float = 40.0,
                 talkers: int = 6, seed: int = 0) -> np.ndarray:  # fmt: skip
     """Babble-like noise: several talkers reading other passages, time-reversed (so no
     real words can be recognized in it), summed at random offsets; 16 kHz."""
@@ -534,6 +536,8 @@ def mix_noise(
         assert bank is not None
         start = int(rng.integers(len(bank)))
         noise = np.resize(np.roll(bank, -start), n)
+    elif kind in ("speech_shaped", "fan", "hum"):
+        noise = getattr(conditions, kind)(n, rng)
     else:
         raise ValueError(kind)
     p_speech = float(np.mean(x[active] ** 2))
@@ -553,6 +557,8 @@ class Condition:
     formant: float = 1.0
     noise: str | None = None
     noise_snr_db: float | None = None
+    room_rt60_s: float | None = None  # wide conditions only (``conditions.py``)
+    channel: str | None = None
 
 
 def draw_condition(rng: np.random.Generator, child: bool, noise_share: float) -> Condition:
@@ -572,7 +578,7 @@ def draw_condition(rng: np.random.Generator, child: bool, noise_share: float) ->
 
 
 def render(
-    script: Script, backend: PiperBackend | FliteBackend, cond: Condition,
+    script: Script, backend: Backend, cond: Condition,
     rng: np.random.Generator, bank: np.ndarray | None,
 ) -> np.ndarray:  # fmt: skip
     """Synthesize ``script`` (filling in each Spoken's times) and return 16 kHz audio."""
@@ -619,8 +625,13 @@ def render(
     active = np.zeros(len(x), bool)
     for tok in _spoken(script):
         active[int(tok.start * SR) : int(tok.end * SR)] = True
+    wide = conditions.Wide(cond.room_rt60_s, cond.channel)
+    if wide.room_rt60_s:
+        x = conditions.apply_room_and_channel(x, conditions.Wide(wide.room_rt60_s), rng)
     if cond.noise:
         x = mix_noise(x, active, cond.noise, cond.noise_snr_db or 15.0, rng, bank)
+    if wide.channel:
+        x = conditions.apply_room_and_channel(x, conditions.Wide(channel=wide.channel), rng)
     x = x + rng.standard_normal(len(x)).astype(np.float32) * 1e-4  # a microphone's floor
     peak = float(np.max(np.abs(x)))
     return (x * (0.95 / peak) if peak > 0.95 else x).astype(np.float32)
@@ -671,6 +682,9 @@ def truth_record(name: str, text: str, script: Script, backend_name: str, family
             repetitions.append({**logged(x, nxt.index), "index": x.index})
     duration = round(spoken[-1].end - spoken[0].start, 3)
     n_correct = sum(s in CORRECT for s in script.status)
+    wide = {"room_rt60_s": cond.room_rt60_s, "channel": cond.channel}
+    if not any(wide.values()):
+        wide = {}  # the classic sets' records are unchanged
     return {
         "clip": name,
         "text": text,
@@ -683,6 +697,7 @@ def truth_record(name: str, text: str, script: Script, backend_name: str, family
         "formant": cond.formant,
         "noise": cond.noise,
         "noise_snr_db": cond.noise_snr_db,
+        **wide,
         "clean": not script.events,
         "events": script.events,
         "words": words,
@@ -704,27 +719,63 @@ def generate(
     out: Path, clips: int = 200, seed: int = 7, voices: Sequence[str] | None = None,
     standard_share: float = 0.5, child_share: float = 0.5, clean_share: float = 0.25,
     noise_share: float = 0.5, log: bool = True, pages_per_reader: int = 1,
+    split: str | None = None, family_names: Sequence[str] | None = None,
 ) -> list[dict]:  # fmt: skip
     """Generate ``clips`` clips into ``out``; return the truth records.
 
     With ``pages_per_reader`` above 1, consecutive clips are pages read by one reader: the
     same voice and condition (pitch, tempo, noise), each page with its own passage and
-    miscues, as a child reads a book with Sidekick."""
-    voices = list(voices or STANDARD_VOICES + HELD_OUT_VOICES)
-    held = [v for v in voices if v not in STANDARD_VOICES]
-    if held and shutil.which("flite") is None:
-        print(f"warning: flite is not installed; held-out voices {held} skipped "
-              "(apt-get install flite)", file=sys.stderr)  # fmt: skip
-        held = []
-    standard = [v for v in voices if v in STANDARD_VOICES]
-    if not standard and not held:
-        raise SystemExit("no usable voices")
-    backends: dict[str, PiperBackend | FliteBackend] = {}
+    miscues, as a child reads a book with Sidekick.
 
-    def backend(name: str) -> PiperBackend | FliteBackend:
+    With ``split`` (``dev`` or ``verdict``, see ``families.py``) or ``family_names``, readers
+    come from those voice families in turn (a voice of the family drawn at random), each
+    family with its share of child-like readers, in the wide conditions of
+    ``conditions.py``; ``voices``, ``standard_share`` and ``noise_share`` are not used."""
+    backends: dict[str, Backend] = {}
+
+    def backend(name: str) -> Backend:
         if name not in backends:
-            backends[name] = PiperBackend() if name == "joe" else FliteBackend(name)
+            backends[name] = make_backend(name)
         return backends[name]
+
+    Pick = tuple[str, str | None, Condition]  # voice, family (None: the backend's), condition
+    if split or family_names:
+        fams = list(family_names or families.SPLITS[split or ""])
+        unknown = [f for f in fams if f not in families.FAMILIES]
+        if unknown:
+            raise SystemExit(f"unknown voice families {unknown}; known: {list(families.FAMILIES)}")
+        for fam in fams:  # every voice usable before the first clip
+            for v in families.FAMILIES[fam]:
+                backend(v.name)
+        bank_voices = [families.FAMILIES[f][0].name for f in fams]
+        extra: dict = {"split": split, "families": fams}
+
+        def pick(reader: int, who: np.random.Generator) -> Pick:
+            fam = fams[reader % len(fams)]
+            turn = reader // len(fams)  # this family's readers so far: child-like in their share
+            child = int((turn + 1) * child_share) > int(turn * child_share)
+            name_v = str(who.choice([v.name for v in families.FAMILIES[fam]]))
+            fields, wide = conditions.draw_wide(who, child)
+            return name_v, fam, Condition(**fields, room_rt60_s=wide.room_rt60_s,
+                                          channel=wide.channel)  # fmt: skip
+
+    else:
+        voices = list(voices or STANDARD_VOICES + HELD_OUT_VOICES)
+        held = [v for v in voices if v not in STANDARD_VOICES]
+        if held and shutil.which("flite") is None:
+            print(f"warning: flite is not installed; held-out voices {held} skipped "
+                  "(apt-get install flite)", file=sys.stderr)  # fmt: skip
+            held = []
+        standard = [v for v in voices if v in STANDARD_VOICES]
+        if not standard and not held:
+            raise SystemExit("no usable voices")
+        bank_voices = standard + held
+        extra = {}
+
+        def pick(reader: int, who: np.random.Generator) -> Pick:
+            use_standard = bool(standard) and (not held or who.random() < standard_share)
+            name_v = str(who.choice(standard if use_standard else held))
+            return name_v, None, draw_condition(who, who.random() < child_share, noise_share)
 
     (out / "clips").mkdir(parents=True, exist_ok=True)
     order = np.random.default_rng(seed).permutation(np.arange(clips) % len(PASSAGES))
@@ -737,21 +788,19 @@ def generate(
             rng = who = np.random.default_rng([seed, c])
         else:  # the reader is drawn once, each page's events on their own
             who, rng = np.random.default_rng([seed, reader]), np.random.default_rng([seed, c, 1])
-        use_standard = bool(standard) and (not held or who.random() < standard_share)
-        name_v = str(who.choice(standard if use_standard else held))
-        cond = draw_condition(who, who.random() < child_share, noise_share)
+        name_v, fam, cond = pick(reader, who)
         n_events = (
             0 if rng.random() < clean_share else int(rng.choice([1, 2, 3], p=[0.4, 0.35, 0.25]))
         )
         text = PASSAGES[int(order[c])]
         script = make_script(text, rng, n_events)
         if cond.noise == "babble" and bank is None:
-            bank = babble_bank([backend(v) for v in standard + held], seed=seed)
+            bank = babble_bank([backend(v) for v in bank_voices], seed=seed)
         b = backend(name_v)
         audio = render(script, b, cond, rng, bank)
         name = f"{c:04d}_{cond.condition}_{name_v}"
         sf.write(out / "clips" / f"{name}.wav", audio, SR, subtype="PCM_16")
-        rec = truth_record(name, text, script, name_v, b.family, cond, len(audio) / SR)
+        rec = truth_record(name, text, script, name_v, fam or b.family, cond, len(audio) / SR)
         rec["reader"] = f"{reader:04d}"
         records.append(rec)
         if log and (c + 1) % 20 == 0:
@@ -759,11 +808,31 @@ def generate(
     with open(out / "truth.jsonl", "w", encoding="utf-8") as f:
         for rec in records:
             f.write(json.dumps(rec) + "\n")
-    meta = {"clips": clips, "seed": seed, "voices": standard + held,
+    meta = {"clips": clips, "seed": seed, **extra, "voices": sorted(backends),
             "pages_per_reader": pages_per_reader, "generation_s": round(time.time() - t0, 1),
             "stats": stats(records)}  # fmt: skip
     (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return records
+
+
+Backend = PiperBackend | FliteBackend | EspeakBackend | FestivalBackend
+
+
+def make_backend(name: str) -> Backend:
+    """The synthesizer for voice ``name`` (``families.VOICES``, or any flite voice)."""
+    v = families.VOICES.get(name)
+    fam = families.FAMILY_OF.get(name, "")
+    if name == "joe":
+        return PiperBackend()
+    if v is None or v.engine == "flite":
+        return FliteBackend(name)
+    try:
+        if v.engine == "espeak":
+            return EspeakBackend(name, v.id, fam)
+        return FestivalBackend(name, v.id, fam)
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+        raise SystemExit(f"voice {name} is not usable ({e}); install the Debian package "
+                         f"{v.package} (sidekick setup --for-tests)") from e  # fmt: skip
 
 
 def load_truth(data: Path) -> list[dict]:
@@ -780,6 +849,9 @@ def stats(records: Sequence[dict]) -> dict:
         "by_condition": dict(Counter(r["condition"] for r in records)),
         "by_family": dict(Counter(r["family"] for r in records)),
         "by_voice": dict(Counter(r["voice"] for r in records)),
+        "by_family_condition": dict(Counter(f"{r['family']}/{r['condition']}" for r in records)),
+        "channels": dict(Counter(r.get("channel") for r in records if r.get("channel"))),
+        "rooms": sum(bool(r.get("room_rt60_s")) for r in records),
         "noisy": dict(Counter(r["noise"] for r in records if r["noise"])),
         "clean_clips": sum(r["clean"] for r in records),
         "words": sum(len(r["words"]) for r in records),
@@ -811,13 +883,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="consecutive clips read by one reader (same voice, pitch, tempo and noise), "
         "as pages of a book: measures what the recognizer learns of a reader across pages",
     )
+    ap.add_argument(
+        "--split",
+        choices=sorted(families.SPLITS),
+        default=None,
+        help="readers from this split's voice families (families.py), in the wide conditions "
+        "(child-like transforms over a range, six noises, rooms, telephone and laptop "
+        "channels); --voices and --standard-share are then not used",
+    )
+    ap.add_argument(
+        "--families",
+        default=None,
+        help="comma-separated voice families instead of a split's (families.py)",
+    )
     args = ap.parse_args(argv)
     if args.pages_per_reader < 1:
         ap.error("--pages-per-reader must be at least 1")
     t0 = time.time()
+    fams = args.families.split(",") if args.families else None
     records = generate(args.out, args.clips, args.seed, args.voices.split(","),
                        standard_share=args.standard_share, child_share=args.child_share,
-                       pages_per_reader=args.pages_per_reader)  # fmt: skip
+                       pages_per_reader=args.pages_per_reader, split=args.split,
+                       family_names=fams)  # fmt: skip
     print(json.dumps(stats(records), indent=2))
     print(f"{len(records)} clips in {time.time() - t0:.1f} s -> {args.out}")
     return 0
