@@ -9,7 +9,8 @@ import pytest
 
 from sidekick.listening.base import HeardWord, Hypothesis
 from sidekick.reading.accents import ReaderAccent
-from sidekick.reading.assess import Token, assess
+from sidekick.reading.assess import assess
+from sidekick.reading.result import Token
 from sidekick.reading.tracker import ReadingTracker
 from sidekick.words.variants import accent_pair, page_variants, variants
 

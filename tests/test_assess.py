@@ -1,6 +1,7 @@
 """The reading check's scoring, on recognized words with times (no audio here)."""
 
-from sidekick.reading.assess import Token, align, assess, band
+from sidekick.reading.assess import align, assess
+from sidekick.reading.result import Token, band
 
 TEXT = "the big brown dog ran to the red barn".split()
 

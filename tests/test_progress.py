@@ -24,7 +24,7 @@ from sidekick.progress import (
 )
 from sidekick.progress.levels import COMMON_WORDS, is_common, syllables
 from sidekick.progress.store import MIGRATIONS, SCHEMA_VERSION
-from sidekick.reading.assess import Assessment, WordResult
+from sidekick.reading.result import Assessment, WordResult
 
 REPO = Path(__file__).resolve().parent.parent
 T0 = datetime(2025, 3, 3, 15, 0, tzinfo=timezone.utc)

@@ -18,8 +18,9 @@ from sidekick.listening.base import HeardWord
 from sidekick.progress.records import TurnRecord
 from sidekick.progress.reports import write_report
 from sidekick.progress.store import MIGRATIONS, SCHEMA_VERSION, ProgressStore
-from sidekick.reading.assess import CREDITED, ERRORS, Token, assess
+from sidekick.reading.assess import assess
 from sidekick.reading.doubt import Thresholds, doubtful, settle_doubts
+from sidekick.reading.result import CREDITED, ERRORS, Token
 from sidekick.turns.praise import PraiseMaker
 from tests.helpers.ui import FOX, ScriptedFactory, emitted_all, pilot_test, reader_of, wait_for
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from typing import Any, Literal, cast
 
-from sidekick.reading.assess import band as reading_band
+from sidekick.reading.result import band as reading_band
 from sidekick.settings import Share
 from sidekick.words import written_form
 
@@ -138,7 +138,7 @@ class TurnRecord:
         page: int,
         started_at: datetime | str | None = None,
     ) -> TurnRecord:
-        """Build a record from a :class:`sidekick.reading.assess.Assessment`."""
+        """Build a record from a :class:`sidekick.reading.result.Assessment`."""
         return cls.from_result(
             assessment.to_json(), book_title=book_title, book_id=book_id, page=page,
             started_at=started_at,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sidekick.words.variants import accent_heard, accent_pair
 
 if TYPE_CHECKING:
-    from sidekick.reading.assess import WordResult
+    from sidekick.reading.result import WordResult
 
 
 @dataclass

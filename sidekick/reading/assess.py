@@ -19,123 +19,21 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from sidekick.listening.base import HeardWord, Listener
 from sidekick.reading.accents import ReaderAccent, accept_accent
+from sidekick.reading.result import (
+    ERRORS,
+    Assessment,
+    Token,
+    WordResult,
+)
 from sidekick.words import key, same_word
 
-Status = Literal["correct", "self_corrected", "omitted", "substituted", "assisted", "unclear"]
-ERRORS = ("omitted", "substituted", "assisted")
-#: The statuses counted as read in accuracy and WCPM: ``unclear`` (the check is not sure)
-#: gets the benefit of the doubt.
-CREDITED = ("correct", "self_corrected", "unclear")
 SELF_CORRECTION_S = 3.0  # DIBELS: a self-correction within 3 s counts as correct
 SQUEEZED_S = 0.12  # a word heard this briefly, right after another, was squeezed in
-
-
-@dataclass(frozen=True)
-class Token:
-    """A word the recognizer heard, with its time in seconds from the start of the audio."""
-
-    word: str
-    start: float
-    end: float
-
-
-@dataclass
-class WordResult:
-    index: int
-    word: str
-    status: Status
-    heard: str | None = None
-    start: float | None = None
-    end: float | None = None
-    hesitation_s: float = 0.0
-
-
-@dataclass
-class Assessment:
-    words: list[WordResult]
-    insertions: list[dict] = field(default_factory=list)
-    repetitions: list[dict] = field(default_factory=list)
-    #: Where the reader's voice begins and ends, when words were heard in the noise
-    #: outside it (:func:`refine_start`, :func:`refine_end`): the reading time is within.
-    reading_start: float | None = None
-    reading_end: float | None = None
-    #: What the doubt decision weighed (:mod:`sidekick.reading.doubt`), for calibration.
-    doubt: dict = field(default_factory=dict)
-
-    @property
-    def words_correct(self) -> int:
-        """Words read correctly, or ``unclear`` (given the benefit of the doubt)."""
-        return sum(w.status in CREDITED for w in self.words)
-
-    @property
-    def unclear(self) -> int:
-        return sum(w.status == "unclear" for w in self.words)
-
-    @property
-    def errors(self) -> int:
-        return sum(w.status in ERRORS for w in self.words)
-
-    def errors_by_type(self) -> dict[str, int]:
-        return {s: sum(w.status == s for w in self.words) for s in ERRORS}
-
-    @property
-    def duration_s(self) -> float:
-        """Reading time: from the first written word read to the last.
-
-        Heard tokens matched to no written word count only inside that span: before the
-        first word or after the last one they are, in practice, noise the recognizer took
-        for words (children's insertions come before a word that is then read), and they
-        stretched the reading time of noisy clips by up to a second.
-        """
-        times = [(w.start, w.end) for w in self.words if w.start is not None and w.end is not None]
-        if not times:
-            times = [(d["start"], d["end"]) for d in self.insertions + self.repetitions]
-        if not times:
-            return 0.0
-        start, end = min(s for s, _ in times), max(e for _, e in times)
-        if self.reading_start is not None:
-            start = max(start, self.reading_start)
-        if self.reading_end is not None:
-            end = min(end, self.reading_end)
-        return max(0.0, end - start)
-
-    def summary(self) -> dict:
-        n = len(self.words)
-        accuracy = self.words_correct / n if n else 0.0
-        dur = self.duration_s
-        return {
-            "wcpm": round(self.words_correct * 60 / dur, 1) if dur > 0 else 0.0,
-            "accuracy": round(accuracy, 4),
-            "words_correct": self.words_correct,
-            "errors": self.errors,
-            "unclear": self.unclear,
-            "duration_s": round(dur, 2),
-            "band": band(accuracy),
-        }
-
-    def to_json(self) -> dict:
-        return {
-            "words": [asdict(w) for w in self.words],
-            "insertions": self.insertions,
-            "repetitions": self.repetitions,
-            "summary": self.summary(),
-            **({"doubt": self.doubt} if self.doubt else {}),
-        }
-
-
-def band(accuracy: float) -> str:
-    """DIBELS accuracy bands."""
-    if accuracy >= 0.95:
-        return "independent"
-    if accuracy >= 0.90:
-        return "instructional"
-    return "frustration"
 
 
 def align(expected: Sequence[str], heard: Sequence[str]) -> list[tuple[int | None, int | None]]:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sidekick.listening.base import HeardWord
-    from sidekick.reading.assess import Assessment
+    from sidekick.reading.result import Assessment
 
 #: The statuses that doubt can turn into ``unclear``: the ones that rest on what the
 #: recognizer heard. (``assisted`` rests on time: a long silence, or Sidekick saying it.)

@@ -21,8 +21,9 @@ from sidekick.books.model import Book, Page
 from sidekick.errors import AudioDeviceError, SidekickError
 from sidekick.listening.base import SAMPLE_RATE, Hypothesis, Listener
 from sidekick.reading.accents import ReaderAccent
-from sidekick.reading.assess import CREDITED, check_reading, listen_words
+from sidekick.reading.assess import check_reading, listen_words
 from sidekick.reading.degenerate import NO_READING, SILENT_TURN_S, why_no_reading
+from sidekick.reading.result import CREDITED
 from sidekick.reading.tracker import ReadingTracker
 from sidekick.settings import Settings
 from sidekick.speaking.base import SpokenSentence, Voice, style_for

@@ -340,7 +340,7 @@ class ReaderScreen(Screen[None]):
         """The end-of-book summary: pages, words correct a minute, accuracy, words to
         practise (from the reading checks of the child's pages)."""
         from sidekick.progress.records import MISS_KINDS, shown_form
-        from sidekick.reading.assess import band
+        from sidekick.reading.result import band
         from sidekick.words import normalize_word
 
         child = sum(1 for r in self.pages_read.values() if r == "child")

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sidekick.reading.assess import CREDITED
 from sidekick.reading.doubt import DOUBTED, THRESHOLDS, Thresholds, doubtful
+from sidekick.reading.result import CREDITED
 from tests.benchmarks.reading_eval.score import pooled_truth
 
 #: The grid searched: each threshold's candidate values (the first: never doubts).
