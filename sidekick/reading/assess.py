@@ -47,6 +47,8 @@ class WordResult:
     start: float | None = None
     end: float | None = None
     hesitation_s: float = 0.0
+    #: The second listener's score (log-probability, 0 = surely as written), when it ran.
+    second_logprob: float | None = None
 
 
 @dataclass
@@ -383,6 +385,7 @@ def check_reading(
     :class:`Assessor` alike."""
     from sidekick.listening.base import SAMPLE_RATE
     from sidekick.reading.matching import spoken_form
+    from sidekick.reading.second_opinion import second_opinion
 
     def second_look(
         written: str, said: str | None, start: float, end: float,
@@ -406,6 +409,7 @@ def check_reading(
     refine_start(result, pcm)
     if not listener.quiet():  # noisy, or the listener cannot tell
         refine_end(result, pcm)
+    second_opinion(result, pcm)
     return result
 
 
@@ -512,9 +516,10 @@ class Assessor:
     def __init__(
         self, engine: str | None = None, vosk_model: str | None = None, stall_s: float = 3.0
     ) -> None:
-        from sidekick.listening import create_listener
+        from sidekick.listening import create_listener, second_listener
 
         self.listener, self.notice = create_listener(engine, vosk_model)
+        second_listener.warm_up()
         self.stall_s = stall_s
         self._reader: str | None = None
 

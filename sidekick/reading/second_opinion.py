@@ -1,0 +1,84 @@
+"""A second opinion on a reading check from the second listener (teacher-forced Whisper).
+
+The first recognizer decides each word; the second listener then scores every written word
+(:mod:`sidekick.listening.second_listener`) and its score settles the two cases the first
+recognizer gets wrong most: a word it heard as another word that Whisper clearly hears as
+written is read (``substituted`` cleared), and a word it found read that Whisper clearly
+does not hear is misread. Each word's score is kept on the result (``second_logprob``) for
+the teacher's view and for doubt decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sidekick.listening.second_listener import Spoken
+    from sidekick.reading.assess import Assessment
+
+#: A ``substituted`` word whose score is above this was read as written.
+CLEAR_ABOVE = -0.5
+#: A ``correct`` word whose score is below this was misread.
+ERROR_BELOW = -7.0
+
+
+def forced_text(assessment: Assessment) -> tuple[list[Spoken], list[int | None]]:
+    """What the reader said, as far as the check knows: the page's words, with the extra
+    words heard (insertions, repetitions, a self-correction's first attempt) where they
+    were said. Returns the words and, for each, the written word's index (None for an
+    extra word). Without the extra words, Whisper scores the word after one as misread."""
+    from sidekick.listening.second_listener import Spoken
+
+    extra: dict[int | None, list[dict]] = {}
+    for e in sorted([*assessment.insertions, *assessment.repetitions], key=lambda e: e["start"]):
+        extra.setdefault(e.get("before_index"), []).append(e)
+    spoken: list[Spoken] = []
+    owners: list[int | None] = []
+    for k, w in enumerate(assessment.words):
+        for e in extra.get(k, []):
+            spoken.append(Spoken(e["word"], e["start"]))
+            owners.append(None)
+        if w.status == "self_corrected" and w.heard:
+            spoken.append(Spoken(w.heard, w.start))
+            owners.append(None)
+        spoken.append(Spoken(w.word, w.start))
+        owners.append(k)
+    for e in extra.get(None, []):
+        spoken.append(Spoken(e["word"], e["start"]))
+        owners.append(None)
+    return spoken, owners
+
+
+def decide(
+    assessment: Assessment,
+    scores: Sequence[float | None],
+    clear_above: float = CLEAR_ABOVE,
+    error_below: float = ERROR_BELOW,
+) -> None:
+    """Record each written word's score and let it overrule the first recognizer where it
+    is clear."""
+    for w, s in zip(assessment.words, scores, strict=True):
+        w.second_logprob = None if s is None else round(s, 3)
+        if s is None:
+            continue
+        if w.status == "substituted" and s > clear_above:
+            w.status, w.heard = "correct", None
+        elif w.status == "correct" and s < error_below:
+            w.status = "substituted"
+
+
+def second_opinion(assessment: Assessment, pcm: bytes) -> None:
+    """Score ``assessment``'s words with the second listener on ``pcm`` (16 kHz int16) and
+    apply :func:`decide`; nothing when it is switched off (``--no-second-listener``)."""
+    from sidekick.listening.second_listener import enabled, shared
+
+    if not enabled() or not assessment.words:
+        return
+    spoken, owners = forced_text(assessment)
+    scores = shared().word_logprobs(pcm, spoken)
+    written: list[float | None] = [None] * len(assessment.words)
+    for k, s in zip(owners, scores, strict=True):
+        if k is not None:
+            written[k] = s
+    decide(assessment, written)
