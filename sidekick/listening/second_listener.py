@@ -180,7 +180,9 @@ class SecondListener:
             ids: list[int] = []
             owner: list[int] = []
             for i in idx:
-                piece = self.tokenizer.encode(" " + words[i].word, add_special_tokens=False).ids
+                word = words[i].word  # punctuation is written without a space
+                text = word if not any(c.isalnum() for c in word) else " " + word
+                piece = self.tokenizer.encode(text, add_special_tokens=False).ids
                 ids += piece
                 owner += [i] * len(piece)
             tokens.append(ids)

@@ -23,11 +23,17 @@ CLEAR_ABOVE = -0.5
 ERROR_BELOW = -7.0
 
 
-def forced_text(assessment: Assessment) -> tuple[list[Spoken], list[int | None]]:
+def forced_text(
+    assessment: Assessment, periods: bool = True
+) -> tuple[list[Spoken], list[int | None]]:
     """What the reader said, as far as the check knows: the page's words, with the extra
     words heard (insertions, repetitions, a self-correction's first attempt) where they
     were said. Returns the words and, for each, the written word's index (None for an
-    extra word). Without the extra words, Whisper scores the word after one as misread."""
+    extra word). Without the extra words, Whisper scores the word after one as misread.
+
+    ``periods``: a full stop before a capitalized word that follows a lower-case one (the
+    words come without punctuation; Whisper finds a sentence's first word unlikely
+    without the full stop before it)."""
     from sidekick.listening.second_listener import Spoken
 
     extra: dict[int | None, list[dict]] = {}
@@ -41,6 +47,10 @@ def forced_text(assessment: Assessment) -> tuple[list[Spoken], list[int | None]]
             owners.append(None)
         if w.status == "self_corrected" and w.heard:
             spoken.append(Spoken(w.heard, w.start))
+            owners.append(None)
+        prev = assessment.words[k - 1].word if k else ""
+        if periods and w.word[:1].isupper() and w.word != "I" and prev[-1:].islower():
+            spoken.append(Spoken(".", w.start))
             owners.append(None)
         spoken.append(Spoken(w.word, w.start))
         owners.append(k)

@@ -31,7 +31,9 @@ def _assessment(pred: dict):
     return Assessment(words, pred["insertions"], pred["repetitions"])
 
 
-def word_scores(data: Path, preds: dict, lower: bool, extras: bool) -> dict[str, list]:
+def word_scores(
+    data: Path, preds: dict, lower: bool, extras: bool, periods: bool
+) -> dict[str, list]:
     """Each clip's written-word scores, from its first-recognizer check."""
     from sidekick.listening.second_listener import Spoken, shared
     from sidekick.reading.second_opinion import forced_text
@@ -45,7 +47,7 @@ def word_scores(data: Path, preds: dict, lower: bool, extras: bool) -> dict[str,
             a.insertions, a.repetitions = [], []
             for w in a.words:
                 w.heard = None if w.status == "self_corrected" else w.heard
-        spoken, owners = forced_text(a)
+        spoken, owners = forced_text(a, periods)
         if lower:
             spoken = [Spoken(s.word.lower(), s.at) for s in spoken]
         pcm = (data / "clips" / f"{clip}.wav").read_bytes()[44:]
@@ -82,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--predictions", type=Path, required=True)
     ap.add_argument("--scores", type=Path, required=True, help="cache of the word scores")
     ap.add_argument("--lower", action="store_true", help="force the text in lower case")
+    ap.add_argument("--no-periods", action="store_true", help="no sentence full stops")
     ap.add_argument("--no-extras", action="store_true", help="force the written words only")
     ap.add_argument("--clear", type=float, nargs="*", default=[-0.3, -0.5, -1.0, -1.5])
     ap.add_argument("--error", type=float, nargs="*", default=[-5.0, -6.0, -7.0, -8.0, -99.0])
@@ -92,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.scores.exists():
         scores = json.loads(args.scores.read_text(encoding="utf-8"))
     else:
-        scores = word_scores(args.data, preds, args.lower, not args.no_extras)
+        scores = word_scores(args.data, preds, args.lower, not args.no_extras, not args.no_periods)
         args.scores.write_text(json.dumps(scores), encoding="utf-8")
 
     def row(name: str, p: dict) -> None:
