@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 CLEAR_ABOVE = -0.5
 #: A ``correct`` word whose score is below this was misread.
 ERROR_BELOW = -7.0
+#: Shorter pages (a practised word) keep the first recognizer's decisions: Whisper scores a
+#: word said alone poorly even when it is read well.
+MIN_WORDS = 4
 
 
 def forced_text(
@@ -57,6 +60,8 @@ def forced_text(
     for e in extra.get(None, []):
         spoken.append(Spoken(e["word"], e["start"]))
         owners.append(None)
+    if spoken:  # Whisper writes an utterance's first word with a capital
+        spoken[0] = Spoken(spoken[0].word[:1].upper() + spoken[0].word[1:], spoken[0].at)
     return spoken, owners
 
 
@@ -83,7 +88,7 @@ def second_opinion(assessment: Assessment, pcm: bytes) -> None:
     apply :func:`decide`; nothing when it is switched off (``--no-second-listener``)."""
     from sidekick.listening.second_listener import enabled, shared
 
-    if not enabled() or not assessment.words:
+    if not enabled() or len(assessment.words) < MIN_WORDS:
         return
     spoken, owners = forced_text(assessment)
     scores = shared().word_logprobs(pcm, spoken)
