@@ -99,3 +99,17 @@ def test_the_check_clears_a_substitution_heard_in_an_accent(
     cleared = [k for k in hats if alone[k]["status"] == "substituted"]
     assert any(both[k]["status"] == "correct" for k in cleared), both
     assert all(w["second_logprob"] is not None for w in both)
+
+
+def test_the_forced_text_has_the_extra_words_where_they_were_said() -> None:
+    from sidekick.reading.assess import Token, assess
+    from sidekick.reading.second_opinion import forced_text
+
+    said = "the big very dog dog ran hum home fast Then it sat"
+    times = [Token(w, i * 0.5, i * 0.5 + 0.4) for i, w in enumerate(said.split())]
+    result = assess("the big dog ran home fast Then it sat".split(), times)
+    spoken, owners = forced_text(result)
+    assert [s.word for s in spoken] == [
+        "The", "big", "very", "dog", "dog", "ran", "hum", "home", "fast", ".", "Then", "it", "sat"
+    ]  # fmt: skip
+    assert [result.words[k].word for k in owners if k is not None] == [w.word for w in result.words]
