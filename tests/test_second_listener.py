@@ -15,7 +15,8 @@ from sidekick.listening.second_listener import (
     MODEL_SHA256,
     SecondListener,
     Spoken,
-    _windows,
+    _assign,
+    _window_starts,
     log_mel,
     model_dir,
     shared,
@@ -53,12 +54,14 @@ def test_a_model_file_with_another_checksum_is_refused(tmp_path: Path) -> None:
 def test_a_long_page_is_cut_into_30_s_windows_between_words() -> None:
     words = [Spoken(f"w{i}", 0.5 + 0.9 * i) for i in range(80)]  # 72 s of reading
     words[10] = Spoken("skipped", None)
-    windows = _windows(words, 73.0)
+    starts = _window_starts([w.at for w in words], 73.0)
+    windows = _assign(words, starts)
     assert len(windows) == 3
-    assert [i for _, idx in windows for i in idx] == list(range(80))
-    for start, idx in windows:
+    assert [i for idx in windows for i in idx] == list(range(80))
+    for start, idx in zip(starts, windows, strict=True):
         timed = [words[i].at for i in idx if words[i].at is not None]
         assert start <= min(timed) and max(timed) + 0.9 <= start + 30
+    assert _window_starts([w.at for w in words], 29.0) == [0.0]
 
 
 @pytest.mark.slow
@@ -67,10 +70,10 @@ def test_the_page_read_as_written_scores_high_and_a_changed_word_low(
 ) -> None:
     text = "The little dog ran to the house and sat down by the red door."
     words = [Spoken(w.strip(".")) for w in text.split()]
-    read = shared().word_logprobs(_pcm(speak_to_wav(text, tmp_path / "read.wav")), words)
+    (read,) = shared().word_logprobs(_pcm(speak_to_wav(text, tmp_path / "read.wav")), words)
     assert min(read) > -1.0, read
     misread = text.replace("house", "horse")
-    changed = shared().word_logprobs(_pcm(speak_to_wav(misread, tmp_path / "mis.wav")), words)
+    (changed,) = shared().word_logprobs(_pcm(speak_to_wav(misread, tmp_path / "mis.wav")), words)
     house = [w.word for w in words].index("house")
     assert changed[house] < -5.0, changed
     others = [s for k, s in enumerate(changed) if k not in (house, house + 1)]

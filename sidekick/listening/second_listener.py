@@ -129,20 +129,32 @@ def log_mel(audio: np.ndarray) -> np.ndarray:
     return ((spec + 4.0) / 4.0).astype(np.float32)
 
 
-def _windows(words: Sequence[Spoken], duration: float) -> list[tuple[float, list[int]]]:
-    """Split a page longer than 30 s into windows cut between words heard: (start s, the
-    indices of ``words`` in it). A word without a time goes with the word before it."""
+def _window_starts(times: Sequence[float | None], duration: float) -> list[float]:
+    """Where Whisper's 30 s windows over a page begin (s): one window for a page of up to
+    30 s; a longer page is cut in the gap before the first word heard 29 s or more after
+    the window's start."""
+    starts = [0.0]
     if duration <= WINDOW_S:
-        return [(0.0, list(range(len(words))))]
-    out: list[tuple[float, list[int]]] = [(0.0, [])]
-    last = 0.0  # the time of the last word placed
+        return starts
+    prev = 0.0
+    for at in times:
+        if at is None:
+            continue
+        if at - starts[-1] > WINDOW_S - 1.0:
+            starts.append(max(prev, at - 1.0) if prev > starts[-1] else at - 1.0)
+        prev = at
+    return starts
+
+
+def _assign(words: Sequence[Spoken], starts: Sequence[float]) -> list[list[int]]:
+    """The indices of ``words`` heard in each window (a word without a time goes with the
+    word before it)."""
+    out: list[list[int]] = [[] for _ in starts]
+    k = 0
     for i, w in enumerate(words):
-        at = w.at if w.at is not None else last
-        if at - out[-1][0] > WINDOW_S - 1.0 and out[-1][1]:
-            prev_end = max(last, at - 1.0)  # cut in the gap before this word
-            out.append((max(0.0, min(prev_end, at - 0.3)), []))
-        out[-1][1].append(i)
-        last = at
+        if w.at is not None:
+            k = max(k, max(j for j, s in enumerate(starts) if s <= max(w.at, 0.0)))
+        out[k].append(i)
     return out
 
 
@@ -162,39 +174,48 @@ class SecondListener:
         self.start = [self.tokenizer.token_to_id(t) for t in START]
         self._lock = threading.Lock()
 
-    def word_logprobs(self, pcm: bytes, words: Sequence[Spoken]) -> list[float]:
-        """Each word's lowest token log-probability when Whisper is forced to hear
-        ``words`` in ``pcm`` (16 kHz int16), one encoder pass per 30 s."""
+    def word_logprobs(self, pcm: bytes, *versions: Sequence[Spoken]) -> list[list[float]]:
+        """Each word's lowest token log-probability when Whisper is forced to hear each
+        version of what was said in ``pcm`` (16 kHz int16): one encoder pass per 30 s of
+        audio for all the versions, then one forced decoding pass per version."""
         import ctranslate2
 
-        if not words:
-            return []
         audio = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
-        windows = _windows(words, len(audio) / SAMPLE_RATE)
-        feats, tokens, owners, frames = [], [], [], []
-        for start_s, idx in windows:
-            a = int(start_s * SAMPLE_RATE)
-            b = min(len(audio), a + WINDOW_S * SAMPLE_RATE)
-            feats.append(log_mel(audio[a:b]))
-            frames.append(max(1, (b - a) // HOP))
-            ids: list[int] = []
-            owner: list[int] = []
-            for i in idx:
-                word = words[i].word  # punctuation is written without a space
-                text = word if not any(c.isalnum() for c in word) else " " + word
-                piece = self.tokenizer.encode(text, add_special_tokens=False).ids
-                ids += piece
-                owner += [i] * len(piece)
-            tokens.append(ids)
-            owners.append(owner)
+        first = versions[0] if versions else []
+        starts = _window_starts([w.at for w in first], len(audio) / SAMPLE_RATE)
+        n = WINDOW_S * SAMPLE_RATE
+        spans = [(int(s * SAMPLE_RATE), min(len(audio), int(s * SAMPLE_RATE) + n)) for s in starts]
+        rows, tokens, owners, frames = [], [], [], []
+        for v, words in enumerate(versions):
+            for k, idx in enumerate(_assign(words, starts)):
+                if not idx:
+                    continue
+                ids: list[int] = []
+                owner: list[tuple[int, int]] = []
+                for i in idx:
+                    word = words[i].word  # punctuation is written without a space
+                    text = word if not any(c.isalnum() for c in word) else " " + word
+                    piece = self.tokenizer.encode(text, add_special_tokens=False).ids
+                    ids += piece
+                    owner += [(v, i)] * len(piece)
+                rows.append(k)
+                tokens.append(ids)
+                owners.append(owner)
+                frames.append(max(1, (spans[k][1] - spans[k][0]) // HOP))
+        scores = [[0.0] * len(words) for words in versions]
+        if not tokens:
+            return scores
+        needed = sorted(set(rows))
+        feats = np.stack([log_mel(audio[spans[k][0] : spans[k][1]]) for k in needed])
         with self._lock:
+            encoded = np.asarray(self.model.encode(ctranslate2.StorageView.from_array(feats)))
+            batch = np.ascontiguousarray(encoded[[needed.index(k) for k in rows]])
             results = self.model.align(
-                ctranslate2.StorageView.from_array(np.stack(feats)), self.start, tokens, frames
+                ctranslate2.StorageView.from_array(batch), self.start, tokens, frames
             )
-        scores = [0.0] * len(words)
         for result, owner in zip(results, owners, strict=True):
-            for i, p in zip(owner, result.text_token_probs, strict=True):
-                scores[i] = min(scores[i], float(np.log(max(p, 1e-30))))
+            for (v, i), p in zip(owner, result.text_token_probs, strict=True):
+                scores[v][i] = min(scores[v][i], float(np.log(max(p, 1e-30))))
         return scores
 
 

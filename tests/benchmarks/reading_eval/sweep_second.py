@@ -31,29 +31,23 @@ def _assessment(pred: dict):
     return Assessment(words, pred["insertions"], pred["repetitions"])
 
 
-def word_scores(
-    data: Path, preds: dict, lower: bool, extras: bool, periods: bool
-) -> dict[str, list]:
-    """Each clip's written-word scores, from its first-recognizer check."""
-    from sidekick.listening.second_listener import Spoken, shared
-    from sidekick.reading.second_opinion import forced_text
+def word_scores(data: Path, preds: dict) -> dict[str, list]:
+    """Each clip's written-word scores forced with and without the extra words heard."""
+    from sidekick.listening.second_listener import shared
+    from sidekick.reading.second_opinion import written_scores
 
     out = {}
     for clip, pred in preds.items():
-        if pred is None:
-            continue
-        a = _assessment(pred)
-        if not extras:
-            a.insertions, a.repetitions = [], []
-            for w in a.words:
-                w.heard = None if w.status == "self_corrected" else w.heard
-        spoken, owners = forced_text(a, periods)
-        if lower:
-            spoken = [Spoken(s.word.lower(), s.at) for s in spoken]
-        pcm = (data / "clips" / f"{clip}.wav").read_bytes()[44:]
-        scores = shared().word_logprobs(pcm, spoken)
-        out[clip] = [s for k, s in zip(owners, scores, strict=True) if k is not None]
+        if pred is not None:
+            pcm = (data / "clips" / f"{clip}.wav").read_bytes()[44:]
+            out[clip] = written_scores(_assessment(pred), pcm, shared())
     return out
+
+
+def combined(scores: dict, how: str) -> dict[str, list[float]]:
+    """``with`` or ``without`` the extra words, or the ``max`` of both."""
+    pick = {"with": lambda a, b: a, "without": lambda a, b: b, "max": max}[how]
+    return {c: [pick(a, b) for a, b in zip(*ab, strict=True)] for c, ab in scores.items()}
 
 
 def apply(preds: dict, scores: dict, clear: float, error: float, doubt: float | None) -> dict:
@@ -83,9 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--predictions", type=Path, required=True)
     ap.add_argument("--scores", type=Path, required=True, help="cache of the word scores")
-    ap.add_argument("--lower", action="store_true", help="force the text in lower case")
-    ap.add_argument("--no-periods", action="store_true", help="no sentence full stops")
-    ap.add_argument("--no-extras", action="store_true", help="force the written words only")
+    ap.add_argument("--extras", choices=["with", "without", "max"], default="max")
+    ap.add_argument("--save", type=Path, help="write the predictions at the first thresholds")
     ap.add_argument("--clear", type=float, nargs="*", default=[-0.3, -0.5, -1.0, -1.5])
     ap.add_argument("--error", type=float, nargs="*", default=[-5.0, -6.0, -7.0, -8.0, -99.0])
     ap.add_argument("--doubt", type=float, nargs="*", default=[])
@@ -101,16 +94,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     def row(name: str, p: dict) -> None:
         g = score(truth, p)["groups"]
         cells = [f"{g[k]['false_rejection_rate'] * 100:4.1f} / {g[k]['miscue_recall'] * 100:4.1f}"
-                 for k in ("adult", "child", "held_out") if k in g]  # fmt: skip
+                 for k in ("adult", "child") if k in g]  # fmt: skip
+        # Sets of voice families (their scorer): each family's FRR against its target.
+        load = {}
+        for k, v in g.items():
+            if k.startswith("family:") and "/" in k and v["false_rejection_rate"] is not None:
+                fam, cond = k[7:].split("/")
+                frr = v["false_rejection_rate"] / (0.03 if cond == "adult" else 0.05)
+                load[fam] = max(load.get(fam, 0.0), frr)
+        worst = max(load, key=load.get) if load else None
+        if worst:
+            cells.append(f"worst {worst}: " + " / ".join(
+                f"{g[f'family:{worst}/{c}']['false_rejection_rate'] * 100:.1f}"
+                for c in ("adult", "child")))  # fmt: skip
         print(f"{name:28s}", "   ".join(cells))
 
-    print(f"{'':28s} adult FRR/recall  child FRR/recall  held-out FRR/recall")
+    print(f"{'':28s} adult FRR/recall  child FRR/recall  (worst family adult/child FRR)")
     row("first recognizer", {k: v for k, v in preds.items() if k in scores})
     for c in args.clear:
         for e in args.error:
             row(f"clear > {c}, error < {e}", apply(preds, scores, c, e, None))
+    if args.save:
+        best = apply(preds, scores, args.clear[0], args.error[0], None)
+        args.save.write_text(json.dumps(best), encoding="utf-8")
     for d in args.doubt:
-        row(f"-0.5/-7, doubt > {d}", apply(preds, scores, -0.5, -7.0, d))
+        c, e = args.clear[0], args.error[0]
+        row(f"{c}/{e}, doubt > {d}", apply(preds, scores, c, e, d))
     return 0
 
 
