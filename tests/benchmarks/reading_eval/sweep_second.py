@@ -88,8 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.scores.exists():
         scores = json.loads(args.scores.read_text(encoding="utf-8"))
     else:
-        scores = word_scores(args.data, preds, args.lower, not args.no_extras, not args.no_periods)
+        scores = word_scores(args.data, preds)
         args.scores.write_text(json.dumps(scores), encoding="utf-8")
+    scores = combined(scores, args.extras)
 
     def row(name: str, p: dict) -> None:
         g = score(truth, p)["groups"]
