@@ -116,3 +116,21 @@ def test_the_forced_text_has_the_extra_words_where_they_were_said() -> None:
         "The", "big", "very", "dog", "dog", "ran", "hum", "home", "fast", ".", "Then", "it", "sat"
     ]  # fmt: skip
     assert [result.words[k].word for k in owners if k is not None] == [w.word for w in result.words]
+
+
+def _load_in_child() -> bool:
+    return shared() is not None
+
+
+def test_a_process_forked_while_it_loads_loads_its_own() -> None:
+    """The evaluation forks its workers right after the parent made an Assessor; a child
+    must not wait for a load that only the parent's thread was doing."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sidekick.listening import second_listener
+
+    second_listener.warm_up()
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        assert pool.submit(_load_in_child).result(timeout=120)

@@ -224,6 +224,16 @@ _shared: SecondListener | None = None
 _shared_lock = threading.Lock()
 
 
+def _forget_in_child() -> None:
+    """A forked process loads its own copy: the parent may have been loading it (holding
+    the lock) at the fork, in a thread the child does not have."""
+    global _shared, _shared_lock
+    _shared, _shared_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
 def shared() -> SecondListener:
     """The process's second listener, loaded on first use (raises :class:`ModelError`)."""
     global _shared
@@ -235,9 +245,12 @@ def shared() -> SecondListener:
 
 def warm_up() -> None:
     """Load the second listener in a background thread, so the first page check does not
-    wait for it. Problems surface at that check, not here."""
+    wait for it. Problems surface at that check, not here. Its libraries are imported here,
+    not in the thread, so that a process forked meanwhile finds no import half done."""
     if not enabled() or _shared is not None:
         return
+    import ctranslate2  # noqa: F401
+    import tokenizers  # noqa: F401
 
     def load() -> None:
         with contextlib.suppress(Exception):  # reported by the check that needs it

@@ -516,10 +516,9 @@ class Assessor:
     def __init__(
         self, engine: str | None = None, vosk_model: str | None = None, stall_s: float = 3.0
     ) -> None:
-        from sidekick.listening import create_listener, second_listener
+        from sidekick.listening import create_listener
 
         self.listener, self.notice = create_listener(engine, vosk_model)
-        second_listener.warm_up()
         self.stall_s = stall_s
         self._reader: str | None = None
 
