@@ -89,6 +89,13 @@ def _session_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--vosk-model", metavar="PATH", help="Vosk model directory")
     g.add_argument("--input-device", metavar="DEVICE", help="microphone (sounddevice name/index)")
+    g.add_argument("--no-second-listener", action="store_true", help=SECOND_LISTENER_HELP)
+
+
+SECOND_LISTENER_HELP = (
+    "check readings with the recognizer alone, without Whisper's second opinion on doubtful "
+    "words (about 1 s less at the end of each page on a slow computer)"
+)
 
 
 def _device(spec: str | None) -> int | str | None:
@@ -225,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="a pause longer than this before a word marks it assisted (0.5-30, default 3, DIBELS)",
     )
+    assess.add_argument("--no-second-listener", action="store_true", help=SECOND_LISTENER_HELP)
     assess.add_argument("--json", action="store_true", help="print one JSON object")
 
     readers = sub.add_parser(
@@ -548,6 +556,10 @@ def run(argv: list[str]) -> int:
         argv = ["app", *argv]  # `sidekick --reader Mia` is `sidekick app --reader Mia`
     args = build_parser().parse_args(argv)
     check_numbers(args)
+    if getattr(args, "no_second_listener", False):
+        from sidekick.listening.second_listener import disable
+
+        disable()
     if args.command == "say":
         return _cmd_say(args)
     if args.command == "books":

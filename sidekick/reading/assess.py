@@ -375,6 +375,7 @@ def check_reading(
     alike."""
     from sidekick.listening.base import SAMPLE_RATE
     from sidekick.reading.doubt import settle_doubts
+    from sidekick.reading.second_opinion import second_opinion
     from sidekick.words import spoken_form
 
     def second_look(
@@ -399,6 +400,7 @@ def check_reading(
     refine_start(result, pcm)
     if not listener.quiet():  # noisy, or the listener cannot tell
         refine_end(result, pcm)
+    second_opinion(result, pcm)
     settle_doubts(result, heard, pcm)
     return result
 

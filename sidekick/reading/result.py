@@ -32,6 +32,8 @@ class WordResult:
     start: float | None = None
     end: float | None = None
     hesitation_s: float = 0.0
+    #: The second listener's score (log-probability, 0 = surely as written), when it ran.
+    second_logprob: float | None = None
 
 
 @dataclass

@@ -199,7 +199,7 @@ class ReadingSession:
     # -- setup ------------------------------------------------------------------------------
     def _setup(self) -> None:
         from sidekick.audio import devices, sinks
-        from sidekick.listening import create_listener
+        from sidekick.listening import create_listener, second_listener
         from sidekick.speaking.registry import load_voice
 
         s = self.settings
@@ -227,6 +227,7 @@ class ReadingSession:
                     self.emit(ev.Notice(notice))
             elif self.listener is not None:
                 self.listener.new_reader()  # one given to this session may know another reader
+            second_listener.warm_up()  # loaded while the first pages are read
         self.engine_name = self.listener.name if self.listener else "none"
         if self._sink is not None:
             pass

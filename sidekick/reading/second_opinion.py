@@ -1,0 +1,110 @@
+"""A second opinion on a reading check from the second listener (teacher-forced Whisper).
+
+The first recognizer decides each word; the second listener then scores every written word
+(:mod:`sidekick.listening.second_listener`) and its score settles the two cases the first
+recognizer gets wrong most: a word it heard as another word that Whisper clearly hears as
+written is read (``substituted`` cleared), and a word it found read that Whisper clearly
+does not hear is misread. Each word's score is kept on the result (``second_logprob``) for
+the teacher's view and for doubt decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sidekick.listening.second_listener import SecondListener, Spoken
+    from sidekick.reading.result import Assessment
+
+#: A ``substituted`` or ``omitted`` word whose score is above this was read as written.
+#: Chosen with :data:`ERROR_BELOW` on the development voice families (reading_eval NOTES.md):
+#: between this and -0.5 the two listeners disagree and Whisper only leans to the word.
+CLEAR_ABOVE = -2.0
+#: A ``correct`` word whose score is below this was misread.
+ERROR_BELOW = -7.0
+#: Shorter pages (a practised word) keep the first recognizer's decisions: Whisper scores a
+#: word said alone poorly even when it is read well.
+MIN_WORDS = 4
+
+
+def forced_text(
+    assessment: Assessment, extras: bool = True, periods: bool = True
+) -> tuple[list[Spoken], list[int | None]]:
+    """What the reader said, as far as the check knows: the page's words, with (``extras``)
+    the extra words heard (insertions, repetitions, a self-correction's first attempt)
+    where they were said. Returns the words and, for each, the written word's index (None
+    for an extra word). Without the extra words, Whisper scores the word after one as
+    misread; with an extra word the recognizer heard in error, the same.
+
+    ``periods``: a full stop before a capitalized word that follows a lower-case one (the
+    words come without punctuation; Whisper finds a sentence's first word unlikely
+    without the full stop before it)."""
+    from sidekick.listening.second_listener import Spoken
+
+    extra: dict[int | None, list[dict]] = {}
+    heard = [*assessment.insertions, *assessment.repetitions] if extras else []
+    for e in sorted(heard, key=lambda e: e["start"]):
+        extra.setdefault(e.get("before_index"), []).append(e)
+    spoken: list[Spoken] = []
+    owners: list[int | None] = []
+    for k, w in enumerate(assessment.words):
+        for e in extra.get(k, []):
+            spoken.append(Spoken(e["word"], e["start"]))
+            owners.append(None)
+        if extras and w.status == "self_corrected" and w.heard:
+            spoken.append(Spoken(w.heard, w.start))
+            owners.append(None)
+        prev = assessment.words[k - 1].word if k else ""
+        if periods and w.word[:1].isupper() and w.word != "I" and prev[-1:].islower():
+            spoken.append(Spoken(".", w.start))
+            owners.append(None)
+        spoken.append(Spoken(w.word, w.start))
+        owners.append(k)
+    for e in extra.get(None, []):
+        spoken.append(Spoken(e["word"], e["start"]))
+        owners.append(None)
+    if spoken:  # Whisper writes an utterance's first word with a capital
+        spoken[0] = Spoken(spoken[0].word[:1].upper() + spoken[0].word[1:], spoken[0].at)
+    return spoken, owners
+
+
+def written_scores(
+    assessment: Assessment, pcm: bytes, listener: SecondListener
+) -> tuple[list[float], list[float]]:
+    """Each written word's score forced with the extra words heard, and without them."""
+    versions = [forced_text(assessment, extras) for extras in (True, False)]
+    scores = listener.word_logprobs(pcm, *(spoken for spoken, _ in versions))
+    out: list[list[float]] = []
+    for (_, owners), sc in zip(versions, scores, strict=True):
+        out.append([s for k, s in zip(owners, sc, strict=True) if k is not None])
+    return out[0], out[1]
+
+
+def decide(
+    assessment: Assessment,
+    scores: Sequence[float],
+    clear_above: float = CLEAR_ABOVE,
+    error_below: float = ERROR_BELOW,
+) -> None:
+    """Record each written word's score and let it overrule the first recognizer where it
+    is clear. The page's first word is never made an error: Whisper is unsure of an
+    utterance's first word however it is read."""
+    for w, s in zip(assessment.words, scores, strict=True):
+        w.second_logprob = round(s, 3)
+        if w.status in ("substituted", "omitted") and s > clear_above:
+            w.status, w.heard = "correct", None
+        elif w.status == "correct" and s < error_below and w.index > 0:
+            w.status = "substituted"
+
+
+def second_opinion(assessment: Assessment, pcm: bytes) -> None:
+    """Score ``assessment``'s words with the second listener on ``pcm`` (16 kHz int16) and
+    apply :func:`decide` to the better of each word's two scores (with and without the
+    extra words heard); nothing when it is switched off (``--no-second-listener``)."""
+    from sidekick.listening.second_listener import enabled, shared
+
+    if not enabled() or len(assessment.words) < MIN_WORDS:
+        return
+    with_extras, without = written_scores(assessment, pcm, shared())
+    decide(assessment, [max(a, b) for a, b in zip(with_extras, without, strict=True)])

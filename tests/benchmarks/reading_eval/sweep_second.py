@@ -1,0 +1,128 @@
+"""Choose the second listener's thresholds on saved predictions of a DEVELOPMENT set.
+
+```sh
+SIDEKICK_SECOND_LISTENER=0 .venv/bin/python -m tests.benchmarks.reading_eval.score \
+    --data DEV --engine pocketsphinx --save-predictions base.json
+.venv/bin/python -m tests.benchmarks.reading_eval.sweep_second --data DEV \
+    --predictions base.json --scores scores.json
+```
+
+The predictions are the first recognizer's checks (second listener off). Every clip's
+written words are scored once by the second listener (cached in ``--scores``), then
+:func:`sidekick.reading.second_opinion.decide` is applied with each pair of thresholds and
+the result scored like ``score``. Never run it on a verdict set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from tests.benchmarks.reading_eval.score import score
+
+
+def _assessment(pred: dict):
+    from sidekick.reading.result import Assessment, WordResult
+
+    fields = set(WordResult.__dataclass_fields__)
+    words = [WordResult(**{k: v for k, v in w.items() if k in fields}) for w in pred["words"]]
+    return Assessment(words, pred["insertions"], pred["repetitions"])
+
+
+def word_scores(data: Path, preds: dict) -> dict[str, list]:
+    """Each clip's written-word scores forced with and without the extra words heard."""
+    from sidekick.listening.second_listener import shared
+    from sidekick.reading.second_opinion import written_scores
+
+    out = {}
+    for clip, pred in preds.items():
+        if pred is not None:
+            pcm = (data / "clips" / f"{clip}.wav").read_bytes()[44:]
+            out[clip] = written_scores(_assessment(pred), pcm, shared())
+    return out
+
+
+def combined(scores: dict, how: str) -> dict[str, list[float]]:
+    """``with`` or ``without`` the extra words, or the ``max`` of both."""
+    pick = {"with": lambda a, b: a, "without": lambda a, b: b, "max": max}[how]
+    return {c: [pick(a, b) for a, b in zip(*ab, strict=True)] for c, ab in scores.items()}
+
+
+def apply(preds: dict, scores: dict, clear: float, error: float, doubt: float | None) -> dict:
+    """Predictions after the second opinion. ``doubt``: substitutions left standing whose
+    score is above it count as not found (an ``unclear`` word is not an error)."""
+    from sidekick.reading.second_opinion import decide
+
+    out = {}
+    for clip, pred in preds.items():
+        if pred is None or clip not in scores:
+            continue
+        a = _assessment(pred)
+        decide(a, scores[clip], clear, error)
+        if doubt is not None:
+            for w in a.words:
+                if w.status == "substituted" and (w.second_logprob or 0.0) > doubt:
+                    w.status = "correct"
+        res = a.to_json()
+        dur = pred["summary"]["duration_s"]
+        res["summary"]["wcpm"] = round(a.words_correct * 60 / dur, 1) if dur else 0.0
+        out[clip] = res
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--predictions", type=Path, required=True)
+    ap.add_argument("--scores", type=Path, required=True, help="cache of the word scores")
+    ap.add_argument("--extras", choices=["with", "without", "max"], default="max")
+    ap.add_argument("--save", type=Path, help="write the predictions at the first thresholds")
+    ap.add_argument("--clear", type=float, nargs="*", default=[-0.3, -0.5, -1.0, -1.5])
+    ap.add_argument("--error", type=float, nargs="*", default=[-5.0, -6.0, -7.0, -8.0, -99.0])
+    ap.add_argument("--doubt", type=float, nargs="*", default=[])
+    args = ap.parse_args(argv)
+    preds = json.loads(args.predictions.read_text(encoding="utf-8"))
+    truth = [json.loads(line) for line in (args.data / "truth.jsonl").open(encoding="utf-8")]
+    if args.scores.exists():
+        scores = json.loads(args.scores.read_text(encoding="utf-8"))
+    else:
+        scores = word_scores(args.data, preds)
+        args.scores.write_text(json.dumps(scores), encoding="utf-8")
+    scores = combined(scores, args.extras)
+
+    def row(name: str, p: dict) -> None:
+        g = score(truth, p)["groups"]
+        cells = [f"{g[k]['false_rejection_rate'] * 100:4.1f} / {g[k]['miscue_recall'] * 100:4.1f}"
+                 for k in ("adult", "child") if k in g]  # fmt: skip
+        # Sets of voice families (their scorer): each family's FRR against its target.
+        load = {}
+        for k, v in g.items():
+            if k.startswith("family:") and "/" in k and v["false_rejection_rate"] is not None:
+                fam, cond = k[7:].split("/")
+                frr = v["false_rejection_rate"] / (0.03 if cond == "adult" else 0.05)
+                load[fam] = max(load.get(fam, 0.0), frr)
+        worst = max(load, key=load.get) if load else None
+        if worst:
+            cells.append(f"worst {worst}: " + " / ".join(
+                f"{g[f'family:{worst}/{c}']['false_rejection_rate'] * 100:.1f}"
+                for c in ("adult", "child")))  # fmt: skip
+        print(f"{name:28s}", "   ".join(cells))
+
+    print(f"{'':28s} adult FRR/recall  child FRR/recall  (worst family adult/child FRR)")
+    row("first recognizer", {k: v for k, v in preds.items() if k in scores})
+    for c in args.clear:
+        for e in args.error:
+            row(f"clear > {c}, error < {e}", apply(preds, scores, c, e, None))
+    if args.save:
+        best = apply(preds, scores, args.clear[0], args.error[0], None)
+        args.save.write_text(json.dumps(best), encoding="utf-8")
+    for d in args.doubt:
+        c, e = args.clear[0], args.error[0]
+        row(f"{c}/{e}, doubt > {d}", apply(preds, scores, c, e, d))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

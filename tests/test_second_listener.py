@@ -1,0 +1,137 @@
+"""The second listener: Whisper tiny.en forced on the page text, on real speech (the
+standard voice, espeak-ng's British English voice) and the real pocketsphinx check."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sidekick.errors import ModelError
+from sidekick.listening.second_listener import (
+    MODEL_SHA256,
+    SecondListener,
+    Spoken,
+    _assign,
+    _window_starts,
+    log_mel,
+    model_dir,
+    shared,
+)
+
+
+def _pcm(wav: Path) -> bytes:
+    from sidekick.audio.sources import WavFileSource
+
+    return b"".join(WavFileSource(wav, realtime=False).chunks())
+
+
+def test_features_are_whispers_own() -> None:
+    from faster_whisper.feature_extractor import FeatureExtractor
+
+    rng = np.random.default_rng(3)
+    t = np.arange(16000 * 4) / 16000
+    audio = (0.3 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(t.size)).astype(
+        np.float32
+    )
+    theirs = FeatureExtractor()(audio, padding=0)
+    frames = len(audio) // 160 - 1
+    np.testing.assert_allclose(log_mel(audio)[:, :frames], theirs[:, :frames], atol=1e-4)
+
+
+def test_a_model_file_with_another_checksum_is_refused(tmp_path: Path) -> None:
+    for name in MODEL_SHA256:
+        (tmp_path / name).symlink_to(model_dir() / name)
+    (tmp_path / "model.bin").unlink()
+    (tmp_path / "model.bin").write_bytes(b"not the weights")
+    with pytest.raises(ModelError, match="checksum"):
+        SecondListener(tmp_path)
+
+
+def test_a_long_page_is_cut_into_30_s_windows_between_words() -> None:
+    words = [Spoken(f"w{i}", 0.5 + 0.9 * i) for i in range(80)]  # 72 s of reading
+    words[10] = Spoken("skipped", None)
+    starts = _window_starts([w.at for w in words], 73.0)
+    windows = _assign(words, starts)
+    assert len(windows) == 3
+    assert [i for idx in windows for i in idx] == list(range(80))
+    for start, idx in zip(starts, windows, strict=True):
+        timed = [words[i].at for i in idx if words[i].at is not None]
+        assert start <= min(timed) and max(timed) + 0.9 <= start + 30
+    assert _window_starts([w.at for w in words], 29.0) == [0.0]
+
+
+@pytest.mark.slow
+def test_the_page_read_as_written_scores_high_and_a_changed_word_low(
+    speak_to_wav, tmp_path: Path
+) -> None:
+    text = "The little dog ran to the house and sat down by the red door."
+    words = [Spoken(w.strip(".")) for w in text.split()]
+    (read,) = shared().word_logprobs(_pcm(speak_to_wav(text, tmp_path / "read.wav")), words)
+    assert min(read) > -1.0, read
+    misread = text.replace("house", "horse")
+    (changed,) = shared().word_logprobs(_pcm(speak_to_wav(misread, tmp_path / "mis.wav")), words)
+    house = [w.word for w in words].index("house")
+    assert changed[house] < -5.0, changed
+    others = [s for k, s in enumerate(changed) if k not in (house, house + 1)]
+    assert min(others) > -1.0, changed
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+def test_the_check_clears_a_substitution_heard_in_an_accent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """espeak-ng's British voice reads "hat" with its own vowel; pocketsphinx hears "hot"."""
+    from sidekick.reading.assess import Assessor
+
+    text = "Sam has a new hat. The hat is red. It has a big blue dot on top."
+    wav = tmp_path / "en-gb.wav"
+    subprocess.run(["espeak-ng", "-v", "en-gb", "-w", str(wav), text], check=True)
+    assessor = Assessor("pocketsphinx")
+    monkeypatch.setenv("SIDEKICK_SECOND_LISTENER", "0")
+    alone = assessor.assess_wav(text, wav)["words"]
+    monkeypatch.setenv("SIDEKICK_SECOND_LISTENER", "1")
+    both = assessor.assess_wav(text, wav)["words"]
+    hats = [k for k, w in enumerate(alone) if w["word"] == "hat"]
+    assert any(alone[k]["status"] == "substituted" for k in hats), alone
+    assert all(w["second_logprob"] is None for w in alone)
+    cleared = [k for k in hats if alone[k]["status"] == "substituted"]
+    assert any(both[k]["status"] == "correct" for k in cleared), both
+    assert all(w["second_logprob"] is not None for w in both)
+
+
+def test_the_forced_text_has_the_extra_words_where_they_were_said() -> None:
+    from sidekick.reading.assess import assess
+    from sidekick.reading.result import Token
+    from sidekick.reading.second_opinion import forced_text
+
+    said = "the big very dog dog ran hum home fast Then it sat"
+    times = [Token(w, i * 0.5, i * 0.5 + 0.4) for i, w in enumerate(said.split())]
+    result = assess("the big dog ran home fast Then it sat".split(), times)
+    spoken, owners = forced_text(result)
+    assert [s.word for s in spoken] == [
+        "The", "big", "very", "dog", "dog", "ran", "hum", "home", "fast", ".", "Then", "it", "sat"
+    ]  # fmt: skip
+    assert [result.words[k].word for k in owners if k is not None] == [w.word for w in result.words]
+
+
+def _load_in_child() -> bool:
+    return shared() is not None
+
+
+def test_a_process_forked_while_it_loads_loads_its_own() -> None:
+    """The evaluation forks its workers right after the parent made an Assessor; a child
+    must not wait for a load that only the parent's thread was doing."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sidekick.listening import second_listener
+
+    second_listener.warm_up()
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        assert pool.submit(_load_in_child).result(timeout=120)
