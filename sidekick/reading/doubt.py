@@ -61,7 +61,7 @@ class Thresholds:
 #: the accent variants and the second listener in the check): the setting with the best
 #: miscue recall whose false rejections stay under target on every family (adult-like 3%,
 #: child-like 5%). See tests/benchmarks/reading_eval/NOTES.md.
-THRESHOLDS = Thresholds(conf=0.1, near=0.1, hearing=0.6)
+THRESHOLDS = Thresholds(conf=0.1, near=0.1, hearing=0.5)
 
 
 def settle_doubts(

@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     row("first recognizer", {k: v for k, v in preds.items() if k in scores})
     for c in args.clear:
         for e in args.error:
-            row(f"clear > {c}, error < {e}", apply(preds, scores, c, e, None))
+            row(f"clear > {c}, doubt < {e}", apply(preds, scores, c, e, None))
     if args.save:
         best = apply(preds, scores, args.clear[0], args.error[0], None)
         args.save.write_text(json.dumps(best), encoding="utf-8")
