@@ -85,21 +85,21 @@ def test_the_page_read_as_written_scores_high_and_a_changed_word_low(
 def test_the_check_clears_a_substitution_heard_in_an_accent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """espeak-ng's British voice reads "hat" with its own vowel; pocketsphinx hears "hot"."""
+    """espeak-ng's Caribbean English (en-029) says "red", "big", "blue" with its own vowels:
+    pocketsphinx alone hears other words; Whisper, forced to the page, hears them as written."""
     from sidekick.reading.assess import Assessor
 
     text = "Sam has a new hat. The hat is red. It has a big blue dot on top."
-    wav = tmp_path / "en-gb.wav"
-    subprocess.run(["espeak-ng", "-v", "en-gb", "-w", str(wav), text], check=True)
+    wav = tmp_path / "en-029.wav"
+    subprocess.run(["espeak-ng", "-v", "en-029", "-w", str(wav), text], check=True)
     assessor = Assessor("pocketsphinx")
     monkeypatch.setenv("SIDEKICK_SECOND_LISTENER", "0")
     alone = assessor.assess_wav(text, wav)["words"]
     monkeypatch.setenv("SIDEKICK_SECOND_LISTENER", "1")
     both = assessor.assess_wav(text, wav)["words"]
-    hats = [k for k, w in enumerate(alone) if w["word"] == "hat"]
-    assert any(alone[k]["status"] == "substituted" for k in hats), alone
+    cleared = [k for k, w in enumerate(alone) if w["status"] == "substituted"]
+    assert cleared, alone
     assert all(w["second_logprob"] is None for w in alone)
-    cleared = [k for k in hats if alone[k]["status"] == "substituted"]
     assert any(both[k]["status"] == "correct" for k in cleared), both
     assert all(w["second_logprob"] is not None for w in both)
 
