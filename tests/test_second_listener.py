@@ -119,19 +119,30 @@ def test_the_forced_text_has_the_extra_words_where_they_were_said() -> None:
     assert [result.words[k].word for k in owners if k is not None] == [w.word for w in result.words]
 
 
-def _load_in_child() -> bool:
-    return shared() is not None
+FORK_WHILE_LOADING = """
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from sidekick.listening import second_listener as s
+
+def child():
+    return s.shared() is not None
+
+if __name__ == "__main__":
+    s.warm_up()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        print(pool.submit(child).result(timeout=60))
+"""
 
 
-def test_a_process_forked_while_it_loads_loads_its_own() -> None:
-    """The evaluation forks its workers right after the parent made an Assessor; a child
+def test_a_process_forked_while_it_loads_loads_its_own(tmp_path: Path) -> None:
+    """The evaluation forks its workers right after the parent set up its check; a child
     must not wait for a load that only the parent's thread was doing."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    import os
+    import sys
 
-    from sidekick.listening import second_listener
-
-    second_listener.warm_up()
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(1, mp_context=ctx) as pool:
-        assert pool.submit(_load_in_child).result(timeout=120)
+    script = tmp_path / "fork.py"
+    script.write_text(FORK_WHILE_LOADING)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120, env=env)  # fmt: skip
+    assert out.stdout.strip() == "True", out.stderr
