@@ -31,13 +31,14 @@ PACKAGES = ("pulseaudio", "pulseaudio-utils", "libasound2-plugins")
 MIC, SPEAKER = "mic", "spk"
 
 
-def _end_with_parent() -> None:
-    """In the server's process before it runs: end it when the test process ends, even
-    killed, so no server outlives its tests."""
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+def _ending_with_parent(cmd: list[str]) -> list[str]:
+    """``cmd`` run so that it ends when the test process ends, even killed: no server
+    outlives its tests. util-linux's ``setpriv`` sets the parent-death signal before it
+    runs the server; no Python code runs in the forked child (that can deadlock on a lock
+    a native thread of the test process held at the fork)."""
+    if setpriv := shutil.which("setpriv"):
+        return [setpriv, "--pdeathsig", "TERM", "--", *cmd]
+    return cmd  # the fixture still stops the server when the tests end
 
 
 def missing_tools() -> list[str]:
@@ -88,8 +89,8 @@ class VirtualSound:
             self._run(*cmd)
         else:
             self._server = subprocess.Popen(
-                cmd, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                preexec_fn=_end_with_parent,
+                _ending_with_parent(cmd), env=self.env,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
         deadline = time.monotonic() + 10
         while self._run("pactl", "info", check=False).returncode:
