@@ -233,6 +233,7 @@ def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_teacher_corpus_layout(small_corpus: Path) -> None:
     report = corpus.validate(small_corpus)
     assert len(report.utterances) == 20 and not report.issues
@@ -247,6 +248,7 @@ def test_teacher_corpus_layout(small_corpus: Path) -> None:
     assert set(json.loads((small_corpus / "coverage.json").read_text())["phonemes"]) >= {"ʒ", "θ"}
 
 
+@pytest.mark.slow
 def test_defects_are_listed_where_they_are(small_corpus: Path) -> None:
     defects = json.loads((small_corpus / "defects.json").read_text())
     assert len(defects["prosodic_outlier"]) == 3 and len(defects["dead_air"]) == 3
@@ -259,6 +261,7 @@ def test_defects_are_listed_where_they_are(small_corpus: Path) -> None:
             assert np.sqrt(np.mean(inside**2)) < 1e-3  # dead air: near silence
 
 
+@pytest.mark.slow
 def test_teacher_corpus_resumes_and_refuses_other_settings(small_corpus: Path) -> None:
     from train.data.teacher_corpus import build
 
@@ -297,6 +300,7 @@ def curated(small_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tup
     return src, out
 
 
+@pytest.mark.slow
 def test_curation_outputs(curated: tuple[Path, Path]) -> None:
     src, out = curated
     report = json.loads((out / "report.json").read_text())
@@ -316,6 +320,7 @@ def test_curation_outputs(curated: tuple[Path, Path]) -> None:
     assert report["summary"]["max_pause_after_energy_s"] <= 0.5
 
 
+@pytest.mark.slow
 def test_curation_resumes(curated: tuple[Path, Path]) -> None:
     from train.curation.curate import curate
 
@@ -326,6 +331,7 @@ def test_curation_resumes(curated: tuple[Path, Path]) -> None:
     assert again["summary"]["seconds"] < before["summary"]["seconds"]
 
 
+@pytest.mark.slow
 def test_measure_curation(curated: tuple[Path, Path], capsys: pytest.CaptureFixture) -> None:
     src, out = curated
     code = main(["measure-curation", str(src), str(out)])
