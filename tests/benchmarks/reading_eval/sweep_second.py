@@ -80,7 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--extras", choices=["with", "without", "max"], default="max")
     ap.add_argument("--save", type=Path, help="write the predictions at the first thresholds")
     ap.add_argument("--clear", type=float, nargs="*", default=[-0.3, -0.5, -1.0, -1.5])
-    ap.add_argument("--error", type=float, nargs="*", default=[-5.0, -6.0, -7.0, -8.0, -99.0])
+    ap.add_argument(
+        "--unclear-below",
+        type=float,
+        nargs="*",
+        default=[-5.0, -6.0, -7.0, -8.0, -99.0],
+        help="a word only the first recognizer heard as written, scored below this, is unclear",
+    )
     ap.add_argument("--doubt", type=float, nargs="*", default=[])
     args = ap.parse_args(argv)
     preds = json.loads(args.predictions.read_text(encoding="utf-8"))
@@ -113,13 +119,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{'':28s} adult FRR/recall  child FRR/recall  (worst family adult/child FRR)")
     row("first recognizer", {k: v for k, v in preds.items() if k in scores})
     for c in args.clear:
-        for e in args.error:
-            row(f"clear > {c}, doubt < {e}", apply(preds, scores, c, e, None))
+        for e in args.unclear_below:
+            row(f"clear > {c}, unclear < {e}", apply(preds, scores, c, e, None))
     if args.save:
-        best = apply(preds, scores, args.clear[0], args.error[0], None)
+        best = apply(preds, scores, args.clear[0], args.unclear_below[0], None)
         args.save.write_text(json.dumps(best), encoding="utf-8")
     for d in args.doubt:
-        c, e = args.clear[0], args.error[0]
+        c, e = args.clear[0], args.unclear_below[0]
         row(f"{c}/{e}, doubt > {d}", apply(preds, scores, c, e, d))
     return 0
 
