@@ -146,3 +146,45 @@ def test_a_process_forked_while_it_loads_loads_its_own(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                          timeout=120, env=env)  # fmt: skip
     assert out.stdout.strip() == "True", out.stderr
+
+
+def test_a_rival_text_takes_the_words_place_and_stops_two_words_after() -> None:
+    from sidekick.reading.rivals import Rival, rival_text
+
+    spoken = [Spoken(w, float(i)) for i, w in enumerate("The dog ran home . Then it sat".split())]
+    owners = [0, 1, 2, 3, None, 4, 5, 6]
+    text, cut = rival_text(spoken, owners, Rival(1, "dig"))
+    assert [w.word for w in text] == ["The", "dig", "ran", "home"]
+    assert cut == 4 and text[1].at == 1.0
+    text, cut = rival_text(spoken, owners, Rival(3, "house"))
+    assert [w.word for w in text] == ["The", "dog", "ran", "house", ".", "Then", "it"]
+    text, _ = rival_text(spoken, owners, Rival(0, None))  # a sentence's next word: a capital
+    assert [w.word for w in text] == ["Dog", "ran"]
+    text, _ = rival_text(spoken, owners, Rival(4, "when"))
+    assert [w.word for w in text][-4:] == [".", "When", "it", "sat"]
+
+
+@pytest.mark.slow
+def test_the_ratio_to_a_rival_reading_tells_what_was_said(speak_to_wav, tmp_path: Path) -> None:
+    """Forced on the same audio, the page as written against the page with a rival in a
+    word's place: the text that was said wins, by a wide margin, whichever it is; a word
+    left out beats the written text only when it was left out."""
+    from sidekick.reading.rivals import Rival, rival_ratios
+
+    text = "The little dog ran to the house and sat down by the red door."
+    words = [Spoken(w.strip(".")) for w in text.split()]
+    owners = list(range(len(words)))
+    rivals = [Rival(6, "horse"), Rival(12, "rod"), Rival(3, None)]
+    listener = shared()
+
+    def ratios(said: str) -> list[float]:
+        pcm = _pcm(speak_to_wav(said, tmp_path / "said.wav"))
+        encoded = listener.encode(pcm, words)
+        (written,) = listener.token_logprobs(encoded, [words])
+        return rival_ratios(listener, encoded, words, owners, written, rivals)
+
+    read = ratios(text)
+    assert max(read) < -3.0, read
+    horse, rod, left_out = ratios(text.replace("house", "horse").replace("dog ran", "dog"))
+    assert horse > 3.0 and left_out > 3.0, (horse, left_out)
+    assert rod < -3.0, rod

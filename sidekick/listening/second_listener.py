@@ -49,6 +49,18 @@ HOP = 160  # 10 ms frames
 N_FFT = 400
 N_MELS = 80
 START = ("<|startoftranscript|>", "<|notimestamps|>")
+#: Forced texts decoded at once: larger batches are slower per text on the CPU.
+BATCH = 4
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """The encoder's output for a page: where each 30 s window starts (s), its samples,
+    and each window's encoding (only the windows that some word was heard in)."""
+
+    starts: list[float]
+    spans: list[tuple[int, int]]
+    windows: dict[int, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -179,17 +191,37 @@ class SecondListener:
         """Each word's lowest token log-probability when Whisper is forced to hear each
         version of what was said in ``pcm`` (16 kHz int16): one encoder pass per 30 s of
         audio for all the versions, then one forced decoding pass per version."""
+        scores = self.token_logprobs(self.encode(pcm, versions[0] if versions else ()), versions)
+        return [[min(w, default=0.0) for w in words] for words in scores]
+
+    def encode(self, pcm: bytes, words: Sequence[Spoken]) -> Encoded:
+        """The encoder's pass over ``pcm`` (16 kHz int16), cut into 30 s windows where
+        ``words`` (with the times they were heard at) allow."""
         import ctranslate2
 
         audio = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
-        first = versions[0] if versions else []
-        starts = _window_starts([w.at for w in first], len(audio) / SAMPLE_RATE)
+        starts = _window_starts([w.at for w in words], len(audio) / SAMPLE_RATE)
         n = WINDOW_S * SAMPLE_RATE
         spans = [(int(s * SAMPLE_RATE), min(len(audio), int(s * SAMPLE_RATE) + n)) for s in starts]
+        needed = sorted({k for k, idx in enumerate(_assign(words, starts)) if idx})
+        if not needed:
+            return Encoded(starts, spans, {})
+        feats = np.stack([log_mel(audio[spans[k][0] : spans[k][1]]) for k in needed])
+        with self._lock:
+            out = np.asarray(self.model.encode(ctranslate2.StorageView.from_array(feats)))
+        return Encoded(starts, spans, {k: out[j] for j, k in enumerate(needed)})
+
+    def token_logprobs(
+        self, encoded: Encoded, versions: Sequence[Sequence[Spoken]]
+    ) -> list[list[list[float]]]:
+        """The log-probability of each token of each word of each version, forced on the
+        audio of ``encoded``: one decoding pass per version and window."""
+        import ctranslate2
+
         rows, tokens, owners, frames = [], [], [], []
         for v, words in enumerate(versions):
-            for k, idx in enumerate(_assign(words, starts)):
-                if not idx:
+            for k, idx in enumerate(_assign(words, encoded.starts)):
+                if not idx or k not in encoded.windows:
                     continue
                 ids: list[int] = []
                 owner: list[tuple[int, int]] = []
@@ -199,24 +231,24 @@ class SecondListener:
                     piece = self.tokenizer.encode(text, add_special_tokens=False).ids
                     ids += piece
                     owner += [(v, i)] * len(piece)
+                span = encoded.spans[k]
                 rows.append(k)
                 tokens.append(ids)
                 owners.append(owner)
-                frames.append(max(1, (spans[k][1] - spans[k][0]) // HOP))
-        scores = [[0.0] * len(words) for words in versions]
-        if not tokens:
-            return scores
-        needed = sorted(set(rows))
-        feats = np.stack([log_mel(audio[spans[k][0] : spans[k][1]]) for k in needed])
+                frames.append(max(1, (span[1] - span[0]) // HOP))
+        scores: list[list[list[float]]] = [[[] for _ in words] for words in versions]
+        results = []
         with self._lock:
-            encoded = np.asarray(self.model.encode(ctranslate2.StorageView.from_array(feats)))
-            batch = np.ascontiguousarray(encoded[[needed.index(k) for k in rows]])
-            results = self.model.align(
-                ctranslate2.StorageView.from_array(batch), self.start, tokens, frames
-            )
+            for c in range(0, len(tokens), BATCH):
+                part = slice(c, c + BATCH)
+                batch = np.stack([encoded.windows[k] for k in rows[part]])
+                results += self.model.align(
+                    ctranslate2.StorageView.from_array(batch), self.start, tokens[part],
+                    frames[part],
+                )  # fmt: skip
         for result, owner in zip(results, owners, strict=True):
             for (v, i), p in zip(owner, result.text_token_probs, strict=True):
-                scores[v][i] = min(scores[v][i], float(np.log(max(p, 1e-30))))
+                scores[v][i].append(float(np.log(max(p, 1e-30))))
         return scores
 
 

@@ -20,7 +20,8 @@ and per word: ``conf``, the recognizer's posterior for what it heard in place of
 substituted word, and ``near``, the lower posterior of the words heard on either side
 (an omission is only as sure as the words that frame it). Omissions after the last word
 heard are never in doubt: the reading stopped before them (a page left early), and no word
-was misheard there.
+was misheard there; nor is an error the second listener confirmed (a rival reading beat
+the written word clearly, :func:`confirmed`).
 
 Everything weighed is kept in :attr:`Assessment.doubt`, so that the thresholds can be
 calibrated again on saved predictions (``tests/benchmarks/reading_eval/doubt_tune.py``).
@@ -98,6 +99,15 @@ def doubtful(evidence: dict, index: int, thresholds: Thresholds = THRESHOLDS) ->
     return evidence.get("misses", 0.0) > t.misses
 
 
+def confirmed(ratio: float | None) -> bool:
+    """Whether the second listener found the error itself (a rival reading beat the
+    written word clearly: :mod:`sidekick.reading.rivals`): such an error rests on more than
+    the first recognizer, and is not in doubt."""
+    from sidekick.reading.second_opinion import ERROR_ABOVE
+
+    return ratio is not None and ratio > ERROR_ABOVE
+
+
 def evidence(assessment: Assessment, heard: Sequence[HeardWord], pcm: bytes) -> dict:
     """What the doubt decision weighs for ``assessment`` (see the module's docstring)."""
     from sidekick.reading.timing import signal_to_noise_db
@@ -124,7 +134,7 @@ def evidence(assessment: Assessment, heard: Sequence[HeardWord], pcm: bytes) -> 
     snr = signal_to_noise_db(pcm, spans)
     per_word = []
     for k, w in enumerate(words):
-        if w.status not in DOUBTED:
+        if w.status not in DOUBTED or confirmed(w.second_ratio):
             continue
         before = next((x for x in reversed(words[:k]) if x.end is not None), None)
         after = next((x for x in words[k + 1 :] if x.end is not None), None)

@@ -34,6 +34,9 @@ class WordResult:
     hesitation_s: float = 0.0
     #: The second listener's score (log-probability, 0 = surely as written), when it ran.
     second_logprob: float | None = None
+    #: The log-ratio of the likeliest rival reading against the written word (above 0: the
+    #: second listener finds the rival more likely), when one was weighed.
+    second_ratio: float | None = None
 
 
 @dataclass

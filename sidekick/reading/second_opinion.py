@@ -11,8 +11,10 @@ kept on the result (``second_logprob``) for the teacher's view and for doubt dec
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING
+
+from sidekick.reading.rivals import Rival
 
 if TYPE_CHECKING:
     from sidekick.listening.second_listener import SecondListener, Spoken
@@ -24,6 +26,15 @@ if TYPE_CHECKING:
 CLEAR_ABOVE = -2.0
 #: A ``correct`` word whose score is below this is ``unclear``: the listeners disagree.
 DOUBT_BELOW = -7.0
+#: A word heard as written whose score (without the extra words) is under this is weighed
+#: against its likely misreadings (:mod:`sidekick.reading.rivals`).
+RIVALS_BELOW = -2.0
+#: A first recognizer's error whose rival beats the written word by this log-ratio stands.
+ERROR_ABOVE = 3.0
+#: A first recognizer's error whose rival loses to the written word by this much was read.
+READ_BELOW = -4.0
+#: A word heard as written whose likeliest misreading beats it by this was misread.
+MISREAD_ABOVE = 99.0
 #: Shorter pages (a practised word) keep the first recognizer's decisions: Whisper scores a
 #: word said alone poorly even when it is read well.
 MIN_WORDS = 4
@@ -74,12 +85,88 @@ def written_scores(
     assessment: Assessment, pcm: bytes, listener: SecondListener
 ) -> tuple[list[float], list[float]]:
     """Each written word's score forced with the extra words heard, and without them."""
+    with_extras, without, _ = _scored(assessment, pcm, listener)
+    return with_extras, without
+
+
+def _scored(
+    assessment: Assessment, pcm: bytes, listener: SecondListener
+) -> tuple[list[float], list[float], Callable[[Sequence[Rival]], list[float]]]:
+    """:func:`written_scores`, and a function giving rivals' log-ratios against the text
+    without the extra words, on the same encoder pass."""
+    from sidekick.reading.rivals import rival_ratios
+
     versions = [forced_text(assessment, extras) for extras in (True, False)]
-    scores = listener.word_logprobs(pcm, *(spoken for spoken, _ in versions))
+    encoded = listener.encode(pcm, versions[0][0])
+    tokens = listener.token_logprobs(encoded, [spoken for spoken, _ in versions])
     out: list[list[float]] = []
-    for (_, owners), sc in zip(versions, scores, strict=True):
-        out.append([s for k, s in zip(owners, sc, strict=True) if k is not None])
-    return out[0], out[1]
+    for (_, owners), words in zip(versions, tokens, strict=True):
+        out.append(
+            [min(t, default=0.0) for k, t in zip(owners, words, strict=True) if k is not None]
+        )
+    spoken, owners = versions[1]
+
+    def ratios(rivals: Sequence[Rival]) -> list[float]:
+        return rival_ratios(listener, encoded, spoken, owners, tokens[1], rivals)
+
+    return out[0], out[1], ratios
+
+
+def rivals_of(
+    assessment: Assessment, scores: Sequence[float], below: float = RIVALS_BELOW
+) -> list[Rival]:
+    """The rival readings to weigh: what the first recognizer heard instead of a word it
+    calls ``substituted`` (nothing, for ``omitted``), and each likely misreading of a word
+    it heard as written but the second listener scores under ``below`` (never the page's
+    first word: Whisper is unsure of an utterance's first word however it is read)."""
+    from sidekick.words import key, spoken_form
+    from sidekick.words.pronounce import likely_miscues
+
+    misreadings = likely_miscues([key(spoken_form(w.word)) for w in assessment.words])
+    out: list[Rival] = []
+    for w, s in zip(assessment.words, scores, strict=True):
+        if w.status == "substituted" and w.heard and key(w.heard) != key(w.word):
+            out.append(Rival(w.index, w.heard))
+        elif w.status == "omitted":
+            out.append(Rival(w.index, None))
+        elif w.status == "correct" and s < below and w.index > 0:
+            out += [Rival(w.index, m) for m in misreadings.get(key(spoken_form(w.word)), ())]
+    return out
+
+
+def weigh(
+    assessment: Assessment,
+    rivals: Sequence[Rival],
+    ratios: Sequence[float],
+    error_above: float = ERROR_ABOVE,
+    read_below: float = READ_BELOW,
+    misread_above: float = MISREAD_ABOVE,
+) -> set[int]:
+    """Settle the words with rivals by their log-ratios; returns the indices settled
+    (:func:`decide` leaves them as they are). A first recognizer's error whose rival is
+    ``error_above`` more likely than the written word stands (``second_ratio`` records it,
+    and doubt leaves it); one whose rival is less likely by ``-read_below`` was read. A
+    word heard as written whose likeliest misreading beats it by ``misread_above`` was
+    misread as that word."""
+    best: dict[int, tuple[float, str | None]] = {}
+    for r, x in zip(rivals, ratios, strict=True):
+        if r.index not in best or x > best[r.index][0]:
+            best[r.index] = (x, r.word)
+    settled = set()
+    for w in assessment.words:
+        if w.index not in best:
+            continue
+        x, word = best[w.index]
+        w.second_ratio = round(x, 3)
+        if w.status in ("substituted", "omitted") and x > error_above:
+            settled.add(w.index)
+        elif w.status in ("substituted", "omitted") and x < read_below:
+            w.status, w.heard = "correct", None
+            settled.add(w.index)
+        elif w.status == "correct" and x > misread_above:
+            w.status, w.heard = "substituted", word
+            settled.add(w.index)
+    return settled
 
 
 def decide(
@@ -87,6 +174,7 @@ def decide(
     scores: Sequence[float],
     clear_above: float = CLEAR_ABOVE,
     doubt_below: float = DOUBT_BELOW,
+    settled: Collection[int] = (),
 ) -> None:
     """Record each written word's score and let it overrule the first recognizer where it
     is clear, and put in doubt a word only the first one heard as written. The page's first
@@ -94,6 +182,8 @@ def decide(
     read."""
     for w, s in zip(assessment.words, scores, strict=True):
         w.second_logprob = round(s, 3)
+        if w.index in settled:
+            continue
         if w.status in ("substituted", "omitted") and s > clear_above:
             w.status, w.heard = "correct", None
         elif w.status == "correct" and s < doubt_below and w.index > 0:
@@ -108,5 +198,8 @@ def second_opinion(assessment: Assessment, pcm: bytes) -> None:
 
     if not enabled() or len(assessment.words) < MIN_WORDS:
         return
-    with_extras, without = written_scores(assessment, pcm, shared())
-    decide(assessment, [max(a, b) for a, b in zip(with_extras, without, strict=True)])
+    with_extras, without, ratios = _scored(assessment, pcm, shared())
+    scores = [max(a, b) for a, b in zip(with_extras, without, strict=True)]
+    rivals = rivals_of(assessment, without)
+    settled = weigh(assessment, rivals, ratios(rivals))
+    decide(assessment, scores, settled=settled)

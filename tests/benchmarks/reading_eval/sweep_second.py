@@ -16,11 +16,15 @@ the result scored like ``score``. Never run it on a verdict set.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from tests.benchmarks.reading_eval.score import score
+
+#: The loosest ``RIVALS_BELOW`` whose rivals are scored into the cache.
+GATE = -0.5
 
 
 def _assessment(pred: dict):
@@ -31,36 +35,65 @@ def _assessment(pred: dict):
     return Assessment(words, pred["insertions"], pred["repetitions"])
 
 
-def word_scores(data: Path, preds: dict) -> dict[str, list]:
-    """Each clip's written-word scores forced with and without the extra words heard."""
+def word_scores(data: Path, preds: dict, gate: float = GATE) -> dict[str, list]:
+    """Each clip's written-word scores forced with and without the extra words heard, and
+    the log-ratio of each rival reading the check would weigh with ``RIVALS_BELOW`` at
+    ``gate`` or lower (``[index, word, ratio]``)."""
     from sidekick.listening.second_listener import shared
-    from sidekick.reading.second_opinion import written_scores
+    from sidekick.reading.second_opinion import _scored, rivals_of
 
     out = {}
     for clip, pred in preds.items():
         if pred is not None:
             pcm = (data / "clips" / f"{clip}.wav").read_bytes()[44:]
-            out[clip] = written_scores(_assessment(pred), pcm, shared())
+            a = _assessment(pred)
+            with_extras, without, ratios = _scored(a, pcm, shared())
+            rivals = rivals_of(a, without, below=gate)
+            found = [
+                [r.index, r.word, round(x, 3)] for r, x in zip(rivals, ratios(rivals), strict=True)
+            ]
+            out[clip] = [with_extras, without, found]
     return out
 
 
 def combined(scores: dict, how: str) -> dict[str, list[float]]:
     """``with`` or ``without`` the extra words, or the ``max`` of both."""
     pick = {"with": lambda a, b: a, "without": lambda a, b: b, "max": max}[how]
-    return {c: [pick(a, b) for a, b in zip(*ab, strict=True)] for c, ab in scores.items()}
+    return {c: [pick(a, b) for a, b in zip(*ab[:2], strict=True)] for c, ab in scores.items()}
 
 
-def apply(preds: dict, scores: dict, clear: float, error: float, doubt: float | None) -> dict:
+def apply(
+    preds: dict, scores: dict, clear: float, error: float, doubt: float | None,
+    raw: dict | None = None, rivals: dict | None = None,
+) -> dict:  # fmt: skip
     """Predictions after the second opinion. ``doubt``: substitutions left standing whose
-    score is above it count as not found (an ``unclear`` word is not an error)."""
-    from sidekick.reading.second_opinion import decide
+    score is above it count as not found (an ``unclear`` word is not an error). ``raw``:
+    the cached scores with the rivals' log-ratios, weighed with ``rivals`` (keyword
+    arguments of ``weigh`` and ``below`` of ``rivals_of``; None: no rivals), after which
+    the check's doubt decides again on the saved evidence."""
+    from sidekick.reading.doubt import confirmed, doubtful
+    from sidekick.reading.second_opinion import decide, rivals_of, weigh
 
     out = {}
     for clip, pred in preds.items():
         if pred is None or clip not in scores:
             continue
         a = _assessment(pred)
-        decide(a, scores[clip], clear, error)
+        settled: set[int] = set()
+        if rivals is not None and raw is not None:
+            kw = dict(rivals)
+            below = kw.pop("below")
+            known = {(i, w): x for i, w, x in raw[clip][2]}
+            wanted = rivals_of(a, raw[clip][1], below=below)
+            found = [r for r in wanted if (r.index, r.word) in known]
+            settled = weigh(a, found, [known[r.index, r.word] for r in found], **kw)
+        decide(a, scores[clip], clear, error, settled=settled)
+        if rivals is not None:
+            evidence = pred.get("doubt", {})
+            for w in a.words:
+                if (w.status in ("substituted", "omitted") and not confirmed(w.second_ratio)
+                        and doubtful(evidence, w.index)):  # fmt: skip
+                    w.status = "unclear"
         if doubt is not None:
             for w in a.words:
                 if w.status == "substituted" and (w.second_logprob or 0.0) > doubt:
@@ -88,6 +121,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a word only the first recognizer heard as written, scored below this, is unclear",
     )
     ap.add_argument("--doubt", type=float, nargs="*", default=[])
+    ap.add_argument("--rivals", action="store_true",
+                    help="weigh rival readings (then doubt), at each of the values below, "
+                    "with --clear and --unclear-below at their first values")  # fmt: skip
+    ap.add_argument("--rivals-below", type=float, nargs="*", default=[-2.0])
+    ap.add_argument("--error-above", type=float, nargs="*", default=[3.0])
+    ap.add_argument("--read-below", type=float, nargs="*", default=[-4.0])
+    ap.add_argument("--misread-above", type=float, nargs="*", default=[99.0])
     args = ap.parse_args(argv)
     preds = json.loads(args.predictions.read_text(encoding="utf-8"))
     truth = [json.loads(line) for line in (args.data / "truth.jsonl").open(encoding="utf-8")]
@@ -96,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         scores = word_scores(args.data, preds)
         args.scores.write_text(json.dumps(scores), encoding="utf-8")
-    scores = combined(scores, args.extras)
+    raw, scores = scores, combined(scores, args.extras)
 
     def row(name: str, p: dict) -> None:
         g = score(truth, p)["groups"]
@@ -118,6 +158,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(f"{'':28s} adult FRR/recall  child FRR/recall  (worst family adult/child FRR)")
     row("first recognizer", {k: v for k, v in preds.items() if k in scores})
+    if args.rivals:
+        from tests.benchmarks.reading_eval.doubt_tune import undoubted
+
+        base = {k: undoubted(v) for k, v in preds.items() if v is not None}
+        c, e = args.clear[0], args.unclear_below[0]
+        grid = itertools.product(args.rivals_below, args.error_above, args.read_below,
+                                 args.misread_above)  # fmt: skip
+        for i, (below, err, read, mis) in enumerate(grid):
+            kw = dict(below=below, error_above=err, read_below=read, misread_above=mis)
+            p = apply(base, scores, c, e, None, raw, kw)
+            row(f"rivals {below}/{err}/{read}/{mis}", p)
+            if args.save and i == 0:
+                args.save.write_text(json.dumps(p), encoding="utf-8")
+        return 0
     for c in args.clear:
         for e in args.unclear_below:
             row(f"clear > {c}, unclear < {e}", apply(preds, scores, c, e, None))
