@@ -99,13 +99,13 @@ def doubtful(evidence: dict, index: int, thresholds: Thresholds = THRESHOLDS) ->
     return evidence.get("misses", 0.0) > t.misses
 
 
-def confirmed(ratio: float | None) -> bool:
+def confirmed(ratio: float | None, above: float | None = None) -> bool:
     """Whether the second listener found the error itself (a rival reading beat the
     written word clearly: :mod:`sidekick.reading.rivals`): such an error rests on more than
     the first recognizer, and is not in doubt."""
     from sidekick.reading.second_opinion import ERROR_ABOVE
 
-    return ratio is not None and ratio > ERROR_ABOVE
+    return ratio is not None and ratio > (ERROR_ABOVE if above is None else above)
 
 
 def evidence(assessment: Assessment, heard: Sequence[HeardWord], pcm: bytes) -> dict:

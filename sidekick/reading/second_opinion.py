@@ -34,7 +34,7 @@ ERROR_ABOVE = 3.0
 #: A first recognizer's error whose rival loses to the written word by this much was read.
 READ_BELOW = -4.0
 #: A word heard as written whose likeliest misreading beats it by this was misread.
-MISREAD_ABOVE = 99.0
+MISREAD_ABOVE = 3.0
 #: Shorter pages (a practised word) keep the first recognizer's decisions: Whisper scores a
 #: word said alone poorly even when it is read well.
 MIN_WORDS = 4
@@ -115,22 +115,25 @@ def _scored(
 def rivals_of(
     assessment: Assessment, scores: Sequence[float], below: float = RIVALS_BELOW
 ) -> list[Rival]:
-    """The rival readings to weigh: what the first recognizer heard instead of a word it
-    calls ``substituted`` (nothing, for ``omitted``), and each likely misreading of a word
-    it heard as written but the second listener scores under ``below`` (never the page's
-    first word: Whisper is unsure of an utterance's first word however it is read)."""
+    """The rival readings to weigh: for a word the first recognizer calls ``substituted``
+    or ``omitted``, what it heard instead, nothing, and the word's likely misreadings (the
+    error stands if any of them beats the written word: the recognizer may have heard the
+    wrong word for a real misreading); for a word it heard as written but the second
+    listener scores under ``below``, its likely misreadings (never the page's first word:
+    Whisper is unsure of an utterance's first word however it is read)."""
     from sidekick.words import key, spoken_form
     from sidekick.words.pronounce import likely_miscues
 
     misreadings = likely_miscues([key(spoken_form(w.word)) for w in assessment.words])
     out: list[Rival] = []
     for w, s in zip(assessment.words, scores, strict=True):
-        if w.status == "substituted" and w.heard and key(w.heard) != key(w.word):
-            out.append(Rival(w.index, w.heard))
-        elif w.status == "omitted":
-            out.append(Rival(w.index, None))
+        others = misreadings.get(key(spoken_form(w.word)), [])
+        if w.status in ("substituted", "omitted"):
+            heard = [w.heard] if w.heard and key(w.heard) != key(w.word) else []
+            words = dict.fromkeys([*heard, None, *others])
+            out += [Rival(w.index, r) for r in words]
         elif w.status == "correct" and s < below and w.index > 0:
-            out += [Rival(w.index, m) for m in misreadings.get(key(spoken_form(w.word)), ())]
+            out += [Rival(w.index, m) for m in others]
     return out
 
 

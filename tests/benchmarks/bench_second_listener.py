@@ -11,7 +11,10 @@ machine:
   (b) per page: wall seconds (the delay added at the end of the page) and CPU seconds of the
       check's forced scoring (:meth:`SecondListener.word_logprobs`, two forced texts on
       one encoder pass), median of 3 runs, with the page's audio length; a page over 30 s
-      takes one encoder pass per 30 s window;
+      takes one encoder pass per 30 s window; and the cost of weighing rival readings on
+      the same encoder pass (``--rivals`` of them: the likely misreadings of a word the
+      check doubts are six, :mod:`sidekick.reading.rivals`), CPU seconds per page and per
+      rival;
   (c) installed size of the packages it adds to the app (the weights, ctranslate2 with
       its libraries, tokenizers).
 """
@@ -72,11 +75,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pages", type=int, default=6)
     ap.add_argument("--rate", type=float, default=0.7, help="speaking rate of the reading")
+    ap.add_argument("--rivals", type=int, default=18, help="rival readings weighed per page")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
 
     from sidekick.books.library import list_books
     from sidekick.listening.second_listener import Spoken, shared
+    from sidekick.reading.rivals import Rival, rival_ratios
+    from sidekick.words import key
+    from sidekick.words.pronounce import likely_miscues
 
     books, _ = list_books()
     texts = [b.pages[i].text for i in range(3) for b in books if i < len(b.pages)]
@@ -97,12 +104,24 @@ def main(argv: list[str] | None = None) -> int:
             listener.word_logprobs(pcm, spoken, spoken)
             walls.append(time.perf_counter() - w0)
             cpus.append(time.process_time() - c0)
+        # Rival readings: the likely misreadings of the page's words, from its second word.
+        misread = likely_miscues([key(w) for w in words])
+        rivals = [Rival(k, m) for k, w in enumerate(words) if k for m in misread[key(w)]]
+        rivals = rivals[: args.rivals]
+        encoded = listener.encode(pcm, spoken)
+        (written,) = listener.token_logprobs(encoded, [spoken])
+        owners = list(range(len(spoken)))
+        c0 = time.process_time()
+        rival_ratios(listener, encoded, spoken, owners, written, rivals)
+        rival_cpu = time.process_time() - c0
         row = {"words": len(words), "audio_s": round(len(pcm) / 32000, 1),
                "wall_s": round(statistics.median(walls), 3),
-               "cpu_s": round(statistics.median(cpus), 3)}  # fmt: skip
+               "cpu_s": round(statistics.median(cpus), 3),
+               "rivals": len(rivals), "rivals_cpu_s": round(rival_cpu, 3)}  # fmt: skip
         rows.append(row)
         print(f"page of {row['words']:3d} words, {row['audio_s']:5.1f} s audio: "
-              f"{row['wall_s']:.2f} s wall, {row['cpu_s']:.2f} s CPU")  # fmt: skip
+              f"{row['wall_s']:.2f} s wall, {row['cpu_s']:.2f} s CPU; {len(rivals)} rivals: "
+              f"{rival_cpu:.2f} s CPU ({rival_cpu / max(1, len(rivals)):.3f} s each)")  # fmt: skip
     peak_mb = _rss_mb() - rss0
     size = installed_mb()
     print(f"resident after scoring: +{peak_mb:.0f} MB; installed: {size} MB "

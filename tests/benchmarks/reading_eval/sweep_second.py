@@ -16,11 +16,13 @@ the result scored like ``score``. Never run it on a verdict set.
 from __future__ import annotations
 
 import argparse
+import copy
 import itertools
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from sidekick.reading.doubt import DOUBTED, THRESHOLDS, Thresholds, confirmed, doubtful
 from tests.benchmarks.reading_eval.score import score
 
 #: The loosest ``RIVALS_BELOW`` whose rivals are scored into the cache.
@@ -65,13 +67,14 @@ def combined(scores: dict, how: str) -> dict[str, list[float]]:
 def apply(
     preds: dict, scores: dict, clear: float, error: float, doubt: float | None,
     raw: dict | None = None, rivals: dict | None = None,
+    thresholds: Thresholds | None = THRESHOLDS,
 ) -> dict:  # fmt: skip
     """Predictions after the second opinion. ``doubt``: substitutions left standing whose
     score is above it count as not found (an ``unclear`` word is not an error). ``raw``:
     the cached scores with the rivals' log-ratios, weighed with ``rivals`` (keyword
     arguments of ``weigh`` and ``below`` of ``rivals_of``; None: no rivals), after which
-    the check's doubt decides again on the saved evidence."""
-    from sidekick.reading.doubt import confirmed, doubtful
+    the check's doubt decides again on the saved evidence with ``thresholds`` (None: the
+    evidence is kept for ``doubt_tune``)."""
     from sidekick.reading.second_opinion import decide, rivals_of, weigh
 
     out = {}
@@ -88,17 +91,20 @@ def apply(
             found = [r for r in wanted if (r.index, r.word) in known]
             settled = weigh(a, found, [known[r.index, r.word] for r in found], **kw)
         decide(a, scores[clip], clear, error, settled=settled)
-        if rivals is not None:
-            evidence = pred.get("doubt", {})
+        evidence = copy.deepcopy(pred.get("doubt", {}))
+        if rivals is not None and evidence:  # as the check gathers it: no confirmed error
+            sure = {w.index for w in a.words if confirmed(w.second_ratio, rivals["error_above"])}
+            evidence["words"] = [x for x in evidence.get("words", ()) if x["index"] not in sure]
             for w in a.words:
-                if (w.status in ("substituted", "omitted") and not confirmed(w.second_ratio)
-                        and doubtful(evidence, w.index)):  # fmt: skip
+                if thresholds and w.status in DOUBTED and doubtful(evidence, w.index, thresholds):
                     w.status = "unclear"
         if doubt is not None:
             for w in a.words:
                 if w.status == "substituted" and (w.second_logprob or 0.0) > doubt:
                     w.status = "correct"
         res = a.to_json()
+        if evidence:
+            res["doubt"] = evidence
         dur = pred["summary"]["duration_s"]
         res["summary"]["wcpm"] = round(a.words_correct * 60 / dur, 1) if dur else 0.0
         out[clip] = res
@@ -124,10 +130,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--rivals", action="store_true",
                     help="weigh rival readings (then doubt), at each of the values below, "
                     "with --clear and --unclear-below at their first values")  # fmt: skip
+    ap.add_argument("--no-doubt", action="store_true",
+                    help="with --rivals: leave doubt to doubt_tune (the saved evidence "
+                    "without the errors the rivals confirmed)")  # fmt: skip
     ap.add_argument("--rivals-below", type=float, nargs="*", default=[-2.0])
     ap.add_argument("--error-above", type=float, nargs="*", default=[3.0])
     ap.add_argument("--read-below", type=float, nargs="*", default=[-4.0])
-    ap.add_argument("--misread-above", type=float, nargs="*", default=[99.0])
+    ap.add_argument("--misread-above", type=float, nargs="*", default=[3.0])
     args = ap.parse_args(argv)
     preds = json.loads(args.predictions.read_text(encoding="utf-8"))
     truth = [json.loads(line) for line in (args.data / "truth.jsonl").open(encoding="utf-8")]
@@ -167,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  args.misread_above)  # fmt: skip
         for i, (below, err, read, mis) in enumerate(grid):
             kw = dict(below=below, error_above=err, read_below=read, misread_above=mis)
-            p = apply(base, scores, c, e, None, raw, kw)
+            p = apply(base, scores, c, e, None, raw, kw, None if args.no_doubt else THRESHOLDS)
             row(f"rivals {below}/{err}/{read}/{mis}", p)
             if args.save and i == 0:
                 args.save.write_text(json.dumps(p), encoding="utf-8")
