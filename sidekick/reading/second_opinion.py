@@ -26,15 +26,10 @@ if TYPE_CHECKING:
 CLEAR_ABOVE = -2.0
 #: A ``correct`` word whose score is below this is ``unclear``: the listeners disagree.
 DOUBT_BELOW = -7.0
-#: A word heard as written whose score (without the extra words) is under this is weighed
-#: against its likely misreadings (:mod:`sidekick.reading.rivals`).
-RIVALS_BELOW = -2.0
 #: A first recognizer's error whose rival beats the written word by this log-ratio stands.
-ERROR_ABOVE = 3.0
+ERROR_ABOVE = 2.0
 #: A first recognizer's error whose rival loses to the written word by this much was read.
 READ_BELOW = -4.0
-#: A word heard as written whose likeliest misreading beats it by this was misread.
-MISREAD_ABOVE = 3.0
 #: Shorter pages (a practised word) keep the first recognizer's decisions: Whisper scores a
 #: word said alone poorly even when it is read well.
 MIN_WORDS = 4
@@ -112,28 +107,20 @@ def _scored(
     return out[0], out[1], ratios
 
 
-def rivals_of(
-    assessment: Assessment, scores: Sequence[float], below: float = RIVALS_BELOW
-) -> list[Rival]:
-    """The rival readings to weigh: for a word the first recognizer calls ``substituted``
-    or ``omitted``, what it heard instead, nothing, and the word's likely misreadings (the
-    error stands if any of them beats the written word: the recognizer may have heard the
-    wrong word for a real misreading); for a word it heard as written but the second
-    listener scores under ``below``, its likely misreadings (never the page's first word:
-    Whisper is unsure of an utterance's first word however it is read)."""
+def rivals_of(assessment: Assessment) -> list[Rival]:
+    """The rival readings of each word the first recognizer calls ``substituted`` or
+    ``omitted``: what it heard instead, nothing, and the word's likely misreadings (the
+    recognizer may have heard the wrong word for a real misreading)."""
     from sidekick.words import key, spoken_form
     from sidekick.words.pronounce import likely_miscues
 
     misreadings = likely_miscues([key(spoken_form(w.word)) for w in assessment.words])
     out: list[Rival] = []
-    for w, s in zip(assessment.words, scores, strict=True):
-        others = misreadings.get(key(spoken_form(w.word)), [])
+    for w in assessment.words:
         if w.status in ("substituted", "omitted"):
             heard = [w.heard] if w.heard and key(w.heard) != key(w.word) else []
-            words = dict.fromkeys([*heard, None, *others])
-            out += [Rival(w.index, r) for r in words]
-        elif w.status == "correct" and s < below and w.index > 0:
-            out += [Rival(w.index, m) for m in others]
+            others = misreadings.get(key(spoken_form(w.word)), [])
+            out += [Rival(w.index, r) for r in dict.fromkeys([*heard, None, *others])]
     return out
 
 
@@ -143,31 +130,24 @@ def weigh(
     ratios: Sequence[float],
     error_above: float = ERROR_ABOVE,
     read_below: float = READ_BELOW,
-    misread_above: float = MISREAD_ABOVE,
 ) -> set[int]:
-    """Settle the words with rivals by their log-ratios; returns the indices settled
-    (:func:`decide` leaves them as they are). A first recognizer's error whose rival is
-    ``error_above`` more likely than the written word stands (``second_ratio`` records it,
-    and doubt leaves it); one whose rival is less likely by ``-read_below`` was read. A
-    word heard as written whose likeliest misreading beats it by ``misread_above`` was
-    misread as that word."""
-    best: dict[int, tuple[float, str | None]] = {}
+    """Settle the first recognizer's errors by their rivals' log-ratios; returns the
+    indices settled (:func:`decide` leaves them as they are). An error whose likeliest
+    rival beats the written word by more than ``error_above`` stands (``second_ratio``
+    records it, and doubt leaves it); one whose every rival loses by more than
+    ``-read_below`` was read."""
+    best: dict[int, float] = {}
     for r, x in zip(rivals, ratios, strict=True):
-        if r.index not in best or x > best[r.index][0]:
-            best[r.index] = (x, r.word)
+        best[r.index] = max(x, best.get(r.index, x))
     settled = set()
     for w in assessment.words:
         if w.index not in best:
             continue
-        x, word = best[w.index]
-        w.second_ratio = round(x, 3)
-        if w.status in ("substituted", "omitted") and x > error_above:
+        w.second_ratio = round(best[w.index], 3)
+        if w.second_ratio > error_above:
             settled.add(w.index)
-        elif w.status in ("substituted", "omitted") and x < read_below:
+        elif w.second_ratio < read_below:
             w.status, w.heard = "correct", None
-            settled.add(w.index)
-        elif w.status == "correct" and x > misread_above:
-            w.status, w.heard = "substituted", word
             settled.add(w.index)
     return settled
 
@@ -203,6 +183,6 @@ def second_opinion(assessment: Assessment, pcm: bytes) -> None:
         return
     with_extras, without, ratios = _scored(assessment, pcm, shared())
     scores = [max(a, b) for a, b in zip(with_extras, without, strict=True)]
-    rivals = rivals_of(assessment, without)
+    rivals = rivals_of(assessment)
     settled = weigh(assessment, rivals, ratios(rivals))
     decide(assessment, scores, settled=settled)

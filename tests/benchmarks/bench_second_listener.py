@@ -12,8 +12,8 @@ machine:
       check's forced scoring (:meth:`SecondListener.word_logprobs`, two forced texts on
       one encoder pass), median of 3 runs, with the page's audio length; a page over 30 s
       takes one encoder pass per 30 s window; and the cost of weighing rival readings on
-      the same encoder pass (``--rivals`` of them: the likely misreadings of a word the
-      check doubts are six, :mod:`sidekick.reading.rivals`), CPU seconds per page and per
+      the same encoder pass (``--rivals`` of them: each error the first recognizer calls
+      has up to eight, :mod:`sidekick.reading.rivals`), CPU seconds per page and per
       rival;
   (c) installed size of the packages it adds to the app (the weights, ctranslate2 with
       its libraries, tokenizers).
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pages", type=int, default=6)
     ap.add_argument("--rate", type=float, default=0.7, help="speaking rate of the reading")
-    ap.add_argument("--rivals", type=int, default=18, help="rival readings weighed per page")
+    ap.add_argument("--rivals", type=int, default=16, help="rival readings weighed per page")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
 

@@ -25,9 +25,6 @@ from pathlib import Path
 from sidekick.reading.doubt import DOUBTED, THRESHOLDS, Thresholds, confirmed, doubtful
 from tests.benchmarks.reading_eval.score import score
 
-#: The loosest ``RIVALS_BELOW`` whose rivals are scored into the cache.
-GATE = -0.5
-
 
 def _assessment(pred: dict):
     from sidekick.reading.result import Assessment, WordResult
@@ -37,10 +34,9 @@ def _assessment(pred: dict):
     return Assessment(words, pred["insertions"], pred["repetitions"])
 
 
-def word_scores(data: Path, preds: dict, gate: float = GATE) -> dict[str, list]:
+def word_scores(data: Path, preds: dict) -> dict[str, list]:
     """Each clip's written-word scores forced with and without the extra words heard, and
-    the log-ratio of each rival reading the check would weigh with ``RIVALS_BELOW`` at
-    ``gate`` or lower (``[index, word, ratio]``)."""
+    the log-ratio of each rival reading the check weighs (``[index, word, ratio]``)."""
     from sidekick.listening.second_listener import shared
     from sidekick.reading.second_opinion import _scored, rivals_of
 
@@ -50,7 +46,7 @@ def word_scores(data: Path, preds: dict, gate: float = GATE) -> dict[str, list]:
             pcm = (data / "clips" / f"{clip}.wav").read_bytes()[44:]
             a = _assessment(pred)
             with_extras, without, ratios = _scored(a, pcm, shared())
-            rivals = rivals_of(a, without, below=gate)
+            rivals = rivals_of(a)
             found = [
                 [r.index, r.word, round(x, 3)] for r, x in zip(rivals, ratios(rivals), strict=True)
             ]
@@ -72,7 +68,7 @@ def apply(
     """Predictions after the second opinion. ``doubt``: substitutions left standing whose
     score is above it count as not found (an ``unclear`` word is not an error). ``raw``:
     the cached scores with the rivals' log-ratios, weighed with ``rivals`` (keyword
-    arguments of ``weigh`` and ``below`` of ``rivals_of``; None: no rivals), after which
+    arguments of ``weigh``; None: no rivals), after which
     the check's doubt decides again on the saved evidence with ``thresholds`` (None: the
     evidence is kept for ``doubt_tune``)."""
     from sidekick.reading.second_opinion import decide, rivals_of, weigh
@@ -84,12 +80,9 @@ def apply(
         a = _assessment(pred)
         settled: set[int] = set()
         if rivals is not None and raw is not None:
-            kw = dict(rivals)
-            below = kw.pop("below")
             known = {(i, w): x for i, w, x in raw[clip][2]}
-            wanted = rivals_of(a, raw[clip][1], below=below)
-            found = [r for r in wanted if (r.index, r.word) in known]
-            settled = weigh(a, found, [known[r.index, r.word] for r in found], **kw)
+            found = [r for r in rivals_of(a) if (r.index, r.word) in known]
+            settled = weigh(a, found, [known[r.index, r.word] for r in found], **rivals)
         decide(a, scores[clip], clear, error, settled=settled)
         evidence = copy.deepcopy(pred.get("doubt", {}))
         if rivals is not None and evidence:  # as the check gathers it: no confirmed error
@@ -133,10 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-doubt", action="store_true",
                     help="with --rivals: leave doubt to doubt_tune (the saved evidence "
                     "without the errors the rivals confirmed)")  # fmt: skip
-    ap.add_argument("--rivals-below", type=float, nargs="*", default=[-2.0])
-    ap.add_argument("--error-above", type=float, nargs="*", default=[3.0])
+    ap.add_argument("--error-above", type=float, nargs="*", default=[2.0])
     ap.add_argument("--read-below", type=float, nargs="*", default=[-4.0])
-    ap.add_argument("--misread-above", type=float, nargs="*", default=[3.0])
     args = ap.parse_args(argv)
     preds = json.loads(args.predictions.read_text(encoding="utf-8"))
     truth = [json.loads(line) for line in (args.data / "truth.jsonl").open(encoding="utf-8")]
@@ -172,12 +163,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         base = {k: undoubted(v) for k, v in preds.items() if v is not None}
         c, e = args.clear[0], args.unclear_below[0]
-        grid = itertools.product(args.rivals_below, args.error_above, args.read_below,
-                                 args.misread_above)  # fmt: skip
-        for i, (below, err, read, mis) in enumerate(grid):
-            kw = dict(below=below, error_above=err, read_below=read, misread_above=mis)
+        grid = itertools.product(args.error_above, args.read_below)
+        for i, (err, read) in enumerate(grid):
+            kw = dict(error_above=err, read_below=read)
             p = apply(base, scores, c, e, None, raw, kw, None if args.no_doubt else THRESHOLDS)
-            row(f"rivals {below}/{err}/{read}/{mis}", p)
+            row(f"rivals error > {err}, read < {read}", p)
             if args.save and i == 0:
                 args.save.write_text(json.dumps(p), encoding="utf-8")
         return 0
