@@ -188,3 +188,26 @@ def test_the_ratio_to_a_rival_reading_tells_what_was_said(speak_to_wav, tmp_path
     horse, rod, left_out = ratios(text.replace("house", "horse").replace("dog ran", "dog"))
     assert horse > 3.0 and left_out > 3.0, (horse, left_out)
     assert rod < -3.0, rod
+
+
+def test_rivals_settle_an_error_only_when_the_ratio_is_clear() -> None:
+    from sidekick.reading.assess import assess
+    from sidekick.reading.result import Token
+    from sidekick.reading.second_opinion import ERROR_ABOVE, READ_BELOW, rivals_of, weigh
+
+    said = "the big dug ran home fast"
+    times = [Token(w, i * 0.5, i * 0.5 + 0.4) for i, w in enumerate(said.split())]
+    result = assess("the big dog ran to home fast".split(), times)
+    wrong = {w.index: w.status for w in result.words if w.status != "correct"}
+    assert wrong == {2: "substituted", 4: "omitted"}, wrong
+    rivals = rivals_of(result)
+    assert {r.index for r in rivals} == {2, 4}
+    assert [r.word for r in rivals if r.index == 2][:2] == ["dug", None]
+    assert [r.word for r in rivals if r.index == 4][0] is None
+    ratios = [ERROR_ABOVE + 1 if r.index == 2 else READ_BELOW - 1 for r in rivals]
+    assert weigh(result, rivals, ratios) == {2, 4}
+    assert result.words[2].status == "substituted" and result.words[4].status == "correct"
+    middle = [(ERROR_ABOVE + READ_BELOW) / 2] * len(rivals)
+    again = assess("the big dog ran to home fast".split(), times)
+    assert weigh(again, rivals, middle) == set()
+    assert again.words[2].second_ratio == round(middle[0], 3)
