@@ -43,8 +43,8 @@ def rival_text(
 ) -> tuple[list[Spoken], int]:
     """The forced text ``spoken`` (with ``owners``: each word's written index, None for
     an extra word) with ``rival`` in place, cut after the ``follow``-th written word after
-    it. Returns that text and how many words of ``spoken`` it replaces from its start up to
-    the cut (the written text's words to compare with)."""
+    it. Returns that text and where in ``spoken`` the cut is (the written text is compared
+    up to there)."""
     from sidekick.listening.second_listener import Spoken
 
     at = owners.index(rival.index)

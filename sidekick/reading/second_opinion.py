@@ -1,12 +1,16 @@
 """A second opinion on a reading check from the second listener (teacher-forced Whisper).
 
 The first recognizer decides each word; the second listener then scores every written word
-(:mod:`sidekick.listening.second_listener`) and its score settles the two cases the first
-recognizer gets wrong most: a word it heard as another word that Whisper clearly hears as
-written is read (``substituted`` cleared), and a word it found read that Whisper does not
-hear is in doubt (``unclear``: on voices and accents unlike the development readings,
-Whisper alone was wrong far more often than right about such words). Each word's score is
-kept on the result (``second_logprob``) for the teacher's view and for doubt decisions.
+(:mod:`sidekick.listening.second_listener`). Each of the first recognizer's errors is
+weighed first against its rival readings (:mod:`sidekick.reading.rivals`): an error some
+rival explains clearly better than the written word stands, and doubt leaves it; one every
+rival explains clearly worse was read. A ratio between two texts holds up across voices
+where a single score drifts. The score then settles the rest: a word the first recognizer
+heard as another word that Whisper clearly hears as written is read (``substituted``
+cleared), and a word it found read that Whisper does not hear is in doubt (``unclear``: on
+voices and accents unlike the development readings, Whisper alone was wrong far more often
+than right about such words). Each word's score and ratio are kept on the result
+(``second_logprob``, ``second_ratio``) for the teacher's view and for doubt decisions.
 """
 
 from __future__ import annotations
@@ -80,11 +84,11 @@ def written_scores(
     assessment: Assessment, pcm: bytes, listener: SecondListener
 ) -> tuple[list[float], list[float]]:
     """Each written word's score forced with the extra words heard, and without them."""
-    with_extras, without, _ = _scored(assessment, pcm, listener)
+    with_extras, without, _ = scored(assessment, pcm, listener)
     return with_extras, without
 
 
-def _scored(
+def scored(
     assessment: Assessment, pcm: bytes, listener: SecondListener
 ) -> tuple[list[float], list[float], Callable[[Sequence[Rival]], list[float]]]:
     """:func:`written_scores`, and a function giving rivals' log-ratios against the text
@@ -181,7 +185,7 @@ def second_opinion(assessment: Assessment, pcm: bytes) -> None:
 
     if not enabled() or len(assessment.words) < MIN_WORDS:
         return
-    with_extras, without, ratios = _scored(assessment, pcm, shared())
+    with_extras, without, ratios = scored(assessment, pcm, shared())
     scores = [max(a, b) for a, b in zip(with_extras, without, strict=True)]
     rivals = rivals_of(assessment)
     settled = weigh(assessment, rivals, ratios(rivals))

@@ -38,14 +38,14 @@ def word_scores(data: Path, preds: dict) -> dict[str, list]:
     """Each clip's written-word scores forced with and without the extra words heard, and
     the log-ratio of each rival reading the check weighs (``[index, word, ratio]``)."""
     from sidekick.listening.second_listener import shared
-    from sidekick.reading.second_opinion import _scored, rivals_of
+    from sidekick.reading.second_opinion import rivals_of, scored
 
     out = {}
     for clip, pred in preds.items():
         if pred is not None:
             pcm = (data / "clips" / f"{clip}.wav").read_bytes()[44:]
             a = _assessment(pred)
-            with_extras, without, ratios = _scored(a, pcm, shared())
+            with_extras, without, ratios = scored(a, pcm, shared())
             rivals = rivals_of(a)
             found = [
                 [r.index, r.word, round(x, 3)] for r, x in zip(rivals, ratios(rivals), strict=True)
