@@ -5,12 +5,18 @@ SIDEKICK_SECOND_LISTENER=0 .venv/bin/python -m tests.benchmarks.reading_eval.sco
     --data DEV --engine pocketsphinx --save-predictions base.json
 .venv/bin/python -m tests.benchmarks.reading_eval.sweep_second --data DEV \
     --predictions base.json --scores scores.json
+.venv/bin/python -m tests.benchmarks.reading_eval.sweep_second --data DEV \
+    --predictions base.json --scores scores.json --clear -2 --unclear-below -7 \
+    --rivals --error-above 2 3 --read-below -3 -4 --save after.json
 ```
 
 The predictions are the first recognizer's checks (second listener off). Every clip's
-written words are scored once by the second listener (cached in ``--scores``), then
+written words are scored once by the second listener, with the log-ratio of each rival
+reading the check weighs (cached in ``--scores``), then
 :func:`sidekick.reading.second_opinion.decide` is applied with each pair of thresholds and
-the result scored like ``score``. Never run it on a verdict set.
+the result scored like ``score``; with ``--rivals``, ``weigh`` first and the check's doubt
+after, at each pair of ratio thresholds (``--save``: the first pair's predictions, for
+``score --from-predictions``). Never run it on a verdict set.
 """
 
 from __future__ import annotations
@@ -123,9 +129,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--rivals", action="store_true",
                     help="weigh rival readings (then doubt), at each of the values below, "
                     "with --clear and --unclear-below at their first values")  # fmt: skip
-    ap.add_argument("--no-doubt", action="store_true",
-                    help="with --rivals: leave doubt to doubt_tune (the saved evidence "
-                    "without the errors the rivals confirmed)")  # fmt: skip
     ap.add_argument("--error-above", type=float, nargs="*", default=[2.0])
     ap.add_argument("--read-below", type=float, nargs="*", default=[-4.0])
     args = ap.parse_args(argv)
@@ -166,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         grid = itertools.product(args.error_above, args.read_below)
         for i, (err, read) in enumerate(grid):
             kw = dict(error_above=err, read_below=read)
-            p = apply(base, scores, c, e, None, raw, kw, None if args.no_doubt else THRESHOLDS)
+            p = apply(base, scores, c, e, None, raw, kw)
             row(f"rivals error > {err}, read < {read}", p)
             if args.save and i == 0:
                 args.save.write_text(json.dumps(p), encoding="utf-8")
