@@ -211,3 +211,20 @@ def test_rivals_settle_an_error_only_when_the_ratio_is_clear() -> None:
     again = assess("the big dog ran to home fast".split(), times)
     assert weigh(again, rivals, middle) == set()
     assert again.words[2].second_ratio == round(middle[0], 3)
+
+
+@pytest.mark.slow
+def test_the_check_keeps_a_misreading_a_rival_explains(speak_to_wav, tmp_path: Path) -> None:
+    """The standard voice reads "horse" for "house": the check through pocketsphinx and the
+    second listener calls it an error, and the rival readings confirm it (so doubt leaves
+    it); the other words are read."""
+    from sidekick.reading.assess import Assessor
+    from sidekick.reading.second_opinion import ERROR_ABOVE
+
+    text = "The little dog ran to the house and sat down by the red door."
+    wav = speak_to_wav(text.replace("house", "horse"), tmp_path / "misread.wav")
+    words = Assessor("pocketsphinx").assess_wav(text, wav)["words"]
+    house = next(w for w in words if w["word"] == "house")
+    assert house["status"] == "substituted", words
+    assert house["second_ratio"] is not None and house["second_ratio"] > ERROR_ABOVE, house
+    assert all(w["status"] == "correct" for w in words if w["word"] != "house"), words
