@@ -23,7 +23,7 @@ from sidekick.progress import (
     estimate_level,
 )
 from sidekick.progress.levels import COMMON_WORDS, is_common, syllables
-from sidekick.progress.store import MIGRATIONS, SCHEMA_VERSION
+from sidekick.progress.schema import MIGRATIONS, SCHEMA_VERSION
 from sidekick.reading.result import Assessment, WordResult
 
 REPO = Path(__file__).resolve().parent.parent
