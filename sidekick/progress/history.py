@@ -5,7 +5,7 @@ the caller's transaction."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -22,8 +22,11 @@ from sidekick.progress.records import (
 from sidekick.progress.schema import COLUMNS
 from sidekick.words import written_form
 
-#: A turn's own columns, in :class:`TurnRecord` order (all but its id and reader).
-_TURN_COLUMNS = ", ".join(COLUMNS["turns"][2:])
+#: A turn's own columns (all but its id and reader), each named as its :class:`TurnRecord` field.
+_TURN_FIELDS = COLUMNS["turns"][2:]
+_TURN_COLUMNS = ", ".join(_TURN_FIELDS)
+#: The fields stored as floats (a turn may carry ints or numpy numbers).
+_FLOATS = ("wcpm", "accuracy", "duration_s")
 
 
 def check_turns(reader: str, turns: Sequence[TurnRecord]) -> None:
@@ -61,16 +64,15 @@ def insert_turns(
     is not stored again."""
     stored: list[TurnRecord] = []
     for t in turns:
-        started = to_utc_iso(t.started_at)
-        if skip_stored and _is_stored(conn, who.id, started, t):
+        as_stored: dict[str, Any] = {"started_at": to_utc_iso(t.started_at)}
+        as_stored |= {f: float(getattr(t, f)) for f in _FLOATS}
+        if skip_stored and _is_stored(conn, who.id, as_stored["started_at"], t):
             continue
         cur = conn.execute(
             f"INSERT INTO turns (reader_id, {_TURN_COLUMNS})"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (who.id, started, t.book_title, t.book_id, t.page, t.words_total,
-             t.words_correct, t.substituted, t.omitted, t.assisted, t.self_corrections,
-             t.insertions, float(t.wcpm), float(t.accuracy), float(t.duration_s)),
-        )  # fmt: skip
+            f" VALUES (?, {', '.join('?' * len(_TURN_FIELDS))})",
+            (who.id, *(as_stored.get(f, getattr(t, f)) for f in _TURN_FIELDS)),
+        )
         listed = (*t.challenge_words, *t.unclear_words)
         shown = [written_form(w.word) for w in listed]
         rows = [
@@ -90,15 +92,20 @@ def insert_turns(
                 t,
                 id=cur.lastrowid,
                 reader=who.name,
-                started_at=started,
-                wcpm=float(t.wcpm),
-                accuracy=float(t.accuracy),
-                duration_s=float(t.duration_s),
-                challenge_words=tuple(w for w in words if w.kind != UNCLEAR),
-                unclear_words=tuple(w for w in words if w.kind == UNCLEAR),
-            )  # fmt: skip
+                **as_stored,
+                **_by_kind(words),
+            )
         )
     return stored
+
+
+def _by_kind(words: Iterable[MissedWord]) -> dict[str, tuple[MissedWord, ...]]:
+    """A turn's stored words as its ``challenge_words`` and its ``unclear_words``."""
+    words = tuple(words)
+    return {
+        "challenge_words": tuple(w for w in words if w.kind != UNCLEAR),
+        "unclear_words": tuple(w for w in words if w.kind == UNCLEAR),
+    }
 
 
 def _is_stored(conn: sqlite3.Connection, reader_id: int, started: str, t: TurnRecord) -> bool:
@@ -154,30 +161,15 @@ def select_turns(
             ):
                 words.setdefault(tid, []).append(MissedWord(word, kind, heard, pos))
     out = []
-    for tid, name, *vals in rows:
-        (started, title, book_id, page, total, correct, sub, omi, ass, selfc, ins, wcpm,
-         acc, dur) = vals  # fmt: skip
+    for tid, name, *values in rows:
+        mine = words.get(tid, ())
         out.append(
             TurnRecord(
-                book_title=title,
-                book_id=book_id,
-                page=page,
-                words_total=total,
-                words_correct=correct,
-                substituted=sub,
-                omitted=omi,
-                assisted=ass,
-                self_corrections=selfc,
-                insertions=ins,
-                wcpm=wcpm,
-                accuracy=acc,
-                duration_s=dur,
-                challenge_words=tuple(w for w in words.get(tid, ()) if w.kind != UNCLEAR),
-                unclear_words=tuple(w for w in words.get(tid, ()) if w.kind == UNCLEAR),
-                started_at=started,
+                **dict(zip(_TURN_FIELDS, values, strict=True)),
+                **_by_kind(mine),
                 reader=name,
                 id=tid,
-            )  # fmt: skip
+            )
         )
     return out
 
