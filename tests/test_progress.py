@@ -21,7 +21,7 @@ from sidekick.progress import (
     ProgressStore,
     TurnRecord,
 )
-from sidekick.progress.schema import MIGRATIONS, SCHEMA_VERSION
+from sidekick.progress.schema import COLUMNS, MIGRATIONS, SCHEMA_VERSION
 from sidekick.reading.result import Assessment, WordResult
 
 REPO = Path(__file__).resolve().parent.parent
@@ -101,6 +101,15 @@ def test_migrates_from_version_1_keeping_data(tmp_path: Path):
         assert (cw.word, cw.missed, cw.practiced, cw.practiced_correct) == ("dog", 1, 1, 1)
         names = {r[0] for r in s._conn.execute("SELECT name FROM sqlite_master")}
         assert {"practice", "turn_words_by_reader_word"} <= names
+
+
+def test_the_listed_columns_are_the_tables_the_migrations_build(store: ProgressStore):
+    """Storing, reading back and salvaging turns go by COLUMNS: it must follow the schema."""
+    for table, columns in COLUMNS.items():
+        found = tuple(r[1] for r in store._conn.execute(f"PRAGMA table_info({table})"))
+        assert found == columns, table
+    tables = store._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    assert {name for (name,) in tables} == set(COLUMNS)
 
 
 def test_refuses_a_file_from_a_newer_sidekick_without_touching_it(tmp_path: Path):
