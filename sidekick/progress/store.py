@@ -38,12 +38,7 @@ from sidekick.progress.database import (
     user_error,
 )
 from sidekick.progress.pending import PendingJournal
-from sidekick.progress.records import (
-    ChallengeWord,
-    ProgressSummary,
-    Reader,
-    TurnRecord,
-)
+from sidekick.progress.records import ChallengeWord, ProgressSummary, Reader, TurnRecord
 from sidekick.progress.summary import progress_summary
 from sidekick.settings import Share
 
