@@ -333,15 +333,8 @@ def _insert(fresh: sqlite3.Connection, rows: dict[str, list[Row]]) -> dict[str, 
             return False
         if reader_id not in readers:
             name = f"Reader {reader_id} (recovered)"
-            stand_in = (
-                reader_id,
-                name,
-                name_key(name),
-                None,
-                Share.TAKE_TURNS.value,
-                3.0,
-                utc_now(),
-            )
+            stand_in = (reader_id, name, name_key(name), None, Share.TAKE_TURNS.value, 3.0,
+                        utc_now())  # fmt: skip
             if not put("readers", stand_in):
                 return False
             carried["readers"] -= 1  # a stand-in is not a row carried over

@@ -99,13 +99,17 @@ class ProgressStore:
 
     # ----- transactions
 
+    def _connection(self) -> sqlite3.Connection:
+        """The connection (under the lock); SidekickError once the store is closed."""
+        if self._conn is None:
+            raise SidekickError("The progress store is closed.")
+        return self._conn
+
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One atomic write transaction; SQLite failures become one-line SidekickErrors."""
         with self._lock:
-            conn = self._conn
-            if conn is None:
-                raise SidekickError("The progress store is closed.")
+            conn = self._connection()
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -121,23 +125,21 @@ class ProgressStore:
     @contextlib.contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            if self._conn is None:
-                raise SidekickError("The progress store is closed.")
+            conn = self._connection()
             try:
-                yield self._conn
+                yield conn
             except sqlite3.Error as e:
                 raise user_error(self.path, e, "read") from None
 
     @contextlib.contextmanager
     def _busy_timeout(self, seconds: float) -> Iterator[None]:
         with self._lock:
-            if self._conn is None:
-                raise SidekickError("The progress store is closed.")
-            self._conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+            conn = self._connection()
+            conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
             try:
                 yield
             finally:
-                self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+                conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
 
     # ----- readers
 
