@@ -75,6 +75,11 @@ def get(conn: sqlite3.Connection, name: str) -> Reader:
     return reader
 
 
+def id_or_all(conn: sqlite3.Connection, name: str | None) -> int | None:
+    """The id of the reader called ``name``; ``None`` (everyone) when ``name`` is."""
+    return None if name is None else get(conn, name).id
+
+
 def _by_id(conn: sqlite3.Connection, reader_id: int | None) -> Reader:
     return Reader(*conn.execute(f"{_SELECT} WHERE id = ?", (reader_id,)).fetchone())
 

@@ -272,14 +272,14 @@ class ProgressStore:
         """Turns, oldest first: one reader's or everyone's, from ``since`` on; ``limit`` keeps
         the most recent ones. ``with_words=False`` skips loading challenge words."""
         with self._read() as conn:
-            rid = None if reader is None else readers.get(conn, reader).id
-            return history.select_turns(conn, rid, since, limit, with_words=with_words)
+            return history.select_turns(
+                conn, readers.id_or_all(conn, reader), since, limit, with_words=with_words
+            )
 
     def turn_count(self, reader: str | None = None) -> int:
         """How many turns are stored (for one reader, or all)."""
         with self._read() as conn:
-            rid = None if reader is None else readers.get(conn, reader).id
-            return history.count_turns(conn, rid)
+            return history.count_turns(conn, readers.id_or_all(conn, reader))
 
     def report_rows(self, reader: str | None = None) -> Iterator[tuple[Any, ...]]:
         """Rows for reports, ordered by reader then time: (reader, grade, started_at, book,
@@ -288,8 +288,7 @@ class ProgressStore:
         missed words in page order as (word, kind, heard) tuples. Materialized under the
         lock."""
         with self._read() as conn:
-            rid = None if reader is None else readers.get(conn, reader).id
-            return history.report_rows(conn, rid)
+            return history.report_rows(conn, readers.id_or_all(conn, reader))
 
     # ----- practice and progress
 
