@@ -1,4 +1,4 @@
-"""Readers and history in the real SQLite file; reading-level estimates."""
+"""Readers and history in the real SQLite file."""
 
 from __future__ import annotations
 
@@ -20,10 +20,8 @@ from sidekick.progress import (
     MissedWord,
     ProgressStore,
     TurnRecord,
-    estimate_level,
 )
-from sidekick.progress.levels import COMMON_WORDS, is_common, syllables
-from sidekick.progress.store import MIGRATIONS, SCHEMA_VERSION
+from sidekick.progress.schema import COLUMNS, MIGRATIONS, SCHEMA_VERSION
 from sidekick.reading.result import Assessment, WordResult
 
 REPO = Path(__file__).resolve().parent.parent
@@ -103,6 +101,15 @@ def test_migrates_from_version_1_keeping_data(tmp_path: Path):
         assert (cw.word, cw.missed, cw.practiced, cw.practiced_correct) == ("dog", 1, 1, 1)
         names = {r[0] for r in s._conn.execute("SELECT name FROM sqlite_master")}
         assert {"practice", "turn_words_by_reader_word"} <= names
+
+
+def test_the_listed_columns_are_the_tables_the_migrations_build(store: ProgressStore):
+    """Storing, reading back and salvaging turns go by COLUMNS: it must follow the schema."""
+    for table, columns in COLUMNS.items():
+        found = tuple(r[1] for r in store._conn.execute(f"PRAGMA table_info({table})"))
+        assert found == columns, table
+    tables = store._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    assert {name for (name,) in tables} == set(COLUMNS)
 
 
 def test_refuses_a_file_from_a_newer_sidekick_without_touching_it(tmp_path: Path):
@@ -494,50 +501,3 @@ def test_sigkill_loses_no_finished_turn(tmp_path: Path):
             assert len(stored) - len(committed) <= round_ + 1  # at most the turn in flight
             for t in stored.values():  # no half-written turn
                 assert len(t.challenge_words) == 5
-
-
-# --------------------------------------------------------------------------- levels
-
-
-def test_syllables_from_cmudict_with_fallback():
-    assert [syllables(w) for w in ("the", "reading", "elephant", "Puddle's")] == [1, 2, 3, 2]
-    assert syllables("caterpillar") == 4
-    assert syllables("zorbleflimp") >= 3  # not in cmudict: heuristic
-    assert syllables("grumbled") == 2 and syllables("xyzzq") == 1
-
-
-def test_common_words_and_inflections():
-    assert 1000 <= len(COMMON_WORDS) <= 1500
-    for w in ("the", "jumped", "puppies", "running", "biggest", "Dog's", "happily"):
-        assert is_common(w), w
-    for w in ("photosynthesis", "ecosystem", "serendipity"):
-        assert not is_common(w), w
-
-
-def test_levels_order_simple_before_hard():
-    simple = estimate_level("The cat sat on the mat. It was fun.")
-    middle = estimate_level(
-        "Pip found a big puddle by the gate. She jumped in with both feet and laughed. "
-        "Her boots were full of water, but she did not mind at all."
-    )
-    hard = estimate_level(
-        "Photosynthesis transforms electromagnetic radiation into chemical energy, "
-        "sustaining the overwhelming majority of terrestrial ecosystems. Consequently, "
-        "atmospheric composition depends substantially on vegetation."
-    )
-    assert simple.grade < middle.grade < hard.grade
-    assert simple.words_per_sentence < middle.words_per_sentence < hard.words_per_sentence
-    assert simple.rare_word_share < hard.rare_word_share
-    assert simple.label == "K–1" and hard.label == "grade 4+"
-    assert hard.rare_word_share > 0.4
-    assert simple.words == 9
-
-
-def test_levels_edge_cases():
-    assert estimate_level("").label == "unknown"
-    assert estimate_level("  ... 123 !!").words == 0
-    # Names are not rare words; headings without punctuation are their own sentence.
-    named = estimate_level("Chapter One\n\nZanzibar ran. Zanzibar sat down.")
-    assert named.rare_word_share == 0.0
-    assert named.words_per_sentence == pytest.approx(7 / 3, abs=0.05)
-    assert estimate_level("Run! Run, Tom, run.").label == "K–1"

@@ -17,7 +17,8 @@ from sidekick.books.model import Word
 from sidekick.listening.base import HeardWord
 from sidekick.progress.records import TurnRecord
 from sidekick.progress.reports import write_report
-from sidekick.progress.store import MIGRATIONS, SCHEMA_VERSION, ProgressStore
+from sidekick.progress.schema import MIGRATIONS, SCHEMA_VERSION
+from sidekick.progress.store import ProgressStore
 from sidekick.reading.assess import assess
 from sidekick.reading.doubt import Thresholds, doubtful, settle_doubts
 from sidekick.reading.result import CREDITED, ERRORS, Token

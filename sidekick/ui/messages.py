@@ -90,7 +90,7 @@ class OpenPractice(Message):
 class ProgressLoaded(Message, bubble=False):
     """The progress screen's data for one reader, read from the store in a worker.
 
-    ``summary`` is a :class:`sidekick.progress.store.ProgressSummary`, ``words`` a list of
+    ``summary`` is a :class:`sidekick.progress.records.ProgressSummary`, ``words`` a list of
     :class:`sidekick.progress.records.ChallengeWord` (typed loosely to keep this module light).
     """
 

@@ -1,7 +1,7 @@
 """The library: pick a book (bundled stories and the family's own book files).
 
 Next to the author's level (from the book's metadata) the table shows a reading-level
-estimate of the book's text (:func:`sidekick.progress.levels.estimate_level`), computed in the
+estimate of the book's text (:func:`sidekick.books.levels.estimate_level`), computed in the
 loading worker and cached per file path and modification time in ``levels.json`` in the
 data directory, so a later start does not estimate unchanged books again.
 """
@@ -82,7 +82,7 @@ def _save_level_cache(cache: dict[str, dict[str, object]]) -> None:
 
 
 def _estimate(book: Book) -> str:
-    from sidekick.progress.levels import estimate_level
+    from sidekick.books.levels import estimate_level
 
     return estimate_level("\n\n".join(page.text for page in book.pages)).label
 
