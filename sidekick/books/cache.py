@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import threading
 from pathlib import Path
 from typing import Any
+
+from sidekick.atomic_file import write_atomically
 
 from .model import Book, Page, Sentence, Word
 from .parse import load_book
@@ -84,13 +85,9 @@ def _load() -> dict[str, Any]:
 
 def _save(books: dict[str, Any]) -> None:
     path = _cache_path()
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({"parser": parser_version(), "books": books}), "utf-8")
-        os.replace(tmp, path)
-    with contextlib.suppress(OSError):
-        tmp.unlink(missing_ok=True)
+        write_atomically(path, lambda f: json.dump({"parser": parser_version(), "books": books}, f))
 
 
 def load_books_cached(paths: list[Path]) -> list[Book | Exception]:
