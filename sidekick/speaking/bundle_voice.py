@@ -4,7 +4,7 @@ acoustic model (style, rate, expressivity) -> universal vocoder -> audio, senten
 The bundle is written by ``sidekick-train export``: ``voice.json`` (phoneme map, styles,
 audio settings, where the vocoder is), ``acoustic.onnx`` and a vocoder ONNX file, usually
 shared by all bundles (``voices/hifigan-universal.onnx``). Phonemes come from the same
-espeak-ng phonemizer as the standard voice (:func:`sidekick.speaking.piper_voice.phonemize`).
+espeak-ng phonemizer as the standard voice (:func:`sidekick.words.letter_to_sound.phonemize`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import onnxruntime as ort
 
 from sidekick.errors import ModelError
 from sidekick.speaking.base import SpokenSentence, utterances
-from sidekick.speaking.piper_voice import phonemize
+from sidekick.words.letter_to_sound import phonemize
 from sidekick.words.sentences import warm_up
 
 FADE_S = 0.005  # a few milliseconds of fade at each end against clicks

@@ -1,14 +1,13 @@
 """The standard voice: a Piper-format ONNX voice run by the ``piper`` package (no torch).
 
 Text is split into the app's sentences (:func:`~sidekick.speaking.base.utterances`), each
-sentence phonemized with espeak-ng (through the
-``piper`` package's bundled bridge) and synthesized on its own, so the first sentence can
-play while the rest is still being synthesized.
+sentence phonemized with espeak-ng (:func:`sidekick.words.letter_to_sound.phonemize`) and
+synthesized on its own, so the first sentence can play while the rest is still being
+synthesized.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,27 +15,8 @@ import numpy as np
 
 from sidekick.errors import ModelError
 from sidekick.speaking.base import SpokenSentence, utterances
+from sidekick.words.letter_to_sound import phonemize
 from sidekick.words.sentences import warm_up
-
-_PHONEMIZER_LOCK = threading.Lock()
-_PHONEMIZER = None
-
-
-def phonemize(text: str, espeak_voice: str = "en-us") -> list[str]:
-    """IPA phonemes for ``text`` as one list (espeak-ng, the symbols Piper voices use)."""
-    global _PHONEMIZER
-    with _PHONEMIZER_LOCK:
-        if _PHONEMIZER is None:
-            from piper.phonemize_espeak import EspeakPhonemizer
-
-            _PHONEMIZER = EspeakPhonemizer()
-        sentences = _PHONEMIZER.phonemize(espeak_voice, text)
-    phonemes: list[str] = []
-    for i, sentence in enumerate(sentences):
-        if i:
-            phonemes.append(" ")
-        phonemes.extend(sentence)
-    return phonemes
 
 
 class PiperOnnxVoice:
