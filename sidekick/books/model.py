@@ -1,8 +1,8 @@
 """The book model: pages -> sentences -> words, with character offsets into the page text.
 
 Offsets let the UI highlight exactly the characters the author wrote, while the reading
-check works on the normalized form of each word. A reader of a book file reads it into
-:class:`Block` s first, which :mod:`sidekick.books.pages` puts on pages.
+check works on the normalized form of each word. A book file is first read into blocks
+(:class:`Block`: paragraphs and headings), which :mod:`sidekick.books.pages` puts on pages.
 """
 
 from __future__ import annotations
