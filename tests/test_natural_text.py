@@ -112,7 +112,7 @@ def test_whole_books_are_held_out_and_duplicates_dropped(tmp_path: Path) -> None
 
 
 def test_selection_prefers_coverage_and_uses_templates_only_for_it(monkeypatch) -> None:
-    from sidekick.speaking.piper_voice import phonemize
+    from sidekick.words.letter_to_sound import phonemize
     from train.data import sentence_selection
     from train.data.sentence_selection import coverage_report, describe, select, word_ranks
 

@@ -22,7 +22,11 @@ from .model import Book, Page, Sentence, Word
 from .parse import load_book
 
 CACHE_FILE = "books-cache.json"
-_PARSER_FILES = ("parse.py", "tokenize.py", "epub.py", "model.py")
+#: The parser's source files, relative to the ``sidekick`` package.
+_PARSER_FILES = (
+    "books/parse.py", "books/epub.py", "books/pages.py", "books/model.py",
+    "words/sentences.py", "words/normalize.py",
+)  # fmt: skip
 _lock = threading.Lock()
 
 
@@ -42,8 +46,8 @@ def _stamp(path: Path) -> str | None:
 
 def parser_version() -> str:
     """Changes whenever the parser's source changes (so a new parser re-reads every book)."""
-    here = Path(__file__).parent
-    return "|".join(_stamp(here / name) or "-" for name in _PARSER_FILES)
+    package = Path(__file__).parent.parent
+    return "|".join(_stamp(package / name) or "-" for name in _PARSER_FILES)
 
 
 def _to_json(book: Book) -> dict[str, Any]:

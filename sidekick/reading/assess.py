@@ -373,7 +373,7 @@ def check_reading(
     reading of ``expected``, looking twice at would-be errors; ``accent``: what is known of
     the reader's accent (see :func:`assess`). Used by live turns and by :class:`Assessor`
     alike."""
-    from sidekick.listening.base import SAMPLE_RATE
+    from sidekick.listening.base import SAMPLE_RATE, Stretch
     from sidekick.reading.doubt import settle_doubts
     from sidekick.reading.second_opinion import second_opinion
     from sidekick.words import spoken_form
@@ -387,7 +387,7 @@ def check_reading(
         b = min(len(pcm), int((end + margin) * SAMPLE_RATE) * 2)
         spoken = [spoken_form(w) if w else None for w in (written, before, after)]
         return b - a >= 3200 and listener.second_look(
-            pcm[a:b], spoken[0], said, before=spoken[1], after=spoken[2]
+            Stretch(pcm[a:b], spoken[0], said, before=spoken[1], after=spoken[2])
         )
 
     tokens = [Token(w.word, w.start or 0.0, w.end or 0.0) for w in heard]

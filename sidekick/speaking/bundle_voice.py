@@ -4,7 +4,7 @@ acoustic model (style, rate, expressivity) -> universal vocoder -> audio, senten
 The bundle is written by ``sidekick-train export``: ``voice.json`` (phoneme map, styles,
 audio settings, where the vocoder is), ``acoustic.onnx`` and a vocoder ONNX file, usually
 shared by all bundles (``voices/hifigan-universal.onnx``). Phonemes come from the same
-espeak-ng phonemizer as the standard voice (:func:`sidekick.speaking.piper_voice.phonemize`).
+espeak-ng phonemizer as the standard voice (:func:`sidekick.words.letter_to_sound.phonemize`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import numpy as np
 import onnxruntime as ort
 
 from sidekick.errors import ModelError
-from sidekick.speaking.base import SpokenSentence
-from sidekick.speaking.piper_voice import phonemize, split_sentences
+from sidekick.speaking.base import SpokenSentence, utterances
+from sidekick.words.letter_to_sound import phonemize
+from sidekick.words.sentences import warm_up
 
 FADE_S = 0.005  # a few milliseconds of fade at each end against clicks
 CHUNK_FRAMES = 48  # streaming: frames (of 256 samples) per vocoded piece, ~0.56 s
@@ -90,6 +91,7 @@ class BundleVoice:
         # the voice-wide ones; an expressivity given to the constructor overrides them.
         self.style_settings: dict[str, dict[str, float]] = inference.get("styles", {})
         self._fixed_expressivity = expressivity is not None
+        warm_up()  # the sentence splitter, so that the first sentence is not kept waiting
         self.timings: dict[str, float] = {"phonemize": 0.0, "acoustic": 0.0, "vocoder": 0.0}
 
     def phoneme_ids(self, text: str) -> list[int]:
@@ -191,7 +193,7 @@ class BundleVoice:
         """Synthesize ``text`` in pieces of about half a second, so playback starts while the
         rest of the sentence is still being made; each sentence's last piece is ``final``."""
         self.style_id(style)  # a bad style fails before any audio
-        for sentence in split_sentences(text):
+        for sentence in utterances(text):
             mel, _ = self.mel(sentence, style=style, rate=rate)
             done = 0  # frames yielded: each piece is yielded as soon as it is made
             for piece in self.vocode_chunks(mel):

@@ -205,7 +205,7 @@ def build_selection(
     """Select ``n`` training sentences from ``natural/sentences.jsonl`` (train split only)
     plus ``templates`` template-grammar candidates; writes ``natural/selected.jsonl`` and
     ``natural/coverage.json`` and returns the coverage report."""
-    from sidekick.speaking.piper_voice import phonemize
+    from sidekick.words.letter_to_sound import phonemize
     from train.data.natural_text import read_sentences
     from train.data.text import generate_sentences
 
