@@ -7,13 +7,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from sidekick.cli.options import SECOND_LISTENER_HELP
+from sidekick.cli.options import SECOND_LISTENER_HELP, add_command
 from sidekick.errors import SidekickError
 
 
 def add_assess(sub: argparse._SubParsersAction) -> None:
-    assess = sub.add_parser(
-        "assess", help="score a recorded reading: miscues, WCPM, accuracy",
+    assess = add_command(
+        sub, "assess", cmd_assess, help="score a recorded reading: miscues, WCPM, accuracy",
         description="Check a recorded reading word by word, the way a teacher scores oral "
         "reading: each word correct, self-corrected, omitted, substituted or assisted (a "
         "hesitation longer than --stall), or unclear (not sure: the recording was too unclear "
@@ -22,7 +22,6 @@ def add_assess(sub: argparse._SubParsersAction) -> None:
         "words correct per minute, accuracy and the band (independent >= 95%, instructional "
         "90-94%, frustration < 90%).",
     )  # fmt: skip
-    assess.set_defaults(run=cmd_assess)
     what = assess.add_mutually_exclusive_group(required=True)
     what.add_argument("--book", help="book file or bundled book name (with --page)")
     what.add_argument("--text", help="the passage that was read")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
+from typing import Any
 
 from sidekick.errors import SidekickError
 
@@ -35,3 +37,13 @@ def check_numbers(args: argparse.Namespace) -> None:
 def device(spec: str | None) -> int | str | None:
     """A device given on the command line: its number, or (part of) its name."""
     return int(spec) if spec is not None and spec.isdigit() else spec
+
+
+def add_command(
+    sub: argparse._SubParsersAction, name: str, run: Callable[[argparse.Namespace], int],
+    **kwargs: Any,
+) -> argparse.ArgumentParser:  # fmt: skip
+    """The parser of the sub-command ``name``; ``args.run(args)`` runs it."""
+    parser = sub.add_parser(name, **kwargs)
+    parser.set_defaults(run=run)
+    return parser

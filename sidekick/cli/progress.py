@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sidekick.cli.options import add_command
 from sidekick.errors import SidekickError
 from sidekick.paths import check_output_file
 from sidekick.settings import Share
@@ -18,12 +19,11 @@ def print_notes(notices: list[str]) -> None:
 
 
 def add_readers(sub: argparse._SubParsersAction) -> None:
-    readers = sub.add_parser(
-        "readers", help="reader profiles: list, add, remove",
+    readers = add_command(
+        sub, "readers", cmd_readers, help="reader profiles: list, add, remove",
         description="Reader profiles. Each child turn of a reader is stored on this computer "
         "(scores and words only, never audio) for progress reports.",
     )  # fmt: skip
-    readers.set_defaults(run=cmd_readers)
     rsub = readers.add_subparsers(dest="action", metavar="ACTION")
     rsub.add_parser("list", help="list readers (the default)")
     add = rsub.add_parser("add", help="add a reader")
@@ -37,13 +37,12 @@ def add_readers(sub: argparse._SubParsersAction) -> None:
 
 
 def add_report(sub: argparse._SubParsersAction) -> None:
-    report = sub.add_parser(
-        "report", help="progress report: one row per turn (CSV, JSON or HTML)",
+    report = add_command(
+        sub, "report", cmd_report, help="progress report: one row per turn (CSV, JSON or HTML)",
         description="Write a progress report, one row per child turn: words correct per "
         "minute, accuracy and band, errors by type. Without --reader: all readers (a class "
         "export).",
     )  # fmt: skip
-    report.set_defaults(run=cmd_report)
     report.add_argument("--reader", metavar="NAME")
     report.add_argument("--format", choices=["csv", "json", "html"], default="csv")
     report.add_argument("-o", "--output", metavar="FILE", help="default: standard output")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from sidekick.cli.options import SECOND_LISTENER_HELP, device
+from sidekick.cli.options import SECOND_LISTENER_HELP, add_command, device
 from sidekick.cli.progress import print_notes
 from sidekick.errors import SidekickError
 from sidekick.settings import Settings, Share
@@ -16,8 +16,7 @@ if TYPE_CHECKING:
 
 
 def add_app(sub: argparse._SubParsersAction) -> None:
-    app = sub.add_parser("app", help="the terminal app (the default command)")
-    app.set_defaults(run=cmd_app)
+    app = add_command(sub, "app", cmd_app, help="the terminal app (the default command)")
     app.add_argument("book", nargs="?", help="open this book directly (file or bundled name)")
     app.add_argument(
         "--child-audio",
@@ -35,12 +34,11 @@ def add_app(sub: argparse._SubParsersAction) -> None:
 
 
 def add_read(sub: argparse._SubParsersAction) -> None:
-    read = sub.add_parser(
-        "read", help="read a book with no UI (scripted runs, demos)",
+    read = add_command(
+        sub, "read", cmd_read, help="read a book with no UI (scripted runs, demos)",
         description="Run the turn loop without the terminal UI. Child turns come from WAV files "
         "(in name order, one per child turn); Sidekick's speech is written as WAV files.",
     )  # fmt: skip
-    read.set_defaults(run=cmd_read)
     read.add_argument("book", help="book file or bundled book name")
     read.add_argument(
         "--child-audio",

@@ -7,17 +7,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sidekick.cli.options import device
+from sidekick.cli.options import add_command, device
 
 
 def add_books(sub: argparse._SubParsersAction) -> None:
-    books = sub.add_parser("books", help="list the books in the library")
-    books.set_defaults(command="books", run=cmd_books)
+    add_command(sub, "books", cmd_books, help="list the books in the library")
 
 
 def add_models(sub: argparse._SubParsersAction) -> None:
-    models = sub.add_parser("models", help="speech recognition models")
-    models.set_defaults(run=cmd_models)
+    models = add_command(sub, "models", cmd_models, help="speech recognition models")
     models.add_argument(
         "action",
         choices=["install", "status"],
@@ -28,9 +26,9 @@ def add_models(sub: argparse._SubParsersAction) -> None:
 
 
 def add_check(sub: argparse._SubParsersAction) -> None:
-    check = sub.add_parser(
-        "check", help="check the microphone and speaker (lists them, records 3 s, plays a "
-        "sentence)",
+    check = add_command(
+        sub, "check", cmd_check,
+        help="check the microphone and speaker (lists them, records 3 s, plays a sentence)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="""\
 Check that Sidekick can hear and be heard:
@@ -45,7 +43,6 @@ examples:
   sidekick check --input-device 2 --output-device 2    numbers from the list it shows
   sidekick check --no-speaker                           only the microphone""",
     )  # fmt: skip
-    check.set_defaults(run=cmd_check)
     check.add_argument("--input-device", metavar="DEVICE", help="microphone (number or name)")
     check.add_argument("--output-device", metavar="DEVICE", help="speaker (number or name)")
     check.add_argument("--seconds", type=float, default=3.0, help="how long to record (3)")
@@ -56,11 +53,12 @@ examples:
 
 
 def add_setup(sub: argparse._SubParsersAction) -> None:
-    setup = sub.add_parser(
+    setup = add_command(
+        sub,
         "setup",
+        cmd_setup,
         help="install missing system packages (libportaudio2 for the microphone and speaker)",
     )
-    setup.set_defaults(run=cmd_setup)
     setup.add_argument(
         "--for-tests",
         action="store_true",

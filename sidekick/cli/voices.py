@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from sidekick.cli.options import add_command
 from sidekick.errors import SidekickError
 from sidekick.paths import check_output_file
 from sidekick.speaking.registry import default_voice
@@ -13,8 +14,7 @@ MAX_SAY_CHARS = 20_000  # the text of `sidekick say`
 
 
 def add_say(sub: argparse._SubParsersAction) -> None:
-    say = sub.add_parser("say", help="speak text into a WAV file")
-    say.set_defaults(run=cmd_say)
+    say = add_command(sub, "say", cmd_say, help="speak text into a WAV file")
     say.add_argument("text")
     say.add_argument("-o", "--output", required=True, metavar="WAV", help="a new .wav file")
     say.add_argument("--voice", help="storyteller (default when installed) or standard")
@@ -26,8 +26,9 @@ def add_listen_test(sub: argparse._SubParsersAction) -> None:
     from sidekick.paths import data_dir
 
     results = data_dir() / "voice-preference"
-    lt = sub.add_parser(
-        "listen-test", help="blind A/B test: which voice would you rather hear read a story?",
+    lt = add_command(
+        sub, "listen-test", cmd_listen_test,
+        help="blind A/B test: which voice would you rather hear read a story?",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="""\
 A blind listening test of two voices. Each of N short passages (from the bundled books, or
@@ -54,7 +55,6 @@ examples:
   sidekick listen-test --sentences lines.txt --speech-out ab/
 """,
     )  # fmt: skip
-    lt.set_defaults(run=cmd_listen_test)
     lt.add_argument("--a", metavar="VOICE", help="voice A: a name or a bundle folder "
                     "(default: storyteller)")  # fmt: skip
     lt.add_argument("--b", metavar="VOICE", default="standard",
