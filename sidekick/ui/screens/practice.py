@@ -93,9 +93,9 @@ class PracticeCoach:
         """Load the voice, the speech output, the child's audio and the recognizer.
         Raises a one-line :class:`SidekickError` when one cannot be had."""
         from sidekick.audio import devices, sinks
+        from sidekick.audio.sources import child_audio_files
         from sidekick.listening import create_listener
         from sidekick.speaking.registry import load_voice
-        from sidekick.turns.session import child_audio_files
 
         s = self.settings
         if self.voice is None:
