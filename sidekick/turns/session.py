@@ -170,8 +170,7 @@ class ReadingSession:
             self._speech.speak_ahead(self.book.pages[self.start_page - 1])
         if "child" in self.plan():
             self._child_audio.open(self.manual_fallback)
-            files = self._child_audio.files
-            if self.listener is None and (files is not None or s.child_audio == "mic"):
+            if self.listener is None:
                 self.listener, notice = create_listener(s.engine, s.vosk_model)
                 if notice:
                     self.emit(ev.Notice(notice))
