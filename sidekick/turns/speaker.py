@@ -64,6 +64,7 @@ class Speaker:
         """Play pieces as they are made; a WAV sink writes them as one file."""
         from sidekick.audio.sinks import play_stream
 
+        assert self.sink is not None
         before = getattr(self.sink, "last_path", None)
         try:
             play_stream(self.sink, pieces, sample_rate)
