@@ -18,16 +18,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sidekick.audio.sources import WavFileSource
+from sidekick.audio.sources import WavFileSource, child_audio_files
 from sidekick.books import load_book, parse_book_text
 from sidekick.books.epub import parse_epub
 from sidekick.books.pages import MAX_BYTES, MAX_PAGE_WORDS, MAX_WORDS_PER_PAGE
 from sidekick.cli import main
 from sidekick.errors import AudioDeviceError, BookError, SidekickError
 from sidekick.reading.degenerate import NO_READING, why_no_reading
-from sidekick.reading.tracker import MAX_UNANSWERED_HELPS, ReadingTracker
+from sidekick.reading.stuck_word import MAX_UNANSWERED_HELPS
+from sidekick.reading.tracker import ReadingTracker
 from sidekick.speaking.base import MAX_UTTERANCE_CHARS, utterances
-from sidekick.turns.session import child_audio_files
 from sidekick.words import MAX_WORD_CHARS
 from sidekick.words.pronounce import _one_letter_edits, likely_miscues
 from sidekick.words.sentences import MAX_SENTENCE_WORDS

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, OptionList
 
-from sidekick.cli import _open_reader, _settings, build_parser
+from sidekick.cli import build_parser
+from sidekick.cli.reading import open_reader, session_settings
 from sidekick.progress.recorder import open_history
 from sidekick.progress.store import ProgressStore
 from sidekick.settings import Settings, Share
@@ -320,9 +321,9 @@ def test_per_reader_share_and_stall_apply_headless(tmp_path: Path) -> None:
             str(tmp_path),
         ]  # fmt: skip
     )
-    reader, _ = _open_reader(args)
-    settings = _settings(args, reader=reader, child_audio=args.child_audio,
-                         speech_out=args.speaker_out)  # fmt: skip
+    reader, _ = open_reader(args)
+    settings = session_settings(args, reader=reader, child_audio=args.child_audio,
+                                speech_out=args.speaker_out)  # fmt: skip
     assert (settings.reader, settings.share, settings.stall_s) == ("Zoë", Share.A_LOT, 5.0)
     session = ReadingSession(FOX, settings, lambda e: None)
     assert session.plan() == reading_plan(Share.A_LOT, len(FOX.pages))
@@ -341,7 +342,7 @@ def test_per_reader_share_and_stall_apply_headless(tmp_path: Path) -> None:
             "b",
         ]  # fmt: skip
     )
-    settings = _settings(args, reader=_open_reader(args)[0])
+    settings = session_settings(args, reader=open_reader(args)[0])
     assert (settings.share, settings.stall_s) == (Share.TAKE_TURNS, 5.0)
 
 
@@ -382,8 +383,8 @@ def test_command_line_options_are_for_one_run(tmp_path: Path) -> None:
     args = build_parser().parse_args(["app", "--child-audio", "kid.wav", "--rate", "1.2",
                                       "--reader", "Zoë"])  # fmt: skip
     state = load_state()
-    reader, _ = _open_reader(args)
-    state.run_with(lambda s: _settings(args, s, reader, child_audio=args.child_audio))
+    reader, _ = open_reader(args)
+    state.run_with(lambda s: session_settings(args, s, reader, child_audio=args.child_audio))
     assert (state.settings.child_audio, state.settings.rate) == ("kid.wav", 1.2)
     assert state.settings.share == Share.A_LOT
     assert state.save() is None

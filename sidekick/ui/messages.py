@@ -10,9 +10,19 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+from sidekick.errors import SidekickError
+
 if TYPE_CHECKING:
     from sidekick.books.model import Book
     from sidekick.turns.events import Event
+
+
+def problem_text(exc: Exception) -> str:
+    """What went wrong in a worker, in one line for the screen: a :class:`SidekickError` is
+    already said in plain words; anything else is shown as an unexpected problem."""
+    if isinstance(exc, SidekickError):
+        return str(exc)
+    return f"Unexpected problem: {type(exc).__name__}: {exc}"
 
 
 class SessionEvent(Message, bubble=False):

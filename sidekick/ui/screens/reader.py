@@ -38,7 +38,13 @@ from sidekick.turns.events import (
     TurnStart,
     WordRead,
 )
-from sidekick.ui.messages import PageReached, SessionEnded, SessionEvent, SessionFailed
+from sidekick.ui.messages import (
+    PageReached,
+    SessionEnded,
+    SessionEvent,
+    SessionFailed,
+    problem_text,
+)
 from sidekick.ui.widgets.big_word import BigWord
 from sidekick.ui.widgets.page_view import PageView
 from sidekick.ui.widgets.plan_bar import PlanBar
@@ -196,7 +202,7 @@ class ReaderScreen(Screen[None]):
         except SidekickError as exc:
             self.post_message(SessionFailed(str(exc)))
         except Exception as exc:  # show it instead of crashing in the child's face
-            self.post_message(SessionFailed(f"Unexpected problem: {type(exc).__name__}: {exc}"))
+            self.post_message(SessionFailed(problem_text(exc)))
             raise
         finally:
             self.post_message(SessionEnded())
