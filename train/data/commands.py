@@ -36,11 +36,16 @@ def _corpus_fetch(args: argparse.Namespace) -> int:
 
 
 def _corpus_select(args: argparse.Namespace) -> int:
+    from train.config import SelectionConfig
     from train.data.sentence_selection import build_selection
 
-    report = build_selection(
-        Path(args.natural), args.sentences, args.templates, args.seed, args.source_share
+    cfg = SelectionConfig(
+        sentences=args.sentences,
+        templates=args.templates,
+        source_share=args.source_share,
+        seed=args.seed,
     )
+    report = build_selection(Path(args.natural), cfg)
     print(json.dumps(report, indent=1, ensure_ascii=False))
     print(f"Written: {Path(args.natural) / 'selected.jsonl'}, coverage.json")
     return 0
@@ -80,7 +85,7 @@ def _teacher_corpus(args: argparse.Namespace) -> int:
 
 def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
     """``validate``, ``corpus`` (``fetch``, ``select``) and ``teacher-corpus``."""
-    from train.config import TeacherConfig
+    from train.config import SelectionConfig, TeacherConfig
     from train.data.corpus import Limits
 
     p = sub.add_parser("validate", help="check a corpus folder and summarise its problems")
@@ -104,12 +109,22 @@ def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
     q.set_defaults(func=_corpus_fetch)
     q = steps.add_parser("select", help="choose training sentences for coverage")
     q.add_argument("natural", help="folder made by 'corpus fetch'")
-    q.add_argument("--sentences", type=int, default=20_000, help="how many to choose")
-    q.add_argument("--templates", type=int, default=5_000, help="template candidates offered")
     q.add_argument(
-        "--source-share", type=float, default=0.12, help="most any one book may give (0.12)"
+        "--sentences", type=int, default=SelectionConfig.sentences, help="how many to choose"
     )
-    q.add_argument("--seed", type=int, default=1)
+    q.add_argument(
+        "--templates",
+        type=int,
+        default=SelectionConfig.templates,
+        help="template candidates offered",
+    )
+    q.add_argument(
+        "--source-share",
+        type=float,
+        default=SelectionConfig.source_share,
+        help=f"most any one book may give ({SelectionConfig.source_share})",
+    )
+    q.add_argument("--seed", type=int, default=SelectionConfig.seed)
     q.set_defaults(func=_corpus_select)
 
     p = sub.add_parser("teacher-corpus", help="a two-style corpus from the standard voice")
