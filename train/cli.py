@@ -2,11 +2,11 @@
 
 One command tree, in the order of the method: the data (``validate``, ``corpus fetch``,
 ``corpus select``, ``teacher-corpus``), curation (``curate``, ``measure-curation``), durations
-(``align-durations``), the acoustic model (``fit``), export (``export``, ``export-vocoder``)
-and evaluation (``evaluate``, ``ablate``). Each step's commands live beside the step, in its
-``commands.py``: small functions taking the parsed arguments, which import the step's modules
-only when they run, so ``--help`` needs no torch. Errors in the data or the settings come out
-as one clear message and exit status 2.
+(``align-durations``), the acoustic model (``fit``), export (``export``, ``model-card``,
+``export-vocoder``) and evaluation (``evaluate``, ``ablate``). Each step's commands live
+beside the step, in its ``commands.py``: small functions taking the parsed arguments, which
+import the step's modules only when they run, so ``--help`` needs no torch. Errors in the
+data or the settings come out as one clear message and exit status 2.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The export step's commands: ``export`` and ``export-vocoder``."""
+"""The export step's commands: ``export``, ``model-card`` and ``export-vocoder``."""
 
 from __future__ import annotations
 
@@ -30,6 +30,24 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model_card(args: argparse.Namespace) -> int:
+    from train.export.model_card import write_card
+
+    bundle = Path(args.bundle)
+    if not (bundle / "voice.json").is_file():
+        raise FileNotFoundError(f"{bundle / 'voice.json'} is missing: not a voice bundle")
+    print(f"Wrote {write_card(bundle)}.")
+    return 0
+
+
+MODEL_CARD_HELP = """\
+Write a voice bundle's MODEL_CARD.md again from what the bundle holds: the figures recorded
+at export in voice.json ('training': corpus, training run, export check, ablations;
+'figures': the evaluation) and the hand-written notes in card_notes.md beside it, which
+come first on the card. Edit card_notes.md, then run this; nothing on the card is lost.
+"""
+
+
 def _export_vocoder(args: argparse.Namespace) -> int:
     from train.export.vocoder import export_onnx
 
@@ -41,7 +59,7 @@ def _export_vocoder(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
-    """``export`` and ``export-vocoder``."""
+    """``export``, ``model-card`` and ``export-vocoder``."""
     p = sub.add_parser(
         "export",
         help="a trained run -> a voice bundle (ONNX, voice.json, model card)",
@@ -63,11 +81,24 @@ def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
         help="run-time settings of a style, e.g. storytelling:rate=0.92,expressivity=1.2 "
         "(rate < 1 is slower; expressivity > 1 widens pitch movements); repeatable",
     )
-    p.add_argument("--notes", help="a Markdown file appended to the model card")
+    p.add_argument(
+        "--notes",
+        help="hand-written Markdown for the model card, kept in the bundle as card_notes.md "
+        "(without it, the bundle's card_notes.md is kept)",
+    )
     p.add_argument(
         "--ablations", help="ablations.json from sidekick-train ablate, shown on the card"
     )
     p.set_defaults(func=_export)
+
+    p = sub.add_parser(
+        "model-card",
+        help="write a bundle's MODEL_CARD.md again (from voice.json and card_notes.md)",
+        description=MODEL_CARD_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("bundle", help="a voice bundle folder, e.g. voices/storyteller")
+    p.set_defaults(func=_model_card)
 
     p = sub.add_parser(
         "export-vocoder",
