@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import fields
 from pathlib import Path
 
 
@@ -39,13 +40,10 @@ def _corpus_select(args: argparse.Namespace) -> int:
     from train.config import SelectionConfig
     from train.data.sentence_selection import build_selection
 
-    cfg = SelectionConfig(
-        sentences=args.sentences,
-        templates=args.templates,
-        source_share=args.source_share,
-        seed=args.seed,
+    names = [f.name for f in fields(SelectionConfig)]  # every setting has its flag
+    report = build_selection(
+        Path(args.natural), SelectionConfig(**{n: vars(args)[n] for n in names})
     )
-    report = build_selection(Path(args.natural), cfg)
     print(json.dumps(report, indent=1, ensure_ascii=False))
     print(f"Written: {Path(args.natural) / 'selected.jsonl'}, coverage.json")
     return 0
