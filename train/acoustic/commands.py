@@ -8,6 +8,8 @@ import os
 import signal
 from pathlib import Path
 
+from train.commands import add_command
+
 
 def _sigterm_as_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
@@ -43,12 +45,8 @@ same command again to resume.
 
 def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
     """``fit``."""
-    p = sub.add_parser(
-        "fit",
-        help="train the acoustic model",
-        description=FIT_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    interrupted = "Interrupted; the checkpoint is saved: run the same command to resume."
+    p = add_command(sub, "fit", _fit, "train the acoustic model", FIT_HELP, interrupted=interrupted)
     p.add_argument("corpus", help="corpus folder (metadata.csv, wavs/, durations/)")
     p.add_argument("--out", required=True, help="run folder (checkpoint, logs, plots)")
     p.add_argument("--config", help="settings file (.toml or .json), see FitConfig")
@@ -58,7 +56,3 @@ def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
         "--init-from", metavar="BUNDLE", help="start from this voice bundle's model (warm start)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(
-        func=_fit,
-        interrupted="Interrupted; the checkpoint is saved: run the same command to resume.",
-    )

@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from train.commands import add_command
+
 
 def _curate(args: argparse.Namespace) -> int:
     from train.config import CurationConfig
@@ -30,7 +32,7 @@ def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
     """``curate`` and ``measure-curation``."""
     from train.config import CurationConfig
 
-    p = sub.add_parser("curate", help="drop prosodic outliers, cut dead air")
+    p = add_command(sub, "curate", _curate, "drop prosodic outliers, cut dead air")
     p.add_argument("corpus")
     p.add_argument("--out", required=True)
     p.add_argument(
@@ -38,9 +40,7 @@ def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
     )
     p.add_argument("--workers", type=int, default=workers)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_curate)
 
-    p = sub.add_parser("measure-curation", help="score a curation against defects.json")
+    p = add_command(sub, "measure-curation", _measure, "score a curation against defects.json")
     p.add_argument("corpus")
     p.add_argument("curated")
-    p.set_defaults(func=_measure)

@@ -7,6 +7,8 @@ import json
 from dataclasses import fields
 from pathlib import Path
 
+from train.commands import add_command
+
 
 def _validate(args: argparse.Namespace) -> int:
     from train.data.corpus import Limits, validate
@@ -86,13 +88,12 @@ def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
     from train.config import SelectionConfig, TeacherConfig
     from train.data.corpus import Limits
 
-    p = sub.add_parser("validate", help="check a corpus folder and summarise its problems")
+    p = add_command(sub, "validate", _validate, "check a corpus folder and summarise its problems")
     p.add_argument("corpus")
     p.add_argument("--min-s", type=float, default=Limits.min_s, help="shortest usable utterance")
     p.add_argument("--max-s", type=float, default=Limits.max_s, help="longest usable utterance")
     p.add_argument("--show", type=int, default=30, help="problems listed (all in --json)")
     p.add_argument("--json", help="write the full report to this file")
-    p.set_defaults(func=_validate)
 
     p = sub.add_parser(
         "corpus",
@@ -101,11 +102,12 @@ def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     steps = p.add_subparsers(dest="step", required=True)
-    q = steps.add_parser("fetch", help="download the pinned books and extract sentences")
+    q = add_command(
+        steps, "fetch", _corpus_fetch, "download the pinned books and extract sentences"
+    )
     q.add_argument("--out", required=True, help="folder for the books and sentences")
     q.add_argument("--from", dest="from_dir", help="copy the book files from this folder")
-    q.set_defaults(func=_corpus_fetch)
-    q = steps.add_parser("select", help="choose training sentences for coverage")
+    q = add_command(steps, "select", _corpus_select, "choose training sentences for coverage")
     q.add_argument("natural", help="folder made by 'corpus fetch'")
     q.add_argument(
         "--sentences", type=int, default=SelectionConfig.sentences, help="how many to choose"
@@ -123,9 +125,10 @@ def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
         help=f"most any one book may give ({SelectionConfig.source_share})",
     )
     q.add_argument("--seed", type=int, default=SelectionConfig.seed)
-    q.set_defaults(func=_corpus_select)
 
-    p = sub.add_parser("teacher-corpus", help="a two-style corpus from the standard voice")
+    p = add_command(
+        sub, "teacher-corpus", _teacher_corpus, "a two-style corpus from the standard voice"
+    )
     p.add_argument("--out", required=True)
     p.add_argument("--utterances", type=int, required=True)
     p.add_argument(
@@ -143,4 +146,3 @@ def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
     )
     p.add_argument("--workers", type=int, default=workers)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_teacher_corpus)

@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from train.commands import add_command
+
 
 def _align_durations(args: argparse.Namespace) -> int:
     from train.config import AlignerConfig
@@ -38,12 +40,8 @@ def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
     """``align-durations``."""
     from train.config import AlignerConfig
 
-    p = sub.add_parser(
-        "align-durations",
-        help="learn phoneme durations for recordings without durations/<id>.json",
-        description=ALIGN_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    line = "learn phoneme durations for recordings without durations/<id>.json"
+    p = add_command(sub, "align-durations", _align_durations, line, ALIGN_HELP)
     p.add_argument("corpus", help="corpus folder (metadata.csv, wavs/)")
     p.add_argument(
         "--steps", type=int, help=f"training steps, both stages (default {AlignerConfig.steps})"
@@ -52,4 +50,3 @@ def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
     p.add_argument("--device", default=AlignerConfig.device, help="auto, cpu or cuda")
     p.add_argument("--seed", type=int, default=AlignerConfig.seed)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_align_durations)

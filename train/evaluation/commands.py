@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from train.commands import add_command
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -75,6 +77,12 @@ Predicted MOS needs DistillMOS (see train/evaluation/naturalness.py); --no-mos l
 """
 
 
+ABLATE_ABOUT = (  # one paragraph, wrapped to the terminal
+    "Train the baseline and the three ablations (no L2 penalty, no neutral augmentation, "
+    "no curation) at equal budget, export and measure each."
+)
+
+
 def _ablate(args: argparse.Namespace) -> int:
     from train.config import FitConfig
     from train.data.corpus import read_metadata
@@ -104,13 +112,8 @@ def _ablate(args: argparse.Namespace) -> int:
 
 def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
     """``evaluate`` and ``ablate``."""
-    p = sub.add_parser(
-        "evaluate",
-        help="measure a voice bundle beside the standard voice",
-        description=EVALUATE_HELP,
-        epilog=EVALUATE_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    line = "measure a voice bundle beside the standard voice"
+    p = add_command(sub, "evaluate", _evaluate, line, EVALUATE_HELP, EVALUATE_EPILOG)
     p.add_argument("voice", help="a voice bundle folder, e.g. voices/storyteller")
     p.add_argument("--sentences", help="text file, one sentence a line")
     p.add_argument(
@@ -138,14 +141,9 @@ def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
         help="write the books figures into the bundle's voice.json (the narrator check)",
     )  # fmt: skip
     p.add_argument("--from-json", metavar="FILE", help="figures of an earlier run")
-    p.set_defaults(func=_evaluate)
 
-    p = sub.add_parser(
-        "ablate",
-        help="the baseline and three ablations at equal budget, each exported and measured",
-        description="Train the baseline and the three ablations (no L2 penalty, no neutral "
-        "augmentation, no curation) at equal budget, export and measure each.",
-    )
+    line = "the baseline and three ablations at equal budget, each exported and measured"
+    p = add_command(sub, "ablate", _ablate, line, ABLATE_ABOUT)
     p.add_argument("corpus", help="the curated corpus")
     p.add_argument("--uncurated", required=True, help="the same corpus before curation")
     p.add_argument("--out", required=True, help="folder for the runs and ablations.json")
@@ -158,4 +156,3 @@ def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
         "--vocoder", help="vocoder ONNX to use (default: voices/hifigan-universal.onnx if present)"
     )
     p.add_argument("--no-whisper", action="store_true", help="skip WER (quick check)")
-    p.set_defaults(func=_ablate)

