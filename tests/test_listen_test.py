@@ -452,6 +452,7 @@ def test_leaving_the_test_stops_synthesis_at_once() -> None:
 
     class Counting:
         name, sample_rate = standard.name, standard.sample_rate
+        narration_style = instruction_style = None
 
         def speak(self, text: str, **kw):
             for piece in standard.speak(text, **kw):

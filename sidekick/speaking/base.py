@@ -55,6 +55,10 @@ class Voice(Protocol):
     name: str
     sample_rate: int
     styles: tuple[str, ...]  # e.g. ("neutral",) or ("storytelling", "neutral")
+    # The style the app reads the story in, and the one it talks to the child in (a word
+    # said for a stuck reader, practice); None: the voice's default.
+    narration_style: str | None
+    instruction_style: str | None
 
     def speak(
         self, text: str, *, style: str | None = None, rate: float = 1.0
@@ -64,8 +68,3 @@ class Voice(Protocol):
 
         ``rate`` > 1 speaks faster, < 1 slower. ``style`` None means the voice's default.
         """
-
-
-def style_for(voice: Voice, purpose: str) -> str | None:
-    """The voice's style for ``purpose`` ("narration" or "instruction"); None: its default."""
-    return getattr(voice, f"{purpose}_style", None)

@@ -9,7 +9,6 @@ espeak-ng phonemizer as the standard voice (:func:`sidekick.words.letter_to_soun
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import onnxruntime as ort
 
 from sidekick.errors import ModelError
 from sidekick.speaking.base import SpokenSentence, utterances
+from sidekick.speaking.voice_config import VoiceConfig
 from sidekick.words.letter_to_sound import phonemize
 from sidekick.words.sentences import warm_up
 
@@ -45,19 +45,13 @@ class BundleVoice:
         threads: int | None = None,
     ) -> None:
         bundle_dir = Path(bundle_dir)
-        config_path = bundle_dir / "voice.json"
-        if not config_path.is_file():
-            raise ModelError(f"Voice bundle {bundle_dir} has no voice.json.")
-        try:
-            self.config = json.loads(config_path.read_text(encoding="utf-8"))
-            acoustic = bundle_dir / self.config.get("acoustic", "acoustic.onnx")
-            vocoder = (bundle_dir / self.config.get("vocoder", "vocoder.onnx")).resolve()
-            self.id_map: dict[str, list[int]] = self.config["phoneme_id_map"]
-            self.styles: tuple[str, ...] = tuple(self.config["styles"])
-            self.sample_rate = int(self.config["audio"]["sample_rate"])
-            self.hop = int(self.config["audio"].get("hop_length", 256))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ModelError(f"Voice bundle {bundle_dir} has a broken voice.json: {exc}") from exc
+        self.config = config = VoiceConfig.load(bundle_dir)
+        acoustic = bundle_dir / config.acoustic
+        vocoder = (bundle_dir / config.vocoder).resolve()
+        self.id_map: dict[str, list[int]] = config.phoneme_id_map
+        self.styles: tuple[str, ...] = config.styles
+        self.sample_rate = config.sample_rate
+        self.hop = config.hop_length
         for path, what in ((acoustic, "acoustic model"), (vocoder, "vocoder")):
             if not path.is_file():
                 raise ModelError(
@@ -76,20 +70,18 @@ class BundleVoice:
             )
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelError(f"Voice bundle {bundle_dir} could not be loaded: {exc}") from exc
-        self.name = name or self.config.get("name") or bundle_dir.name
-        self.espeak_voice = self.config.get("espeak", {}).get("voice", "en-us")
-        self.default_style = self.config.get("default_style", self.styles[0])
-        uses = self.config.get("style_for", {})
-        self.narration_style: str = uses.get("narration", self.default_style)
-        self.instruction_style: str = uses.get("instructions", self.default_style)
-        inference = self.config.get("inference", {})
+        self.name = name or config.name or bundle_dir.name
+        self.espeak_voice = config.espeak_voice
+        self.default_style = config.default_style
+        self.narration_style: str | None = config.style_for.narration
+        self.instruction_style: str | None = config.style_for.instructions
         self.expressivity = float(
-            inference.get("expressivity", 1.0) if expressivity is None else expressivity
+            config.inference.expressivity if expressivity is None else expressivity
         )
-        self.base_rate = float(inference.get("rate", 1.0))
+        self.base_rate = float(config.inference.rate)
         # Per-style settings ({"storytelling": {"rate": 0.95, "expressivity": 1.2}}) multiply
         # the voice-wide ones; an expressivity given to the constructor overrides them.
-        self.style_settings: dict[str, dict[str, float]] = inference.get("styles", {})
+        self.style_settings: dict[str, dict[str, float]] = config.inference.styles
         self._fixed_expressivity = expressivity is not None
         warm_up()  # the sentence splitter, so that the first sentence is not kept waiting
         self.timings: dict[str, float] = {"phonemize": 0.0, "acoustic": 0.0, "vocoder": 0.0}

@@ -24,6 +24,7 @@ class PiperOnnxVoice:
     adapter over :class:`piper.PiperVoice` that speaks sentence by sentence, with a rate."""
 
     styles = ("neutral",)
+    narration_style = instruction_style = None  # one style for everything
 
     def __init__(self, model_path: Path, config_path: Path | None = None, name: str = "") -> None:
         from piper import PiperVoice

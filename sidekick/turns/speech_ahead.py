@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from sidekick.books.model import Page
 from sidekick.settings import Settings
-from sidekick.speaking.base import SpokenSentence, Voice, style_for
+from sidekick.speaking.base import SpokenSentence, Voice
 
 
 class PageSpeech:
@@ -92,7 +92,7 @@ class SpeechAhead:
                         break
                     first = sentence.words[0].index if sentence.words else 0
                     for spoken in voice.speak(
-                        sentence.text, style=style_for(voice, "narration"),
+                        sentence.text, style=voice.narration_style,
                         rate=self.settings.rate,
                     ):  # fmt: skip
                         if not put((first, spoken)):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sidekick.books.model import Page
-from sidekick.speaking.base import Voice, style_for
+from sidekick.speaking.base import Voice
 from sidekick.turns import events as ev
 from sidekick.turns.speaker import Speaker
 
@@ -32,7 +32,7 @@ class WordHelp:
         self._emit(ev.StuckWordHelped(page.number, index, word.text, round(t, 2)))
         assert self.voice is not None
         voice = self.voice
-        spoken = voice.speak(word.text, style=style_for(voice, "instruction"), rate=0.9)
+        spoken = voice.speak(word.text, style=voice.instruction_style, rate=0.9)
         audio = np.concatenate([s.audio for s in spoken])
         # Played beside the listening loop, so the child's audio keeps flowing meanwhile.
         thread = threading.Thread(target=self.speaker.play, args=(audio, voice.sample_rate))

@@ -23,12 +23,14 @@ import json
 import re
 import shutil
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from sidekick.speaking.voice_config import Inference, StyleUse, VoiceConfig
 from train.acoustic.model import AcousticModel
 from train.config import ModelConfig
 from train.data.corpus import sha256
@@ -36,8 +38,6 @@ from train.export.model_card import CARD_NOTES, figure_rows, training_record, wr
 from train.mel import MEL
 
 VOCODER_FILE = "hifigan-universal.onnx"
-FORMAT = "sidekick-voice"
-FORMAT_VERSION = 1
 CHECK_TEXT = "Once upon a time, a little fox lived under a big green hill."
 
 
@@ -127,32 +127,26 @@ def voice_config(
     files: dict[str, str],
     style_settings: dict[str, dict[str, float]] | None = None,
     training: dict | None = None,
-) -> dict:
+) -> VoiceConfig:
     """The contents of ``voice.json``."""
     styles = list(ckpt["styles"])
     training = training or {"steps": int(ckpt["step"]), "model": ckpt["model_config"]}
     default = "storytelling" if "storytelling" in styles else styles[0]
-    return {
-        "format": FORMAT,
-        "version": FORMAT_VERSION,
-        "name": name,
-        "acoustic": "acoustic.onnx",
-        "vocoder": vocoder_ref,
-        "audio": MEL.to_dict(),
-        "espeak": {"voice": "en-us"},
-        "phoneme_type": "espeak",
-        "phoneme_id_map": ckpt["phoneme_id_map"],
-        "styles": styles,
-        "default_style": default,
-        "style_for": {  # what the app uses each style for
-            "narration": default,
-            "instructions": "neutral" if "neutral" in styles else default,
-        },
-        "inference": {"rate": 1.0, "expressivity": 1.0, "styles": style_settings or {}},
-        "normalization": {k: v for k, v in ckpt["stats"].items() if k != "mel_mean"},
-        "training": training,  # how it was made: what the model card reports
-        "sha256": files,
-    }
+    return VoiceConfig(
+        name=name,
+        vocoder=vocoder_ref,
+        audio=MEL.to_dict(),
+        phoneme_id_map=ckpt["phoneme_id_map"],
+        styles=tuple(styles),
+        default_style=default,
+        style_for=StyleUse(  # what the app uses each style for
+            narration=default, instructions="neutral" if "neutral" in styles else default
+        ),
+        inference=Inference(styles=style_settings or {}),
+        normalization={k: v for k, v in ckpt["stats"].items() if k != "mel_mean"},
+        training=training,  # how it was made: what the model card reports
+        sha256=files,
+    )
 
 
 def export(
@@ -201,10 +195,9 @@ def export(
     training = training_record(ckpt, run, check, ablations)
     config = voice_config(name, ckpt, ref, files, style_settings, training)
     if evaluation:
-        config["figures"] = figure_rows(
-            evaluation if "sources" in evaluation else {"sources": {"sentences": evaluation}}
-        )
-    (bundle / "voice.json").write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n")
+        figures = evaluation if "sources" in evaluation else {"sources": {"sentences": evaluation}}
+        config = replace(config, figures=figure_rows(figures))
+    config.save(bundle)
     if (run_dir / "loss.svg").is_file():
         shutil.copyfile(run_dir / "loss.svg", bundle / "loss.svg")
     if notes:

@@ -10,9 +10,10 @@ a terminal show the same figures in the same form.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from sidekick.speaking.voice_config import VoiceConfig
 
 CARD = "MODEL_CARD.md"
 CARD_NOTES = "card_notes.md"  # the hand-written part of the card, kept in the bundle
@@ -104,18 +105,18 @@ def training_record(
     return record
 
 
-def model_card(config: dict[str, Any], notes: str = "", loss_plot: bool = True) -> str:
+def model_card(config: VoiceConfig, notes: str = "", loss_plot: bool = True) -> str:
     """``MODEL_CARD.md`` from a bundle's ``voice.json`` (``config``) and its hand-written notes
     (``card_notes.md``): the notes first, then what was recorded at export — the corpus,
     the training, the export check, the run-time style settings, the figures and the
     ablations."""
-    name = config["name"]
-    styles = config["styles"]
-    rec = config.get("training", {})
+    name = config.name
+    styles = config.styles
+    rec = config.training
     cfg = rec.get("settings", {})
     mc = rec.get("model", {})
     hw = rec.get("hardware", {})
-    default = config.get("default_style", styles[0])
+    default = config.default_style
     lines = [
         f"# Voice `{name}`",
         "",
@@ -175,7 +176,7 @@ def model_card(config: dict[str, Any], notes: str = "", loss_plot: bool = True) 
             f"ONNX vs torch on a test sentence, every style: largest mel difference "
             f"{check['max_abs_mel_difference']:.2e}, same durations: {check['same_durations']}.",
         ]
-    style_settings = config.get("inference", {}).get("styles")
+    style_settings = config.inference.styles
     if style_settings:
         lines += [
             "",
@@ -186,9 +187,9 @@ def model_card(config: dict[str, Any], notes: str = "", loss_plot: bool = True) 
             "",
         ]
         lines += [f"- {style}: {_figures(knobs)}" for style, knobs in style_settings.items()]
-    if config.get("figures"):
+    if config.figures:
         intro = "Each text source apart, the standard voice in the same run (`evaluate`):"
-        lines += ["", "## Figures", "", intro, "", markdown_table(config["figures"])]
+        lines += ["", "## Figures", "", intro, "", markdown_table(config.figures)]
     elif not notes.strip():
         lines += ["", "## Figures", "", "Not measured yet: run `sidekick-train evaluate`."]
     if rec.get("ablations"):
@@ -200,7 +201,7 @@ def model_card(config: dict[str, Any], notes: str = "", loss_plot: bool = True) 
 def write_card(bundle: Path) -> Path:
     """Write ``bundle/MODEL_CARD.md`` from its ``voice.json`` and ``card_notes.md``."""
     bundle = Path(bundle)
-    config = json.loads((bundle / "voice.json").read_text(encoding="utf-8"))
+    config = VoiceConfig.load(bundle)
     notes_file = bundle / CARD_NOTES
     notes = notes_file.read_text(encoding="utf-8") if notes_file.is_file() else ""
     card = bundle / CARD

@@ -125,12 +125,10 @@ class PracticeCoach:
         """Speak ``text`` with Sidekick's voice (returns when it has been played)."""
         import numpy as np
 
-        from sidekick.speaking.base import style_for
-
         if self._stop.is_set():
             return
         spoken = self.voice.speak(
-            text, style=style_for(self.voice, "instruction"), rate=SPEAK_RATE * self.settings.rate
+            text, style=self.voice.instruction_style, rate=SPEAK_RATE * self.settings.rate
         )
         parts = [s.audio for s in spoken]
         if parts:
