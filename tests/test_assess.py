@@ -189,7 +189,7 @@ def test_speech_onset_finds_where_the_first_word_begins():
 
 
 def test_refine_start_moves_only_the_first_words_start():
-    from sidekick.reading.assess import refine_start
+    from sidekick.reading.reading_time import refine_start
 
     words = [(1.0, 1.4), (1.6, 2.0), (2.2, 2.6)]
     pcm = _pcm([(s, e, -20.0) for s, e in words], 3.5, noise_db=-45.0)
@@ -202,7 +202,7 @@ def test_refine_start_moves_only_the_first_words_start():
 
 
 def test_first_words_heard_in_the_noise_before_the_reading_do_not_lengthen_it():
-    from sidekick.reading.assess import refine_start
+    from sidekick.reading.reading_time import refine_start
 
     # Babble 10 dB under the reading from the start; the reader begins at 1.5 s. The
     # recognizer heard "a b" in the babble (0.1-0.9 s) and the reader's own "a b" as
@@ -225,7 +225,7 @@ def test_first_words_heard_in_the_noise_before_the_reading_do_not_lengthen_it():
 
 
 def test_a_last_word_stretched_over_the_noise_after_the_reading_does_not_lengthen_it():
-    from sidekick.reading.assess import refine_end
+    from sidekick.reading.reading_time import refine_end
 
     # The reader stops at 5.1 s; babble 15 dB under the reading goes on, and the recognizer
     # stretched the last word to 6.2 s. The reading ends a soft ending after the voice.

@@ -314,3 +314,17 @@ def test_live_following_of_the_small_set(tmp_path, small_set):
     adult = result["groups"]["adult"]
     assert adult["clips"] >= 1 and adult["lit_pct"] >= 80.0, adult
     assert result["groups"]["all"]["false_helps"] <= 2
+
+
+def test_wcpm_parts_split_a_clean_readings_error_into_count_and_time():
+    from tests.benchmarks.reading_eval.wcpm_parts import parts
+
+    truth = {**_truth("p", ["correct"] * 10, clean=True), "words_correct": 10, "duration_s": 4.8}
+    truth["wcpm_true"] = 10 * 60 / 4.8
+    pred = _perfect(truth)
+    pred["words"][3]["status"] = "substituted"  # one false rejection: the count 10% low
+    pred["summary"] = {"duration_s": 6.0}  # the reading time 25% long: WCPM 20% low by it
+    p = parts(truth, pred)
+    assert round(p["count"], 6) == -10.0 and round(p["time"], 6) == -20.0
+    assert round(p["error"], 6) == -28.0  # 0.9 x 0.8
+    assert p["untimed"] == 0 and p["start_s"] == 0.0 and p["end_s"] == 0.0

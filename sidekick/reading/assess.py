@@ -375,6 +375,7 @@ def check_reading(
     alike."""
     from sidekick.listening.base import SAMPLE_RATE, Stretch
     from sidekick.reading.doubt import settle_doubts
+    from sidekick.reading.reading_time import cover_credited_words, refine_end, refine_start
     from sidekick.reading.second_opinion import second_opinion
     from sidekick.words import spoken_form
 
@@ -402,6 +403,7 @@ def check_reading(
         refine_end(result, pcm)
     second_opinion(result, pcm)
     settle_doubts(result, heard, pcm)
+    cover_credited_words(result, pcm)
     return result
 
 
@@ -444,57 +446,6 @@ def stalls_in_silence(assessment: Assessment, pcm: bytes, stall_s: float) -> Non
         w.hesitation_s = round(hi - lo, 2)
         for logged in (assessment.insertions, assessment.repetitions):  # noise, not words
             logged[:] = [x for x in logged if not (lo - 0.03 <= x["start"] and x["end"] <= hi)]
-
-
-#: A first (last) word heard this long (s) before the reader's voice begins (after it
-#: ends) was heard in the noise.
-OUTSIDE_S = 0.2
-
-
-def refine_start(assessment: Assessment, pcm: bytes) -> None:
-    """Move the reading's first word to where its sound begins in ``pcm`` (in noise the
-    recognizer stretches it over the lead-in, or takes noise before it for it, which
-    lowers WCPM). Only its start (and the silence before it) changes; the statuses are
-    already decided.
-
-    Where the reader's voice begins well after the first word heard (:data:`OUTSIDE_S`),
-    the first words were heard in the noise before the reading (babble taken for "Leo
-    was", the reader's own "Leo was" heard as other words): the reading time starts at the
-    voice (:attr:`Assessment.reading_start`). Noisy child-like verdict clips whose reading
-    time is off by more than 5%: 29 -> 19 of 161 (mean error 3.9% -> 3.1%)."""
-    from sidekick.reading.timing import reading_onset, speech_onset
-
-    timed = [w for w in assessment.words if w.start is not None and w.end is not None]
-    if not timed:
-        return
-    spans = [(w.start or 0.0, w.end or 0.0) for w in timed]
-    first = min(timed, key=lambda w: w.start or 0.0)
-    old = first.start or 0.0
-    first.start = round(speech_onset(pcm, old, first.end or 0.0, spans), 3)
-    first.hesitation_s = round(first.hesitation_s + first.start - old, 2)  # silence it took
-    onset = reading_onset(pcm, spans)
-    last_end = max(e for _, e in spans)
-    if onset is not None and first.start + OUTSIDE_S < onset < last_end:
-        assessment.reading_start = round(onset, 3)
-
-
-def refine_end(assessment: Assessment, pcm: bytes) -> None:
-    """In a noisy recording, end the reading time where the reader's voice ends when the
-    last word heard runs on well after it (:data:`OUTSIDE_S`): the recognizer stretched
-    it over the noise that followed. Not in quiet ones, where the recognizer's end is
-    already the better one (a word's soft ending is lost under the level's threshold).
-    Noisy child-like verdict clips whose reading time is off by more than 5%: 19 -> 14 of
-    161 (mean error 3.1% -> 2.8%); the development sets chose the threshold."""
-    from sidekick.reading.timing import reading_offset
-
-    timed = [w for w in assessment.words if w.start is not None and w.end is not None]
-    spans = [(w.start or 0.0, w.end or 0.0) for w in timed]
-    if not spans:
-        return
-    offset = reading_offset(pcm, spans)
-    start = max(min(s for s, _ in spans), assessment.reading_start or 0.0)
-    if offset is not None and start < offset < max(e for _, e in spans) - OUTSIDE_S:
-        assessment.reading_end = round(offset, 3)
 
 
 class Assessor:
