@@ -193,7 +193,7 @@ async def test_the_reading_screen_shows_an_unclear_word_neutrally() -> None:
     from tests.helpers.ui import SIZE, VOICES, fixed_library
 
     page = FOX.pages[3]
-    statuses = ["correct", "correct", "unclear", "correct", "substituted", "correct", "correct"]
+    statuses = ["correct", "correct", "unclear", "correct", "assisted", "correct", "correct"]
     words = [{"index": w.index, "word": w.text, "status": st, "heard": None}
              for w, st in zip(page.words, statuses, strict=True)]  # fmt: skip
     summary = {"wcpm": 51.4, "accuracy": 6 / 7, "words_correct": 6, "errors": 1, "unclear": 1,

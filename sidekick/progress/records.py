@@ -193,6 +193,12 @@ class TurnRecord:
 MISSED_ON_TURNS = 2
 
 
+def worth_practising(turns: int, assisted: int) -> bool:
+    """Whether a word missed on ``turns`` turns (pages read), ``assisted`` times said for
+    the reader, is one to practise (:data:`MISSED_ON_TURNS`)."""
+    return assisted > 0 or turns >= MISSED_ON_TURNS
+
+
 @dataclass(frozen=True)
 class ChallengeWord:
     """A word a reader often misses or needs help with (see :data:`MISSED_ON_TURNS`)."""
