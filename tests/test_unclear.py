@@ -77,6 +77,40 @@ def test_a_substitution_heard_surely_stays_an_error():
     assert result.summary()["unclear"] == 0
 
 
+def test_one_word_heard_as_its_accent_variant_is_unclear():
+    """ "dad" heard surely as "dodd" (the British open TRAP vowel), the page's only word
+    heard that way: the reader's accent or a misreading, so not sure."""
+    text = "my dad sat on the wobbly chair".split()
+    heard = [(w, 0.95) for w in text]
+    heard[1] = ("dodd", 0.95)
+    words, pcm = reading(heard)
+    for thresholds, status in ((Thresholds(), "unclear"), (Thresholds(accent=False), "substituted")):
+        result = assess(text, [Token(w.word, w.start, w.end) for w in words])
+        settle_doubts(result, words, pcm, thresholds)
+        assert (result.words[1].status, result.words[1].heard) == (status, "dodd")
+        assert result.doubt["words"][0]["accent"] == ["open TRAP"]
+
+
+def test_doubt_tune_puts_back_only_what_doubt_decided():
+    """Calibration on saved predictions: a word doubt made ``unclear`` goes back to its
+    error; a word the second opinion made ``unclear`` stays; the accent evidence a
+    prediction saved before it was kept is added."""
+    from tests.benchmarks.reading_eval.doubt_tune import apply, undoubted
+
+    words = [{"index": i, "word": w, "status": "correct", "heard": None, "start": 0.5 + i}
+             for i, w in enumerate("my dad sat on the chair".split())]  # fmt: skip
+    words[1].update(status="unclear", heard="dodd")  # by doubt (the accent)
+    words[4]["status"] = "unclear"  # by the second opinion
+    pred = {"words": words, "summary": {"wcpm": 60.0},
+            "doubt": {"hearing": 0.9, "misses": 0.17,
+                      "words": [{"index": 1, "status": "substituted", "near": 0.9}]}}  # fmt: skip
+    before = undoubted(pred)
+    assert [w["status"] for w in before["words"]][1::3] == ["substituted", "unclear"]
+    assert before["doubt"]["words"][0]["accent"] == ["open TRAP"]
+    assert apply(before, Thresholds())["words"][1]["status"] == "unclear"
+    assert apply(before, Thresholds(accent=False))["words"][1]["status"] == "substituted"
+
+
 def test_an_omission_between_poorly_heard_words_is_unclear():
     heard = [*SURE[:2], ("sat", 0.3), *SURE[4:]]  # "elephant" not heard; "sat" unsure
     assert checked(heard, Thresholds(conf=0.5)).words[2].status == "omitted"
