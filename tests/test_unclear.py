@@ -84,7 +84,7 @@ def test_one_word_heard_as_its_accent_variant_is_unclear():
     heard = [(w, 0.95) for w in text]
     heard[1] = ("dodd", 0.95)
     words, pcm = reading(heard)
-    for thresholds, status in ((Thresholds(), "unclear"), (Thresholds(accent=False), "substituted")):
+    for thresholds, status in (Thresholds(), "unclear"), (Thresholds(accent=False), "substituted"):
         result = assess(text, [Token(w.word, w.start, w.end) for w in words])
         settle_doubts(result, words, pcm, thresholds)
         assert (result.words[1].status, result.words[1].heard) == (status, "dodd")

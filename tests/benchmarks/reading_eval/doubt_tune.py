@@ -71,9 +71,10 @@ def add_accents(pred: dict) -> None:
     words = {w["index"]: w for w in pred["words"]}
     for x in pred["doubt"]["words"]:
         w = words[x["index"]]
-        if x["status"] == "substituted" and "accent" not in x and w.get("heard"):
-            if features := accent_pair(w["heard"], w["word"]):
-                x["accent"] = sorted(features)
+        if x["status"] != "substituted" or "accent" in x or not w.get("heard"):
+            continue
+        if features := accent_pair(w["heard"], w["word"]):
+            x["accent"] = sorted(features)
 
 
 def apply(pred: Mapping, thresholds: Thresholds) -> dict:
