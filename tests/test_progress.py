@@ -88,7 +88,7 @@ def test_migrates_from_version_1_keeping_data(tmp_path: Path):
         " VALUES (1, '2025-01-01T10:00:00+00:00', 'B', 'b', 1, 10, 9, 40, 0.9, 13.5)"
     )
     conn.execute(
-        "INSERT INTO turn_words (turn_id, reader_id, word, kind) VALUES (1, 1, 'dog', 'omitted')"
+        "INSERT INTO turn_words (turn_id, reader_id, word, kind) VALUES (1, 1, 'dog', 'assisted')"
     )
     conn.close()
 
@@ -98,7 +98,7 @@ def test_migrates_from_version_1_keeping_data(tmp_path: Path):
         assert (t.reader, t.words_correct, t.challenge_words[0].word) == ("Ann", 9, "dog")
         s.record_practice("Ann", "dog", correct=True)  # the table version 2 added
         (cw,) = s.challenge_words("Ann")
-        assert (cw.word, cw.missed, cw.practiced, cw.practiced_correct) == ("dog", 1, 1, 1)
+        assert (cw.word, cw.assisted, cw.practiced, cw.practiced_correct) == ("dog", 1, 1, 1)
         names = {r[0] for r in s._conn.execute("SELECT name FROM sqlite_master")}
         assert {"practice", "turn_words_by_reader_word"} <= names
 
@@ -363,6 +363,8 @@ def test_challenge_words_ranking(store: ProgressStore):
         [("Through", sub), ("enormous", ast)],
         [("through.", ast), ("puddle", om)],
         [("enormous", om), ("giraffe", sub)],
+        [("giraffe", sub)],
+        [("puddle", om)],
     ]
     for day, words in enumerate(script):
         cw = tuple(MissedWord(w, k) for w, k in words)
@@ -372,12 +374,16 @@ def test_challenge_words_ranking(store: ProgressStore):
     assert [(c.word, c.missed, c.assisted, c.count) for c in ranked] == [
         ("enormous", 1, 2, 3),  # 3, latest miss on day 3
         ("through", 2, 1, 3),  # 3, latest on day 2
-        ("giraffe", 1, 0, 1),  # ties by most recent first
-        ("puddle", 1, 0, 1),
+        ("puddle", 2, 0, 2),  # ties by most recent first
+        ("giraffe", 2, 0, 2),
     ]
     assert ranked[0].last_seen == (T0 + timedelta(days=3)).isoformat()
-    assert len(store.challenge_words("Ann")) == 5
-    assert [c.word for c in store.challenge_words("Bo")] == ["the"]
+    # A word missed on one turn only ("the", nine times on Bo's one page) is no challenge
+    # word yet: it may be the recognizer not knowing the reader's voice.
+    assert len(store.challenge_words("Ann")) == 4
+    assert store.challenge_words("Bo") == []
+    store.record_turn("Bo", turn(2, challenge_words=(MissedWord("The", om),)))
+    assert [(c.word, c.count) for c in store.challenge_words("Bo")] == [("the", 10)]
 
 
 def test_challenge_words_are_shown_as_the_book_writes_them(store: ProgressStore):
@@ -385,14 +391,14 @@ def test_challenge_words_are_shown_as_the_book_writes_them(store: ProgressStore)
     om, sub = "omitted", "substituted"
     cw = (MissedWord("Sam,", sub), MissedWord("“Sam", om), MissedWord("The", om),
           MissedWord("the", om), MissedWord("ZOOM!", sub))  # fmt: skip
-    store.record_turn("Ann", turn(1, challenge_words=cw))
+    store.record_turns("Ann", [turn(1, challenge_words=cw), turn(2, challenge_words=cw)])
     store.record_practice("Ann", "Sam", correct=True)
     ranked = store.challenge_words("Ann")
     # A name keeps its capital; a word the book also writes in lower case is shown so.
     assert [(c.word, c.count, c.practiced) for c in ranked] == [
-        ("Sam", 2, 1),
-        ("the", 2, 0),
-        ("ZOOM", 1, 0),
+        ("Sam", 4, 1),
+        ("the", 4, 0),
+        ("ZOOM", 2, 0),
     ]
     # Grouping and the turn's own record stay case-blind.
     assert [w.word for w in store.turns("Ann")[0].challenge_words] == [

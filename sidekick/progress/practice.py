@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import sqlite3
 
-from sidekick.progress.records import ChallengeWord, utc_now
+from sidekick.progress.records import MISSED_ON_TURNS, ChallengeWord, utc_now
 from sidekick.words import normalize_word
 
 
 def challenge_words(conn: sqlite3.Connection, reader_id: int, limit: int) -> list[ChallengeWord]:
     """The words the reader most often missed or needed help with, most frequent first
     (ties: most recent first), each as the book writes it, with the reader's practice
-    attempts at it. Words the check was not sure of are none of them."""
+    attempts at it. Words the check was not sure of are none of them; a word only missed,
+    never said for the reader, is one once missed on :data:`MISSED_ON_TURNS` turns."""
     rows = conn.execute(
         """SELECT MAX(COALESCE(w.shown, w.word)),
                   SUM(w.kind != 'assisted'), SUM(w.kind = 'assisted'),
@@ -25,9 +26,10 @@ def challenge_words(conn: sqlite3.Connection, reader_id: int, limit: int) -> lis
            FROM turn_words w JOIN turns t ON t.id = w.turn_id
            WHERE w.reader_id = ? AND w.kind != 'unclear'
            GROUP BY w.word
+           HAVING COUNT(DISTINCT w.turn_id) >= ? OR SUM(w.kind = 'assisted') > 0
            ORDER BY COUNT(*) DESC, MAX(t.started_at) DESC, w.word
            LIMIT ?""",
-        (reader_id, int(limit)),
+        (reader_id, MISSED_ON_TURNS, int(limit)),
     ).fetchall()
     return [ChallengeWord(*r) for r in rows]
 

@@ -344,8 +344,9 @@ class ReaderScreen(Screen[None]):
 
     def summary_text(self) -> str:
         """The end-of-book summary: pages, words correct a minute, accuracy, words to
-        practise (from the reading checks of the child's pages)."""
-        from sidekick.progress.records import MISS_KINDS, shown_form
+        practise (from the reading checks of the child's pages: those missed on two turns
+        or said for the child, see :func:`~sidekick.progress.records.worth_practising`)."""
+        from sidekick.progress.records import MISS_KINDS, shown_form, worth_practising
         from sidekick.reading.result import band
         from sidekick.words import normalize_word
 
@@ -366,10 +367,16 @@ class ReaderScreen(Screen[None]):
             level = band(accuracy)
             lines.append(f"Accuracy: {accuracy:.0%}, {BAND_WORDS.get(level, level)} ({level} band)")
             missed: dict[str, list[str]] = {}  # one word however written -> the book's forms
-            for w in (w for c in self.checks for w in c.words if w["status"] in MISS_KINDS):
-                if k := normalize_word(w["word"]):
-                    missed.setdefault(k, []).append(w["word"])
-            most = sorted(missed.values(), key=len, reverse=True)[:8]
+            turns: dict[str, set[tuple[int, int]]] = {}
+            helped: dict[str, int] = {}
+            for c in self.checks:
+                for w in c.words:
+                    if w["status"] in MISS_KINDS and (k := normalize_word(w["word"])):
+                        missed.setdefault(k, []).append(w["word"])
+                        turns.setdefault(k, set()).add((c.turn, c.page))
+                        helped[k] = helped.get(k, 0) + (w["status"] == "assisted")
+            practised = [k for k in missed if worth_practising(len(turns[k]), helped[k])]
+            most = sorted((missed[k] for k in practised), key=len, reverse=True)[:8]
             practise = ", ".join(shown_form(forms) for forms in most)
             lines.append(f"Words to practise: {practise or 'none, well done!'}")
         else:
