@@ -23,7 +23,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def assessor():
-    from sidekick.reading.assess import Assessor
+    from sidekick.reading.assessor import Assessor
 
     a = Assessor(engine="pocketsphinx")
     yield a

@@ -270,7 +270,7 @@ def test_a_perfect_reading_in_a_british_accent_lists_nothing_to_practise(tmp_pat
     """The real recognizer hears espeak-ng's British English "hat" as "hot" and "Sam" as
     "som": on weak evidence, so they are not sure, not wrong."""
     from sidekick.books.library import find_book
-    from sidekick.reading.assess import Assessor
+    from sidekick.reading.assessor import Assessor
 
     page = find_book("sam-and-the-red-hat").pages[0]
     wav = tmp_path / "en-gb.wav"

@@ -27,7 +27,7 @@ def _voice():
 def test_a_clean_reading_whose_first_words_were_missed_is_timed_as_the_truth():
     import numpy as np
 
-    from sidekick.reading.assess import Assessor
+    from sidekick.reading.assessor import Assessor
     from tests.benchmarks.reading_eval import generate as g
 
     voice = _voice()

@@ -54,7 +54,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
 
     from sidekick.audio.sources import WavFileSource
     from sidekick.books.library import find_book
-    from sidekick.reading.assess import Assessor
+    from sidekick.reading.assessor import Assessor
     from sidekick.reading.degenerate import check_for_reading
 
     source = WavFileSource(Path(args.audio), realtime=False)  # the header, before the book

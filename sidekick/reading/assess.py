@@ -20,7 +20,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sidekick.listening.base import HeardWord, Listener
 from sidekick.reading.accents import ReaderAccent, accept_accent
@@ -371,8 +370,8 @@ def check_reading(
 ) -> Assessment:
     """Score what ``listener`` heard in ``pcm`` (16 kHz int16, kept in memory only) as a
     reading of ``expected``, looking twice at would-be errors; ``accent``: what is known of
-    the reader's accent (see :func:`assess`). Used by live turns and by :class:`Assessor`
-    alike."""
+    the reader's accent (see :func:`assess`). Used by live turns and by recorded readings
+    (:mod:`sidekick.reading.assessor`) alike."""
     from sidekick.listening.base import SAMPLE_RATE, Stretch
     from sidekick.reading.doubt import settle_doubts
     from sidekick.reading.reading_time import cover_credited_words, refine_end, refine_start
@@ -446,61 +445,3 @@ def stalls_in_silence(assessment: Assessment, pcm: bytes, stall_s: float) -> Non
         w.hesitation_s = round(hi - lo, 2)
         for logged in (assessment.insertions, assessment.repetitions):  # noise, not words
             logged[:] = [x for x in logged if not (lo - 0.03 <= x["start"] and x["end"] <= hi)]
-
-
-class Assessor:
-    """Assess recorded readings with a real recognizer (loaded once, reused per clip).
-
-    The recognizer hears the page's words plus likely misreadings of them, decodes the
-    whole clip, and every word it would call an error gets a second look on its own stretch
-    of audio before it is scored.
-    """
-
-    def __init__(
-        self, engine: str | None = None, vosk_model: str | None = None, stall_s: float = 3.0
-    ) -> None:
-        from sidekick.listening import create_listener
-
-        self.listener, self.notice = create_listener(engine, vosk_model)
-        self.stall_s = stall_s
-        self._reader: str | None = None
-        self.accent = ReaderAccent()  # the reader's accent features shown so far
-
-    @property
-    def engine_name(self) -> str:
-        return self.listener.name
-
-    def assess_pcm(
-        self, expected: Sequence[str], pcm: bytes, chunk_bytes: int = 3200,
-        reader: str | None = None,
-    ) -> Assessment:  # fmt: skip
-        """Score 16 kHz mono int16 ``pcm`` as a reading of ``expected``. Without a
-        ``reader``, or with another one than last time, the reading is by someone new.
-
-        A recording with no reading in it (too short, silent, a steady noise, or no word
-        heard) raises :class:`~sidekick.reading.degenerate.NoReadingError`: it is not
-        scored."""
-        from sidekick.reading.degenerate import check_for_reading
-
-        check_for_reading(pcm)
-        if reader is None or reader != self._reader:
-            self.listener.new_reader()
-            self.accent = ReaderAccent()
-        self._reader = reader
-        self.listener.start(*listen_words(expected))
-        for i in range(0, len(pcm), chunk_bytes):
-            self.listener.accept(pcm[i : i + chunk_bytes])
-        heard = self.listener.finish().words
-        check_for_reading(pcm, words_heard=len(heard))
-        return check_reading(
-            self.listener, expected, heard, pcm, stall_s=self.stall_s, accent=self.accent
-        )
-
-    def assess_wav(self, text: str, wav: Path, reader: str | None = None) -> dict:
-        """The JSON result for a WAV reading of ``text`` (any rate; resampled to 16 kHz)."""
-        from sidekick.audio.sources import WavFileSource
-        from sidekick.books.parse import parse_book_text
-
-        words = [w.text for p in parse_book_text(text, name="text").pages for w in p.words]
-        pcm = b"".join(WavFileSource(Path(wav), realtime=False).chunks())
-        return self.assess_pcm(words, pcm, reader=reader).to_json()
