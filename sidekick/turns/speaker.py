@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import numpy as np
 
@@ -27,17 +26,13 @@ class Speaker:
     def open(self, settings: Settings) -> None:
         """Choose the sink, unless one was given: WAV files in ``settings.speech_out``, the
         speaker, or silence (said in a notice) when there is no working speaker."""
-        from sidekick.audio import devices, sinks
+        from sidekick.audio.sinks import open_output
 
         if self.sink is not None:
             return
-        if settings.speech_out != "speaker":
-            self.sink = sinks.WavDirSink(Path(settings.speech_out).expanduser())
-        elif reason := devices.probe_output(settings.output_device):
+        self.sink, reason = open_output(settings.speech_out, settings.output_device)
+        if reason:
             self._emit(ev.Notice(f"{reason}. Sidekick's reading is shown on screen."))
-            self.sink = sinks.SilentSink()
-        else:
-            self.sink = sinks.SpeakerSink(settings.output_device)
 
     @property
     def silent(self) -> bool:

@@ -110,15 +110,10 @@ class PracticeCoach:
             self.listener, notice = create_listener(s.engine, s.vosk_model)
             if notice:
                 self.on_notice(notice)
-        if self.sink is not None:
-            pass
-        elif s.speech_out != "speaker":
-            self.sink = sinks.WavDirSink(Path(s.speech_out).expanduser())
-        elif reason := devices.probe_output():
-            self.on_notice(f"{reason}. The words are shown on screen.")
-            self.sink = sinks.SilentSink()
-        else:
-            self.sink = sinks.SpeakerSink()
+        if self.sink is None:
+            self.sink, reason = sinks.open_output(s.speech_out, s.output_device)
+            if reason:
+                self.on_notice(f"{reason}. The words are shown on screen.")
         self.ready = True
 
     def say(self, text: str) -> None:
