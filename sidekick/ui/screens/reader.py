@@ -378,7 +378,9 @@ class ReaderScreen(Screen[None]):
             practised = [k for k in missed if worth_practising(len(turns[k]), helped[k])]
             most = sorted((missed[k] for k in practised), key=len, reverse=True)[:8]
             practise = ", ".join(shown_form(forms) for forms in most)
-            lines.append(f"Words to practise: {practise or 'none, well done!'}")
+            if not practise:  # a word missed once is listed when it is missed again
+                practise = "none yet" if missed else "none, well done!"
+            lines.append(f"Words to practise: {practise}")
         else:
             lines.append("No reading was checked on this visit.")
         lines += ["", "Press Esc to go back to the library."]
