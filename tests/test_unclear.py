@@ -254,9 +254,9 @@ async def test_the_reading_screen_shows_an_unclear_word_neutrally() -> None:
 
 def test_the_scorer_counts_unclear_as_not_found_and_no_false_rejection():
     from tests.benchmarks.reading_eval.score import score
-    from tests.test_reading_eval import TRUTH, _perfect
+    from tests.helpers.reading_eval import TRUTH, perfect_prediction
 
-    preds = {t["clip"]: _perfect(t) for t in TRUTH}
+    preds = {t["clip"]: perfect_prediction(t) for t in TRUTH}
     preds["a2"]["words"][3]["status"] = "unclear"  # a correct word: not rejected
     preds["a1"]["words"][8]["status"] = "unclear"  # a true substitution: not found
     g = score(TRUTH, preds)["groups"]["all"]
