@@ -182,8 +182,6 @@ def test_noise_is_mixed_at_the_requested_snr():
 # ---------------------------------------------------------------- the scorer
 
 
-
-
 def test_a_perfect_prediction_scores_perfectly():
     result = score(TRUTH, {t["clip"]: perfect_prediction(t) for t in TRUTH})
     g = result["groups"]["all"]
