@@ -194,13 +194,12 @@ def check_microphone(
 def check_speaker(device: int | str | None = None, voice_name: str | None = None) -> str | None:
     """Say TEST_SENTENCE on the speaker. None when it played, otherwise the reason."""
     from sidekick.audio.sinks import SpeakerSink
-    from sidekick.speaking.base import style_for
     from sidekick.speaking.registry import default_voice, load_voice
 
     try:
         sink = SpeakerSink(device)
         voice = load_voice(voice_name or default_voice())
-        spoken = list(voice.speak(TEST_SENTENCE, style=style_for(voice, "narration")))
+        spoken = list(voice.speak(TEST_SENTENCE, style=voice.narration_style))
         sink.play_stream((s.audio for s in spoken), voice.sample_rate)  # made first: no gap
     except SidekickError as exc:
         return str(exc)

@@ -8,14 +8,13 @@ unreadable file is ignored: the app starts with the defaults and says so once.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from sidekick.atomic_file import write_atomically
 from sidekick.settings import Settings, Share
 
 STATE_FILE = "state.json"
@@ -107,14 +106,11 @@ class AppState:
 
     def save(self) -> str | None:
         """Write the file atomically; returns a plain-words problem, or None when saved."""
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        text = json.dumps(self.to_json(), indent=2, ensure_ascii=False)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False), "utf-8")
-            os.replace(tmp, self.path)
+            write_atomically(self.path, lambda f: f.write(text))
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
             return f"Sidekick could not save your choices in {self.path.parent} ({exc.strerror})."
         return None
 

@@ -124,7 +124,7 @@ def test_a_british_reading_of_the_first_page_is_read_and_followed(british_readin
     and practice offered "hat" and "Sam". Now no word is an error (a word the check is not
     sure of may be ``unclear``), none is practised, and
     live following lights every word without helping with any."""
-    from sidekick.reading.assess import Assessor
+    from sidekick.reading.assessor import Assessor
     from tests.benchmarks.reading_eval.live import follow
 
     assessor = Assessor(engine="pocketsphinx")

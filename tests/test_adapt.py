@@ -10,12 +10,14 @@ import soundfile as sf
 
 from sidekick.audio.resample import float_to_pcm, resample
 from sidekick.listening import adapt
+from sidekick.listening.base import Stretch
 from sidekick.listening.models import page_words
-from sidekick.listening.sphinx_engine import SphinxListener, _model_dir
+from sidekick.listening.sphinx_engine import SphinxListener
+from sidekick.listening.sphinx_page import model_dir
 from tests.helpers.listening import matched
 
 TEXT = "Pip the puppy found a red ball under the big green bush. He rolled it to his friend."
-HMM = _model_dir() / "en-us"
+HMM = model_dir() / "en-us"
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +100,9 @@ def test_a_reading_adapts_the_listener(reading) -> None:
         log = listener._features
         assert log._next >= 1 and log.caught == log._next  # every log went to memory
         assert not any(listener._features.folder.iterdir())
-        listener.second_look(reading[:48_000], "ball", "big")  # the checker takes the transform
+        listener.second_look(
+            Stretch(reading[:48_000], "ball", "big")
+        )  # the checker takes the transform
         assert listener._checker.config["mllr"] == listener._transform.path
 
         # The same reader's next page is decoded with that transform from its start, then

@@ -2,6 +2,7 @@
 
 from sidekick.reading.assess import align, assess
 from sidekick.reading.result import Token, band
+from tests.helpers.audio import tone_pcm
 
 TEXT = "the big brown dog ran to the red barn".split()
 
@@ -156,26 +157,11 @@ def test_unmatched_tokens_outside_the_reading_do_not_lengthen_it():
     assert a.summary()["duration_s"] == 3.9
 
 
-def _pcm(segments: list[tuple[float, float, float]], total_s: float, noise_db: float) -> bytes:
-    """16 kHz int16: background noise at ``noise_db`` dBFS plus 200 Hz tones (start, end,
-    level dBFS) standing in for spoken words."""
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    n = int(total_s * 16000)
-    x = rng.normal(0.0, 10 ** (noise_db / 20), n)
-    t = np.arange(n) / 16000
-    for s, e, db in segments:
-        on = (t >= s) & (t < e)
-        x[on] += np.sqrt(2) * 10 ** (db / 20) * np.sin(2 * np.pi * 200 * t[on])
-    return (np.clip(x, -1, 1) * 32767).astype("<i2").tobytes()
-
-
 def test_speech_onset_finds_where_the_first_word_begins():
     from sidekick.reading.timing import speech_onset
 
     words = [(1.0, 1.4), (1.6, 2.0), (2.2, 2.6)]
-    pcm = _pcm([(s, e, -20.0) for s, e in words], 3.5, noise_db=-45.0)
+    pcm = tone_pcm([(s, e, -20.0) for s, e in words], 3.5, noise_db=-45.0)
     # The recognizer stretched the first word back over the lead-in: moved to its sound.
     spans = [(0.3, 1.4), *words[1:]]
     assert abs(speech_onset(pcm, 0.3, 1.4, spans) - 1.0) <= 0.03
@@ -184,15 +170,15 @@ def test_speech_onset_finds_where_the_first_word_begins():
     assert speech_onset(pcm, 1.05, 1.4, words) == 1.05
     # Noise taken for the first word, the word itself heard as something else: the reading
     # starts where speech as loud as the rest begins, before the next word.
-    pcm = _pcm([(0.2, 0.3, -38.0), *[(s, e, -20.0) for s, e in words]], 3.5, noise_db=-50.0)
+    pcm = tone_pcm([(0.2, 0.3, -38.0), *[(s, e, -20.0) for s, e in words]], 3.5, noise_db=-50.0)
     assert abs(speech_onset(pcm, 0.2, 0.3, [(0.2, 0.3), *words[1:]]) - 1.0) <= 0.03
 
 
 def test_refine_start_moves_only_the_first_words_start():
-    from sidekick.reading.assess import refine_start
+    from sidekick.reading.reading_time import refine_start
 
     words = [(1.0, 1.4), (1.6, 2.0), (2.2, 2.6)]
-    pcm = _pcm([(s, e, -20.0) for s, e in words], 3.5, noise_db=-45.0)
+    pcm = tone_pcm([(s, e, -20.0) for s, e in words], 3.5, noise_db=-45.0)
     a = assess(["a", "b", "c"], [Token("a", 0.3, 1.4), Token("b", 1.6, 2.0), Token("c", 2.2, 2.6)])
     refine_start(a, pcm)
     assert abs((a.words[0].start or 0) - 1.0) <= 0.03 and a.words[0].end == 1.4
@@ -202,14 +188,14 @@ def test_refine_start_moves_only_the_first_words_start():
 
 
 def test_first_words_heard_in_the_noise_before_the_reading_do_not_lengthen_it():
-    from sidekick.reading.assess import refine_start
+    from sidekick.reading.reading_time import refine_start
 
     # Babble 10 dB under the reading from the start; the reader begins at 1.5 s. The
     # recognizer heard "a b" in the babble (0.1-0.9 s) and the reader's own "a b" as
     # other words: the reading time runs from 1.5 s, not 0.1 s.
     read = [(1.5 + 0.6 * k, 1.9 + 0.6 * k) for k in range(8)]
     babble = [(0.1 + 0.3 * k, 0.3 + 0.3 * k, -30.0) for k in range(4)]
-    pcm = _pcm([*babble, *[(s, e, -20.0) for s, e in read]], 7.0, noise_db=-50.0)
+    pcm = tone_pcm([*babble, *[(s, e, -20.0) for s, e in read]], 7.0, noise_db=-50.0)
     heard = [(0.1, 0.4), (0.4, 0.9), *read[2:]]
     written = list("abcdefgh")
     a = assess(written, [Token(w, s, e) for w, (s, e) in zip(written, heard, strict=True)])
@@ -225,13 +211,13 @@ def test_first_words_heard_in_the_noise_before_the_reading_do_not_lengthen_it():
 
 
 def test_a_last_word_stretched_over_the_noise_after_the_reading_does_not_lengthen_it():
-    from sidekick.reading.assess import refine_end
+    from sidekick.reading.reading_time import refine_end
 
     # The reader stops at 5.1 s; babble 15 dB under the reading goes on, and the recognizer
     # stretched the last word to 6.2 s. The reading ends a soft ending after the voice.
     read = [(0.5 + 0.6 * k, 0.9 + 0.6 * k) for k in range(8)]
     babble = [(5.3 + 0.3 * k, 5.5 + 0.3 * k, -35.0) for k in range(4)]
-    pcm = _pcm([*[(s, e, -20.0) for s, e in read], *babble], 6.5, noise_db=-50.0)
+    pcm = tone_pcm([*[(s, e, -20.0) for s, e in read], *babble], 6.5, noise_db=-50.0)
     heard = [*read[:-1], (read[-1][0], 6.2)]
     written = list("abcdefgh")
     a = assess(written, [Token(w, s, e) for w, (s, e) in zip(written, heard, strict=True)])
@@ -251,7 +237,7 @@ def test_a_word_heard_in_a_long_silence_was_a_stall():
     # "a b" read, 4.5 s of babble-like noise 20 dB under the reading, then "d e". The
     # recognizer took the noise for "c" (the stalled word) and for an attempt at "d".
     loud = [(1.0, 1.4), (1.6, 2.0), (6.6, 7.0), (7.2, 7.6)]
-    pcm = _pcm([(s, e, -20.0) for s, e in loud] + [(2.2, 6.4, -40.0)], 8.0, noise_db=-60.0)
+    pcm = tone_pcm([(s, e, -20.0) for s, e in loud] + [(2.2, 6.4, -40.0)], 8.0, noise_db=-60.0)
     heard = [Token("a", 1.0, 1.4), Token("b", 1.6, 2.0), Token("c", 3.0, 3.3),
              Token("do", 5.0, 5.3), Token("d", 6.6, 7.0), Token("e", 7.2, 7.6)]  # fmt: skip
     a = assess(list("abcde"), heard)
@@ -262,7 +248,7 @@ def test_a_word_heard_in_a_long_silence_was_a_stall():
     assert c.start is None and c.hesitation_s > 3.0
     # The same noise between words read at a normal pace is no stall.
     a = assess(list("abcde"), heard)
-    stalls_in_silence(a, _pcm([(s, e, -20.0) for s, e in [*loud[:2], (3.0, 3.3), *loud[2:]]]
+    stalls_in_silence(a, tone_pcm([(s, e, -20.0) for s, e in [*loud[:2], (3.0, 3.3), *loud[2:]]]
                               + [(3.4, 6.4, -40.0)], 8.0, noise_db=-60.0), 3.0)  # fmt: skip
     assert "assisted" not in statuses(a)
 
@@ -272,7 +258,7 @@ def test_a_word_read_before_the_silence_is_not_the_stall():
 
     # "b" read at 1.6 s and heard again (noise) in the silence after it: "c" is the stall.
     loud = [(1.0, 1.4), (1.6, 2.0), (6.6, 7.0), (7.2, 7.6), (7.8, 8.2)]
-    pcm = _pcm([(s, e, -20.0) for s, e in loud] + [(2.2, 6.4, -40.0)], 8.5, noise_db=-60.0)
+    pcm = tone_pcm([(s, e, -20.0) for s, e in loud] + [(2.2, 6.4, -40.0)], 8.5, noise_db=-60.0)
     heard = [Token("a", 1.0, 1.4), Token("b", 1.6, 2.0), Token("b", 3.0, 3.3),
              Token("c", 4.5, 4.8), Token("d", 6.6, 7.0), Token("e", 7.2, 7.6),
              Token("f", 7.8, 8.2)]  # fmt: skip

@@ -16,10 +16,10 @@ from sidekick.books import (
     list_books,
     load_book,
     parse_book_text,
-    words,
 )
 from sidekick.errors import BookError
 from sidekick.words import normalize_word
+from sidekick.words.sentences import words
 from tests.helpers.books import check_offsets
 
 

@@ -18,19 +18,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sidekick.audio.sources import WavFileSource
+from sidekick.audio.sources import WavFileSource, child_audio_files
 from sidekick.books import load_book, parse_book_text
 from sidekick.books.epub import parse_epub
 from sidekick.books.pages import MAX_BYTES, MAX_PAGE_WORDS, MAX_WORDS_PER_PAGE
-from sidekick.books.tokenize import MAX_SENTENCE_WORDS, MAX_WORD_CHARS
 from sidekick.cli import main
 from sidekick.errors import AudioDeviceError, BookError, SidekickError
 from sidekick.reading.degenerate import NO_READING, why_no_reading
-from sidekick.reading.tracker import MAX_UNANSWERED_HELPS, ReadingTracker
-from sidekick.speaking.base import MAX_UTTERANCE_CHARS
-from sidekick.speaking.piper_voice import split_sentences
-from sidekick.turns.session import child_audio_files
+from sidekick.reading.stuck_word import MAX_UNANSWERED_HELPS
+from sidekick.reading.tracker import ReadingTracker
+from sidekick.speaking.base import MAX_UTTERANCE_CHARS, utterances
+from sidekick.words import MAX_WORD_CHARS
 from sidekick.words.pronounce import _one_letter_edits, likely_miscues
+from sidekick.words.sentences import MAX_SENTENCE_WORDS
 from tests.helpers.books import epub_bytes, opf
 
 
@@ -290,8 +290,9 @@ def test_child_audio_folder_takes_only_regular_visible_wav_files(tmp_path: Path)
 
 
 def test_text_handed_to_synthesis_is_bounded() -> None:
-    parts = split_sentences(f"Hi there. A {'b' * 100_000} c. " + "word " * 2_000)
-    assert parts[:2] == ["Hi there.", "A c."]
+    # "Words" starts a sentence of 2,000 words (one starting in lower case would go on "A cat").
+    parts = utterances(f"Hi there. A {'b' * 100_000} cat. Words " + "word " * 1_999)
+    assert parts[:2] == ["Hi there.", "A cat."]
     assert all(len(p) <= MAX_UTTERANCE_CHARS for p in parts)
     assert sum(len(p.split()) for p in parts[2:]) == 2_000
 

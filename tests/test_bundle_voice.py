@@ -61,6 +61,9 @@ def test_bundle_files(bundle: Path) -> None:
     assert config["phoneme_id_map"]["ə"] == [59]
     card = (bundle / "MODEL_CARD.md").read_text()
     assert "Steps: 60" in card and "L2 penalty" in card and "same durations: True" in card
+    # the card's figures are recorded in the bundle, without the paths of this machine
+    assert config["training"]["export_check"]["same_durations"] is True
+    assert str(bundle.parent.parent) not in json.dumps(config) + card
 
 
 def test_speaks_sentence_by_sentence(voice) -> None:

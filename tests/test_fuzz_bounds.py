@@ -26,11 +26,12 @@ from sidekick.audio.sources import WavFileSource
 from sidekick.books import parse_book_text
 from sidekick.books.epub import parse_epub
 from sidekick.books.pages import MAX_PAGE_WORDS, MAX_WORDS_PER_PAGE
-from sidekick.books.tokenize import MAX_SENTENCE_WORDS, MAX_WORD_CHARS
 from sidekick.cli import RANGES, build_parser, check_numbers, main
 from sidekick.errors import AudioDeviceError, BookError, SidekickError
 from sidekick.paths import check_output_file
+from sidekick.words import MAX_WORD_CHARS
 from sidekick.words.pronounce import likely_miscues
+from sidekick.words.sentences import MAX_SENTENCE_WORDS
 from tests.helpers.books import epub_bytes, opf
 
 SECONDS = 30.0

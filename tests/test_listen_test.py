@@ -261,11 +261,10 @@ class PiecesVoice:
         self.styles_asked: list[str | None] = []
 
     def speak(self, text: str, *, style: str | None = None, rate: float = 1.0):
-        from sidekick.speaking.base import SpokenSentence
-        from sidekick.speaking.piper_voice import split_sentences
+        from sidekick.speaking.base import SpokenSentence, utterances
 
         self.styles_asked.append(style)
-        for sentence in split_sentences(text):
+        for sentence in utterances(text):
             for final in (False, True):
                 yield SpokenSentence(sentence, np.ones(10, np.float32), 100, final=final)
 
@@ -453,6 +452,7 @@ def test_leaving_the_test_stops_synthesis_at_once() -> None:
 
     class Counting:
         name, sample_rate = standard.name, standard.sample_rate
+        narration_style = instruction_style = None
 
         def speak(self, text: str, **kw):
             for piece in standard.speak(text, **kw):

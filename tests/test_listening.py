@@ -28,10 +28,11 @@ from sidekick.listening import (
     page_words,
 )
 from sidekick.listening.base import SAMPLE_RATE
-from sidekick.listening.sphinx_engine import SphinxListener, guess_pronunciation
+from sidekick.listening.sphinx_engine import SphinxListener
 from sidekick.listening.vosk_engine import VoskListener
 from sidekick.paths import models_dir
 from sidekick.words import normalize_word
+from sidekick.words.letter_to_sound import guess_pronunciation
 from tests.helpers.listening import matched
 
 KO_WORDS = ["안녕", "학교", "사과", "Hello", "the"]  # the last two are not Korean vocabulary

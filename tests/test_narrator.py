@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sidekick.paths import BUNDLED_VOICES
 from sidekick.speaking.narrator import shortfalls
 from train.evaluation.evaluate import narrator_record, record_narrator_check
 
@@ -65,7 +66,9 @@ def test_the_default_narrator_follows_the_recorded_check(
 
     bundle = tmp_path / "storyteller"
     bundle.mkdir()
-    (bundle / "voice.json").write_text(json.dumps({"name": "storyteller"}), "utf-8")
+    shipped = json.loads((BUNDLED_VOICES / "storyteller" / "voice.json").read_text("utf-8"))
+    shipped.pop("narrator_check")
+    (bundle / "voice.json").write_text(json.dumps(shipped), "utf-8")
     monkeypatch.setattr(registry, "BUNDLED_VOICES", tmp_path)
     assert registry.default_voice() == "standard"  # nothing recorded yet
 

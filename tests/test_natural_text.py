@@ -112,7 +112,7 @@ def test_whole_books_are_held_out_and_duplicates_dropped(tmp_path: Path) -> None
 
 
 def test_selection_prefers_coverage_and_uses_templates_only_for_it(monkeypatch) -> None:
-    from sidekick.speaking.piper_voice import phonemize
+    from sidekick.words.letter_to_sound import phonemize
     from train.data import sentence_selection
     from train.data.sentence_selection import coverage_report, describe, select, word_ranks
 
@@ -181,3 +181,26 @@ def test_evaluation_sources_keep_books_natural_and_template_apart(tmp_path: Path
     assert len(sources["template"]) == 3 and not set(sources["template"]) & set(pages)
     with pytest.raises(RuntimeError, match="--natural"):
         text_sources(["held_out"], 3, 777, None)
+
+
+def test_corpus_select_records_its_settings(tmp_path: Path) -> None:
+    from train.cli import main
+    from train.config import SelectionConfig, from_dict
+
+    src_dir = tmp_path / "src"
+    src_dir.mkdir()
+    book = _source(
+        src_dir, "book", "The fox ran home. Was it raining? Yes, it was, said the old owl.\n"
+    )
+    held = _source(src_dir, "held", "The baker sang while the bread rose.\n", held_out=True)
+    out = tmp_path / "out"
+    nt.fetch(out, [book, held], from_dir=src_dir)
+    nt.extract(out, [book, held])
+    argv = ["corpus", "select", str(out), "--sentences", "4", "--templates", "3", "--seed", "5"]
+    assert main(argv) == 0
+    report = json.loads((out / "coverage.json").read_text(encoding="utf-8"))
+    wanted = SelectionConfig(sentences=4, templates=3, seed=5)
+    assert from_dict(SelectionConfig, report["settings"]) == wanted
+    assert 0 < report["sentences"] == len((out / "selected.jsonl").read_text().splitlines()) <= 4
+    with pytest.raises(ValueError, match="unknown setting 'sentence'"):
+        from_dict(SelectionConfig, {"sentence": 4})

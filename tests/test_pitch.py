@@ -12,12 +12,9 @@ import soundfile as sf
 from sidekick.audio.pitch import median_pitch
 from sidekick.audio.resample import float_to_pcm, resample
 from sidekick.listening.models import page_words
-from sidekick.listening.sphinx_engine import (
-    DECODER_OPTIONS,
-    WARP_BY_PITCH,
-    SphinxListener,
-    warp_for_pitch,
-)
+from sidekick.listening.sphinx_engine import SphinxListener
+from sidekick.listening.sphinx_page import DECODER_OPTIONS
+from sidekick.listening.sphinx_reader import WARP_BY_PITCH, warp_for_pitch
 from tests.helpers.listening import matched
 
 TEXT = "The little boat sailed across the lake. A duck swam beside it and called to the wind."

@@ -12,6 +12,7 @@ import soundfile as sf
 from tests.benchmarks.reading_eval import generate as gen
 from tests.benchmarks.reading_eval.passages import INSERTIONS, MISREADINGS, PASSAGES
 from tests.benchmarks.reading_eval.score import pooled_truth, score, table
+from tests.helpers.reading_eval import TRUTH, perfect_prediction, truth_record
 
 # ---------------------------------------------------------------- passages and scripts
 
@@ -181,43 +182,8 @@ def test_noise_is_mixed_at_the_requested_snr():
 # ---------------------------------------------------------------- the scorer
 
 
-def _truth(clip: str, statuses: list[str], condition: str = "adult", family: str = "standard",
-           wcpm: float = 120.0, clean: bool = False) -> dict:  # fmt: skip
-    words = []
-    for i, st in enumerate(statuses):
-        timed = st not in ("omitted", "assisted")
-        words.append({"index": i, "word": f"w{i}", "status": st,
-                      "heard": "x" if st == "substituted" else None,
-                      "start": i * 0.5 if timed else None,
-                      "end": i * 0.5 + 0.3 if timed else None})  # fmt: skip
-    return {"clip": clip, "condition": condition, "family": family, "noise": None,
-            "clean": clean, "words": words, "insertions": [], "repetitions": [],
-            "wcpm_true": wcpm}  # fmt: skip
-
-
-def _perfect(truth: dict) -> dict:
-    words = copy.deepcopy(truth["words"])
-    for w in words:
-        w["hesitation_s"] = 0.0
-    return {"words": words, "insertions": [], "repetitions": [],
-            "summary": {"wcpm": truth["wcpm_true"]}}  # fmt: skip
-
-
-TRUTH = [
-    _truth("a1", ["correct"] * 8 + ["substituted", "omitted"], "adult", "standard"),
-    _truth("a2", ["correct"] * 10, "adult", "held_out", wcpm=100.0, clean=True),
-    _truth(
-        "c1",
-        ["correct", "self_corrected", "assisted"] + ["correct"] * 7,
-        "child",
-        "standard",
-        wcpm=80.0,
-    ),  # fmt: skip
-]
-
-
 def test_a_perfect_prediction_scores_perfectly():
-    result = score(TRUTH, {t["clip"]: _perfect(t) for t in TRUTH})
+    result = score(TRUTH, {t["clip"]: perfect_prediction(t) for t in TRUTH})
     g = result["groups"]["all"]
     assert g["false_rejection_rate"] == 0.0 and g["miscue_recall"] == 1.0
     assert g["miscue_precision"] == 1.0 and g["error_type_accuracy"] == 1.0
@@ -237,8 +203,8 @@ def test_sets_are_pooled_under_distinct_names(tmp_path):
     assert len({r["clip"] for r in records}) == len(records)
     assert records[-1]["clip"] == f"seed101/{TRUTH[-1]['clip']}"
     assert records[-1]["wav"] == str(sets[1] / "clips" / f"{TRUTH[-1]['clip']}.wav")
-    pooled = score(records, {r["clip"]: _perfect(r) for r in records})["groups"]["all"]
-    assert pooled["words"] == 2 * score(TRUTH, {t["clip"]: _perfect(t) for t in TRUTH})[
+    pooled = score(records, {r["clip"]: perfect_prediction(r) for r in records})["groups"]["all"]
+    assert pooled["words"] == 2 * score(TRUTH, {t["clip"]: perfect_prediction(t) for t in TRUTH})[
         "groups"]["all"]["words"]  # fmt: skip
     assert pooled_truth(sets[:1], lambda data: TRUTH) == TRUTH
     with pytest.raises(SystemExit, match="different folder names"):
@@ -246,7 +212,7 @@ def test_sets_are_pooled_under_distinct_names(tmp_path):
 
 
 def test_false_rejections_misses_and_wrong_types_are_counted():
-    preds = {t["clip"]: _perfect(t) for t in TRUTH}
+    preds = {t["clip"]: perfect_prediction(t) for t in TRUTH}
     # a2: a correct word called substituted; WCPM off by 10%.
     preds["a2"]["words"][3]["status"] = "substituted"
     preds["a2"]["summary"]["wcpm"] = 90.0
@@ -276,7 +242,7 @@ def test_false_rejections_misses_and_wrong_types_are_counted():
 
 
 def test_failed_or_misaligned_predictions_are_reported_not_scored():
-    preds = {t["clip"]: _perfect(t) for t in TRUTH}
+    preds = {t["clip"]: perfect_prediction(t) for t in TRUTH}
     preds["a1"] = None
     preds["c1"]["words"] = preds["c1"]["words"][:-1]
     result = score(TRUTH, preds)
@@ -284,7 +250,7 @@ def test_failed_or_misaligned_predictions_are_reported_not_scored():
     assert g["clips"] == 3 and g["clips_failed"] == 2 and g["words"] == 10
     assert "failed" in next(c for c in result["clips"] if c["clip"] == "c1")
     # Clips without any prediction entry (e.g. --limit) are left out entirely.
-    assert score(TRUTH, {"a2": _perfect(TRUTH[1])})["groups"]["all"]["clips"] == 1
+    assert score(TRUTH, {"a2": perfect_prediction(TRUTH[1])})["groups"]["all"]["clips"] == 1
 
 
 def test_live_following_is_scored_against_the_truth():
@@ -314,3 +280,18 @@ def test_live_following_of_the_small_set(tmp_path, small_set):
     adult = result["groups"]["adult"]
     assert adult["clips"] >= 1 and adult["lit_pct"] >= 80.0, adult
     assert result["groups"]["all"]["false_helps"] <= 2
+
+
+def test_wcpm_parts_split_a_clean_readings_error_into_count_and_time():
+    from tests.benchmarks.reading_eval.wcpm_parts import parts
+
+    truth = truth_record("p", ["correct"] * 10, clean=True)
+    truth.update(words_correct=10, duration_s=4.8)
+    truth["wcpm_true"] = 10 * 60 / 4.8
+    pred = perfect_prediction(truth)
+    pred["words"][3]["status"] = "substituted"  # one false rejection: the count 10% low
+    pred["summary"] = {"duration_s": 6.0}  # the reading time 25% long: WCPM 20% low by it
+    p = parts(truth, pred)
+    assert round(p["count"], 6) == -10.0 and round(p["time"], 6) == -20.0
+    assert round(p["error"], 6) == -28.0  # 0.9 x 0.8
+    assert p["untimed"] == 0 and p["start_s"] == 0.0 and p["end_s"] == 0.0

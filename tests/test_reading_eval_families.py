@@ -9,7 +9,7 @@ import soundfile as sf
 from tests.benchmarks.reading_eval import conditions, families
 from tests.benchmarks.reading_eval import generate as gen
 from tests.benchmarks.reading_eval.score import score, table
-from tests.test_reading_eval import _perfect, _truth
+from tests.helpers.reading_eval import perfect_prediction, truth_record
 
 
 def test_every_family_is_in_exactly_one_split():
@@ -33,19 +33,19 @@ def test_a_speaker_of_two_synthesizers_is_in_one_split():
 
 #: dev: flite, espeak-england; verdict: piper-joe, l2-french. 10 words per clip.
 FAM_TRUTH = [
-    _truth("f_a", ["correct"] * 9 + ["substituted"], "adult", "flite"),
-    _truth("f_c", ["correct"] * 8 + ["omitted", "assisted"], "child", "flite"),
-    _truth("e_a", ["correct"] * 10, "adult", "espeak-england", wcpm=100.0, clean=True),
-    _truth("e_c", ["correct"] * 9 + ["substituted"], "child", "espeak-england"),
-    _truth("j_a", ["correct"] * 8 + ["omitted", "substituted"], "adult", "piper-joe"),
-    _truth("j_c", ["correct"] * 10, "child", "piper-joe", wcpm=90.0, clean=True),
-    _truth("l_a", ["correct"] * 10, "adult", "l2-french", wcpm=110.0, clean=True),
-    _truth("l_c", ["correct"] * 9 + ["substituted"], "child", "l2-french"),
+    truth_record("f_a", ["correct"] * 9 + ["substituted"], "adult", "flite"),
+    truth_record("f_c", ["correct"] * 8 + ["omitted", "assisted"], "child", "flite"),
+    truth_record("e_a", ["correct"] * 10, "adult", "espeak-england", wcpm=100.0, clean=True),
+    truth_record("e_c", ["correct"] * 9 + ["substituted"], "child", "espeak-england"),
+    truth_record("j_a", ["correct"] * 8 + ["omitted", "substituted"], "adult", "piper-joe"),
+    truth_record("j_c", ["correct"] * 10, "child", "piper-joe", wcpm=90.0, clean=True),
+    truth_record("l_a", ["correct"] * 10, "adult", "l2-french", wcpm=110.0, clean=True),
+    truth_record("l_c", ["correct"] * 9 + ["substituted"], "child", "l2-french"),
 ]
 
 
 def _preds() -> dict:
-    return {t["clip"]: _perfect(t) for t in FAM_TRUTH}
+    return {t["clip"]: perfect_prediction(t) for t in FAM_TRUTH}
 
 
 def test_a_perfect_prediction_meets_every_family_target():

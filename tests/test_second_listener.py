@@ -87,7 +87,7 @@ def test_the_check_clears_a_substitution_heard_in_an_accent(
 ) -> None:
     """espeak-ng's Caribbean English (en-029) says "red", "big", "blue" with its own vowels:
     pocketsphinx alone hears other words; Whisper, forced to the page, hears them as written."""
-    from sidekick.reading.assess import Assessor
+    from sidekick.reading.assessor import Assessor
 
     text = "Sam has a new hat. The hat is red. It has a big blue dot on top."
     wav = tmp_path / "en-029.wav"

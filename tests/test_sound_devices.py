@@ -254,6 +254,17 @@ def _tone_with_waits(waits: list[float], rate: int):
         yield tone
 
 
+def test_the_chosen_speaker_is_used_and_a_missing_one_means_silence(sound_devices) -> None:
+    """Reading turns and practice open the speaker the settings name (one function for
+    both), not the system's default; a speaker that is not there gives silence and a reason."""
+    from sidekick.audio.sinks import SilentSink, SpeakerSink, open_output
+
+    sink, reason = open_output("speaker", "pulse")
+    assert isinstance(sink, SpeakerSink) and sink.device == "pulse" and reason is None
+    sink, reason = open_output("speaker", "no such speaker")
+    assert isinstance(sink, SilentSink) and "no such speaker" in str(reason), reason
+
+
 def test_speaker_waiting_for_audio_or_paused_does_not_run_dry(sound_devices, tmp_path) -> None:
     from sidekick.audio.sinks import OUTPUT_LATENCY_S, SpeakerSink
 

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from sidekick.books import parse_book_text
 from sidekick.errors import ModelError
-from sidekick.speaking.piper_voice import split_sentences
+from sidekick.speaking.base import utterances
 from sidekick.speaking.registry import available_voices, load_voice
 from tests.conftest import word_error_rate
 
@@ -39,12 +40,12 @@ def test_unknown_voice_and_style_are_clear_errors(voice):
     assert "standard" in available_voices()
 
 
-def test_split_sentences_keeps_quotes():
-    assert split_sentences('"Run!" said Mia. Then she ran.') == [
-        '"Run!"',
-        "said Mia.",
-        "Then she ran.",
-    ]
+def test_the_voice_speaks_the_sentences_of_the_page():
+    text = '"Run!" said Mia. Then she ran.\nMr. Fox waved.'
+    page = parse_book_text(text, name="run.txt").pages[0]
+    expected = ['"Run!" said Mia.', "Then she ran.", "Mr. Fox waved."]
+    assert [s.text for s in page.sentences] == expected
+    assert utterances(text) == expected
 
 
 @pytest.mark.slow

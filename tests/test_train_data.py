@@ -272,7 +272,7 @@ def test_teacher_corpus_resumes_and_refuses_other_settings(small_corpus: Path) -
 
 
 def test_cut_durations_keeps_the_sum() -> None:
-    from train.curation.curate import apply_cuts, cut_durations, cut_frames
+    from train.curation.trim import apply_cuts, cut_durations, cut_frames
 
     durations = np.array([3, 2, 10, 4, 6])
     audio = np.ones(int(durations.sum()) * HOP, np.float32)

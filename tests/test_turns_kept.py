@@ -319,8 +319,8 @@ def test_salvage_keeps_words_as_the_book_writes_them(tmp_path: Path, version: in
     with ProgressStore(path) as s:
         s.add_reader("Ann")
         s.record_turn("Ann", TurnRecord(
-            "Sam and the Hat", "sam", 1, 10, 8, omitted=2, wcpm=40.0, accuracy=0.8,
-            duration_s=15.0, challenge_words=(MissedWord("Sam", "omitted", None, 0),),
+            "Sam and the Hat", "sam", 1, 10, 8, omitted=1, assisted=1, wcpm=40.0, accuracy=0.8,
+            duration_s=15.0, challenge_words=(MissedWord("Sam", "assisted", None, 0),),
             unclear_words=(MissedWord("Hat", "unclear", None, 3),),
         ))  # fmt: skip
     build_more(path)

@@ -2,10 +2,11 @@
 
 Each knob lives here once, with its default (the command line's defaults are read from
 these), so a run can be described and repeated by the values it was given:
-``teacher-corpus`` writes its settings into the corpus (``DIR/teacher.json``), ``curate``
-into ``DIR2/report.json``, ``align-durations`` and ``fit`` into their checkpoints. Files and
-saved settings are read back with :func:`from_dict`, which refuses a key that is not a
-setting, so a misspelt one is never silently ignored.
+``corpus select`` writes its settings into ``DIR/coverage.json``, ``teacher-corpus`` into
+the corpus (``DIR/teacher.json``), ``curate`` into ``DIR2/report.json``, ``align-durations``
+and ``fit`` into their checkpoints. Files and saved settings are read back with
+:func:`from_dict`, which refuses a key that is not a setting, so a misspelt one is never
+silently ignored.
 """
 
 from __future__ import annotations
@@ -44,6 +45,19 @@ class DefectConfig:
     dead_air_s: tuple[float, float] = (0.8, 3.0)  # one silence inserted at a word boundary
     dead_air_count: tuple[int, int] = (1, 2)  # silences per dead-air utterance
     noise_dbfs: float = -65.0  # the "room" noise floor of the inserted silence
+
+
+@dataclass
+class SelectionConfig:
+    """``corpus select`` settings (``train/data/sentence_selection.py``)."""
+
+    sentences: int = 20_000  # training sentences chosen
+    templates: int = 5_000  # template-grammar candidates offered (chosen only for coverage)
+    source_share: float = 0.12  # the most of the selection any one book may give
+    seed: int = 1  # template candidates and the random fill
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass

@@ -18,6 +18,7 @@ The output is aligned with the input: ``process`` returns what is ready (all but
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -53,6 +54,7 @@ class _Minimum:
         return out
 
 
+@dataclass(eq=False)
 class Denoiser:
     """Spectral noise reduction, block by block (16 kHz mono int16 PCM or float samples).
 
@@ -63,27 +65,18 @@ class Denoiser:
     alone.
     """
 
-    def __init__(
-        self,
-        floor: float = 0.2,
-        window_s: float = 1.5,
-        bias: float = 1.5,
-        quiet_dbfs: float = -60.0,
-        detect_s: float = 30.0,
-        smoothing: float = 0.8,
-        dd: float = 0.96,
-        rate: int = 16_000,
-    ) -> None:
-        self.floor = floor
-        self.window_s = window_s
-        self.bias = bias
-        self.quiet_dbfs = quiet_dbfs
-        self.detect_s = detect_s
-        self.smoothing = smoothing
-        self.dd = dd
-        self.rate = rate
+    floor: float = 0.2
+    window_s: float = 1.5
+    bias: float = 1.5
+    quiet_dbfs: float = -60.0
+    detect_s: float = 30.0
+    smoothing: float = 0.8
+    dd: float = 0.96
+    rate: int = 16_000
+
+    def __post_init__(self) -> None:
         # Power of each frequency bin of white noise at quiet_dbfs.
-        self._quiet = 10 ** (quiet_dbfs / 10) * _WINDOW_POWER
+        self._quiet = 10 ** (self.quiet_dbfs / 10) * _WINDOW_POWER
         self.reset()
 
     def reset(self) -> None:

@@ -1,7 +1,7 @@
 """How high a reader's voice is: the median pitch (F0) of a recording.
 
 The recognizer's frequency warp is chosen from it (see :mod:`sidekick.listening.
-sphinx_engine`): a higher voice usually comes from a shorter vocal tract, whose formants
+sphinx_reader`): a higher voice usually comes from a shorter vocal tract, whose formants
 sit higher. The estimate is YIN's (de Cheveigné and Kawahara, 2002) cumulative mean
 normalized difference on 40 ms frames, taken only on the louder, clearly periodic frames,
 in plain numpy so that the app needs no signal-processing library for it.

@@ -13,7 +13,13 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from sidekick.audio.devices import NO_SPEAKER_HINT, check_device, load_sounddevice, one_line
+from sidekick.audio.devices import (
+    NO_SPEAKER_HINT,
+    check_device,
+    load_sounddevice,
+    one_line,
+    probe_output,
+)
 from sidekick.audio.resample import resample, to_mono
 from sidekick.errors import AudioDeviceError
 
@@ -205,6 +211,19 @@ class SilentSink:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def open_output(
+    speech_out: str, device: int | str | None = None
+) -> tuple[SpeakerSink | WavDirSink | SilentSink, str | None]:
+    """Where Sidekick's voice goes: WAV files in the folder ``speech_out``, or, when it is
+    ``"speaker"``, the output ``device`` (None: the system's default) or silence when that
+    does not work. Returns the sink and, for silence, why in plain words."""
+    if speech_out != "speaker":
+        return WavDirSink(Path(speech_out).expanduser()), None
+    if reason := probe_output(device):
+        return SilentSink(), reason
+    return SpeakerSink(device), None
 
 
 def play_stream(sink: object, pieces: Iterable[np.ndarray], sample_rate: int) -> None:

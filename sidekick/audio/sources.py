@@ -21,7 +21,7 @@ from sidekick.audio.base import (
 )
 from sidekick.audio.devices import NO_MIC_HINT, check_device, load_sounddevice, one_line
 from sidekick.audio.resample import StreamResampler, float_to_pcm
-from sidekick.errors import AudioDeviceError
+from sidekick.errors import AudioDeviceError, SidekickError
 
 CHUNK_FRAMES = int(round(SAMPLE_RATE * CHUNK_SECONDS))
 #: The sound system hands the microphone's audio over a block at a time, once the block is
@@ -48,6 +48,26 @@ def check_recording(path: Path, rate: int, channels: int, duration_s: float) -> 
             f"The audio file {path} is too long ({duration_s / 60:.1f} minutes); the limit "
             f"for the reading of one page is {MAX_RECORDING_S / 60:g} minutes."
         )
+
+
+def child_audio_files(spec: str) -> list[Path]:
+    """A WAV file, or the WAV files of a folder in name order (one per child turn): only
+    regular files (or links to them) named ``*.wav``, hidden ones (``.name.wav``) skipped."""
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        files = sorted(
+            p
+            for p in path.iterdir()
+            if p.suffix.lower() == ".wav" and not p.name.startswith(".") and p.is_file()
+        )
+        if not files:
+            raise SidekickError(f"No .wav files in {path}.")
+        return files
+    if not path.exists():
+        raise SidekickError(f"Child audio not found: {path}")
+    if not path.is_file():
+        raise SidekickError(f"Child audio {path} is not a regular file.")
+    return [path]
 
 
 class WavFileSource:

@@ -4,7 +4,6 @@ from .library import find_book, list_books
 from .model import Book, Page, Sentence, Word
 from .pages import MAX_WORDS_PER_PAGE
 from .parse import SUPPORTED_SUFFIXES, load_book, parse_book_text
-from .tokenize import words
 
 __all__ = [
     "MAX_WORDS_PER_PAGE",
@@ -17,5 +16,4 @@ __all__ = [
     "list_books",
     "load_book",
     "parse_book_text",
-    "words",
 ]

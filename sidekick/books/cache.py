@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import threading
 from pathlib import Path
 from typing import Any
+
+from sidekick.atomic_file import write_atomically
 
 from .model import Book, Page, Sentence, Word
 from .parse import load_book
 
 CACHE_FILE = "books-cache.json"
-_PARSER_FILES = ("parse.py", "tokenize.py", "epub.py", "model.py")
+#: The parser's source files, relative to the ``sidekick`` package.
+_PARSER_FILES = (
+    "books/parse.py", "books/epub.py", "books/pages.py", "books/model.py",
+    "words/sentences.py", "words/normalize.py",
+)  # fmt: skip
 _lock = threading.Lock()
 
 
@@ -41,8 +46,8 @@ def _stamp(path: Path) -> str | None:
 
 def parser_version() -> str:
     """Changes whenever the parser's source changes (so a new parser re-reads every book)."""
-    here = Path(__file__).parent
-    return "|".join(_stamp(here / name) or "-" for name in _PARSER_FILES)
+    package = Path(__file__).parent.parent
+    return "|".join(_stamp(package / name) or "-" for name in _PARSER_FILES)
 
 
 def _to_json(book: Book) -> dict[str, Any]:
@@ -84,13 +89,9 @@ def _load() -> dict[str, Any]:
 
 def _save(books: dict[str, Any]) -> None:
     path = _cache_path()
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({"parser": parser_version(), "books": books}), "utf-8")
-        os.replace(tmp, path)
-    with contextlib.suppress(OSError):
-        tmp.unlink(missing_ok=True)
+        write_atomically(path, lambda f: json.dump({"parser": parser_version(), "books": books}, f))
 
 
 def load_books_cached(paths: list[Path]) -> list[Book | Exception]:

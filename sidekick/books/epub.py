@@ -42,19 +42,17 @@ from urllib.parse import unquote
 from xml.etree import ElementTree
 
 from sidekick.errors import BookError
+from sidekick.words.sentences import has_words
 
-from .model import Book, Page
+from .model import Block, Book
 from .pages import (
     MAX_BYTES,
-    Block,
+    book_from_pages,
     drop_controls,
-    long_words_note,
-    make_page,
     paginate,
-    title_from_name,
-    too_large,
+    read_book_file,
+    shorten_long_words,
 )
-from .tokenize import has_words, shorten_long_words
 
 MAX_EPUB_BYTES = 100_000_000  # the .epub file (pictures included)
 MAX_ENTRY_BYTES = 10_000_000  # the container or package document, uncompressed
@@ -398,7 +396,7 @@ def parse_epub(data: bytes, *, name: str) -> Book:
         if not chapters:
             raise BookError(f"{name}: the EPUB has no chapters to read")
         epub.check_sizes(chapters)
-        pages: list[Page] = []
+        pages: list[list[Block]] = []
         first = True
         text_chars = long_words = 0
         for chapter in chapters:
@@ -421,30 +419,15 @@ def parse_epub(data: bytes, *, name: str) -> Book:
             if first:
                 _drop_title_heading(blocks, title)
                 first = False
-            for page_blocks in paginate(blocks):
-                page = make_page(len(pages) + 1, page_blocks)
-                if page.sentences:
-                    pages.append(page)
-    if not pages:
-        raise BookError(f"{name} has no readable words")
-    return Book(
-        title=title or title_from_name(name), pages=pages, author=author, level=level,
-        meta=meta, notes=[long_words_note(long_words)] if long_words else [],
-    )  # fmt: skip
+            pages += paginate(blocks)
+    return book_from_pages(
+        name, pages, title=title, author=author, level=level, meta=meta, long_words=long_words
+    )
 
 
 def load_epub(path: Path | str) -> Book:
     """Load an ``.epub`` file (checks of existence and type are :func:`load_book`'s)."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_EPUB_BYTES:
-            raise BookError(too_large(path, size, MAX_EPUB_BYTES))
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BookError(f"Cannot read book {path}: {exc.strerror or exc}") from None
-    if not data.strip():
-        raise BookError(f"{path} is empty")
-    book = parse_epub(data, name=str(path))
+    book = parse_epub(read_book_file(path, MAX_EPUB_BYTES), name=str(path))
     book.path = path
     return book

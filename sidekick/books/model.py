@@ -1,13 +1,18 @@
 """The book model: pages -> sentences -> words, with character offsets into the page text.
 
 Offsets let the UI highlight exactly the characters the author wrote, while the reading
-check works on the normalized form of each word.
+check works on the normalized form of each word. A book file is first read into blocks
+(:class:`Block`: paragraphs and headings), which :mod:`sidekick.books.pages` puts on pages.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sidekick.words.sentences import Segment
 
 
 @dataclass(frozen=True, slots=True)  # slots: a long book holds hundreds of thousands
@@ -54,3 +59,13 @@ class Book:
     @property
     def word_count(self) -> int:
         return sum(len(p.words) for p in self.pages)
+
+
+@dataclass
+class Block:
+    """A paragraph or heading of a book, before it is put on a page."""
+
+    text: str
+    heading: int = 0  # 1-6 for a heading, 0 for a paragraph
+    long_words: int = 0  # runs of letters shortened in it (EPUB chapters count them here)
+    segments: list[Segment] | None = None  # its sentences, when already found

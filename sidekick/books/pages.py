@@ -1,23 +1,25 @@
 """Page assembly shared by the text and EPUB readers: blocks of text (paragraphs and
-headings) filled into pages sentence by sentence, the limits of a book, and the notes and
-messages both readers give."""
+headings) filled into pages sentence by sentence and made into a book, the limits of a
+book, and the notes and messages both readers give."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
-from .model import Page
-from .tokenize import (
-    MAX_WORD_CHARS,
+from sidekick.errors import BookError
+from sidekick.words.normalize import MAX_WORD_CHARS, normalize_word
+from sidekick.words.sentences import (
+    WORD_RE,
     Segment,
-    build_sentences,
     sentence_segments,
     shift_segments,
     word_spans,
 )
+
+from .model import Block, Book, Page, Sentence, Word
 
 MAX_WORDS_PER_PAGE = 80
 #: A page between explicit breaks with more words than this is paginated automatically.
@@ -26,20 +28,14 @@ MAX_PAGE_WORDS = 400
 #: many bytes (characters for an EPUB): about 180,000 words, a long novel. A book this size
 #: is read in a few seconds and about 200 MB.
 MAX_BYTES = 1_000_000
+#: A run of letters longer than :data:`~sidekick.words.MAX_WORD_CHARS` is shown shortened to
+#: this many characters and skipped.
+SHOWN_CHARS = 60
 
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 _ASCII_CONTROL_RE = re.compile(r"[\x00-\x09\x0b\x0d-\x1f\x7f]")
 _SPACE_RE = re.compile(r"\s+")
-
-
-@dataclass
-class Block:
-    """A paragraph or heading of a book, before it is put on a page."""
-
-    text: str
-    heading: int = 0  # 1-6 for a heading, 0 for a paragraph
-    long_words: int = 0  # runs of letters shortened in it (EPUB chapters count them here)
-    segments: list[Segment] | None = None  # its sentences, when already found
+_LONG_RUN_RE = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 
 
 def drop_controls(text: str) -> str:
@@ -52,6 +48,24 @@ def drop_controls(text: str) -> str:
         return " " if cat == "Cc" else "" if cat == "Cf" else m.group()
 
     return _NON_ASCII_RE.sub(fix, text)
+
+
+def shorten_long_words(text: str) -> tuple[str, int]:
+    """``text`` with every run of letters longer than :data:`MAX_WORD_CHARS` cut to its
+    first :data:`SHOWN_CHARS` characters and "…", and how many runs were cut."""
+    count = 0
+
+    def cut(m: re.Match[str]) -> str:
+        nonlocal count
+        if m.end() - m.start() <= MAX_WORD_CHARS:
+            return m.group()
+        count += 1
+        return m.group()[:SHOWN_CHARS] + "\u2026"
+
+    def cut_in(run: re.Match[str]) -> str:  # only a run without spaces this long can hold one
+        return WORD_RE.sub(cut, run.group())
+
+    return _LONG_RUN_RE.sub(cut_in, text), count
 
 
 def paginate(blocks: list[Block]) -> list[list[Block]]:
@@ -85,6 +99,27 @@ def paginate(blocks: list[Block]) -> list[list[Block]]:
     return pages
 
 
+def build_sentences(
+    text: str, *, offset: int = 0, first_index: int = 0, segments: list[Segment] | None = None
+) -> list[Sentence]:
+    """Sentences (with their words) of ``text``, from its ``segments`` when they are known.
+
+    Offsets are shifted by ``offset`` (the position of ``text`` inside the page text) and
+    word indexes start at ``first_index``.
+    """
+    sentences: list[Sentence] = []
+    index = first_index
+    for start, end, spans in sentence_segments(text) if segments is None else segments:
+        found = []
+        for ws, we in spans:
+            found.append(
+                Word(text[ws:we], normalize_word(text[ws:we]), ws + offset, we + offset, index)
+            )
+            index += 1
+        sentences.append(Sentence(text[start:end], start + offset, end + offset, tuple(found)))
+    return sentences
+
+
 def make_page(number: int, blocks: list[Block]) -> Page:
     """One page of the blocks, a blank line between them, with its sentences and words."""
     parts: list[str] = []
@@ -105,6 +140,32 @@ def make_page(number: int, blocks: list[Block]) -> Page:
     return Page(number=number, text="\n\n".join(parts), sentences=tuple(sentences))
 
 
+def book_from_pages(
+    name: str,
+    pages: Iterable[list[Block]],
+    *,
+    title: str,
+    author: str,
+    level: str,
+    meta: dict[str, str],
+    long_words: int,
+) -> Book:
+    """The book of these pages of blocks (a page without sentences is left out), titled
+    from the file ``name`` when it names no ``title``; ``long_words`` runs of letters were
+    shortened in it. Raises :class:`BookError` when no page has a word."""
+    made: list[Page] = []
+    for blocks in pages:
+        page = make_page(len(made) + 1, blocks)
+        if page.sentences:
+            made.append(page)
+    if not made:
+        raise BookError(f"{name} has no readable words")
+    return Book(
+        title=title or title_from_name(name), pages=made, author=author, level=level,
+        meta=meta, notes=[long_words_note(long_words)] if long_words else [],
+    )  # fmt: skip
+
+
 def long_words_note(count: int) -> str:
     """The note for a book with ``count`` runs of letters too long to be words."""
     what = "a 'word'" if count == 1 else f"{count} 'words'"
@@ -122,8 +183,19 @@ def title_from_name(name: str) -> str:
     return title[:1].upper() + title[1:] if title else "Untitled"
 
 
-def too_large(path: Path | str, size: int, limit: int) -> str:
-    """The one message for a book file over its size limit."""
-    return (
-        f"The book file {path} is too large ({size / 1e6:.1f} MB); the limit is {limit / 1e6:g} MB."
-    )
+def read_book_file(path: Path, limit: int) -> bytes:
+    """The bytes of a book file of at most ``limit`` bytes; a one-line :class:`BookError`
+    when it is larger, cannot be read or is empty."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise BookError(
+                f"The book file {path} is too large ({size / 1e6:.1f} MB); "
+                f"the limit is {limit / 1e6:g} MB."
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BookError(f"Cannot read book {path}: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise BookError(f"{path} is empty")
+    return data

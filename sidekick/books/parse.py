@@ -14,7 +14,7 @@ The format is described for parents and teachers in ``books/README.md``. In shor
   :data:`~sidekick.books.pages.MAX_PAGE_WORDS` words;
 * a file over :data:`~sidekick.books.pages.MAX_BYTES` is refused before it is read; a run
   of letters too long to be a word is shown shortened and skipped
-  (:mod:`sidekick.books.tokenize`);
+  (:func:`~sidekick.books.pages.shorten_long_words`);
 * Markdown markup is removed from the text children read; ``.txt`` and ``.md`` files are
   read by the same rules.
 """
@@ -27,20 +27,18 @@ import unicodedata
 from pathlib import Path
 
 from sidekick.errors import BookError
+from sidekick.words.sentences import has_words, word_spans
 
-from .model import Book, Page
+from .model import Block, Book
 from .pages import (
     MAX_BYTES,
     MAX_PAGE_WORDS,
-    Block,
+    book_from_pages,
     drop_controls,
-    long_words_note,
-    make_page,
     paginate,
-    title_from_name,
-    too_large,
+    read_book_file,
+    shorten_long_words,
 )
-from .tokenize import has_words, shorten_long_words, word_spans
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".epub")
@@ -168,21 +166,10 @@ def parse_book_text(text: str, *, name: str) -> Book:
             for blocks in pages
             for part in (paginate(blocks) if _word_count(blocks) > MAX_PAGE_WORDS else [blocks])
         ]
-    made: list[Page] = []
-    for blocks in pages:
-        page = make_page(len(made) + 1, blocks)
-        if page.sentences:
-            made.append(page)
-    if not made:
-        raise BookError(f"{name} has no readable words")
-    return Book(
-        title=title or title_from_name(name),
-        pages=made,
-        author=meta.get("author", ""),
-        level=meta.get("level", ""),
-        meta=meta,
-        notes=[long_words_note(long_words)] if long_words else [],
-    )
+    return book_from_pages(
+        name, pages, title=title, author=meta.get("author", ""), level=meta.get("level", ""),
+        meta=meta, long_words=long_words,
+    )  # fmt: skip
 
 
 def load_book(path: Path | str) -> Book:
@@ -207,14 +194,7 @@ def load_book(path: Path | str) -> Book:
         from .epub import load_epub
 
         return load_epub(path)
-    if info.st_size > MAX_BYTES:
-        raise BookError(too_large(path, info.st_size, MAX_BYTES))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BookError(f"Cannot read book {path}: {exc.strerror or exc}") from None
-    if not data.strip():
-        raise BookError(f"{path} is empty")
+    data = read_book_file(path, MAX_BYTES)
     if b"\x00" in data:
         raise BookError(f"{path} looks like a binary file, not text (use a .txt or .md file)")
     try:

@@ -12,7 +12,7 @@ codebook.
 One global transform per stream (cepstra, deltas, double deltas; 13 x 13 plus a bias), pulled
 towards the identity (``prior``) so that a short page cannot overfit it. The page's features
 come from pocketsphinx's own front end (its ``mfclogdir`` log, caught in memory: see
-:class:`sidekick.listening.sphinx_engine.FeatureLog`), so they match the decoder's exactly:
+:class:`sidekick.listening.sphinx_reader.FeatureLog`), so they match the decoder's exactly:
 same warp, same noise removal.
 """
 

@@ -30,6 +30,23 @@ class Hypothesis:
         return " ".join(w.word for w in self.words)
 
 
+@dataclass(frozen=True)
+class Stretch:
+    """A short stretch of a page's audio to decide again: was the ``written`` word read
+    there, or what was ``heard`` (``None``: nothing was heard there)? ``before`` and
+    ``after``: the neighbouring words, when the stretch may hold them."""
+
+    pcm: bytes
+    written: str
+    heard: str | None
+    before: str | None = None
+    after: str | None = None
+
+    def even_pcm(self) -> bytes:
+        """The audio in whole 16-bit samples."""
+        return bytes(self.pcm[: len(self.pcm) - len(self.pcm) % 2])
+
+
 class Listener(Protocol):
     """A streaming recognizer for one page at a time."""
 
@@ -59,14 +76,6 @@ class Listener(Protocol):
         """Someone else reads from now on: forget what was learnt of the last reader's voice
         (a listener may adapt to a reader over their pages)."""
 
-    def second_look(
-        self,
-        pcm: bytes,
-        written: str,
-        heard: str | None,
-        before: str | None = None,
-        after: str | None = None,
-    ) -> bool:
-        """Re-decide a short stretch of audio between the written word and what was heard
-        (``None``: nothing was heard there), optionally between the neighbouring words
-        ``before`` and ``after``. True if the written word explains it better."""
+    def second_look(self, stretch: Stretch) -> bool:
+        """Re-decide a short stretch of audio between the written word and what was heard;
+        True if the written word explains it better."""

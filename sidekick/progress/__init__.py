@@ -1,11 +1,11 @@
-"""Readers, reading history, reports and reading levels (no UI here).
+"""Readers, reading history and reports (no UI here).
 
 * :class:`ProgressStore` - reader profiles and every child turn in a SQLite file.
 * :func:`write_report` - CSV / JSON / HTML reports, one row per turn.
-* :func:`estimate_level` - a reading-level estimate for a book's text.
+* :mod:`~sidekick.progress.records` - what the history is made of (readers, turns, words).
 """
 
-from sidekick.progress.levels import LevelEstimate, estimate_level
+from sidekick.progress.database import CorruptDatabaseError
 from sidekick.progress.records import (
     BookProgress,
     ChallengeWord,
@@ -17,20 +17,18 @@ from sidekick.progress.records import (
     band,
 )
 from sidekick.progress.reports import write_report
-from sidekick.progress.store import CorruptDatabaseError, ProgressStore
+from sidekick.progress.store import ProgressStore
 
 __all__ = [
     "BookProgress",
     "ChallengeWord",
     "CorruptDatabaseError",
     "DayPoint",
-    "LevelEstimate",
     "MissedWord",
     "ProgressStore",
     "ProgressSummary",
     "Reader",
     "TurnRecord",
     "band",
-    "estimate_level",
     "write_report",
 ]

@@ -4,8 +4,8 @@ When the database cannot take a turn (read-only, locked by another program past 
 damaged, the disk full for its log), the turn is appended here instead, and
 :class:`~sidekick.progress.store.ProgressStore` writes it into the database when it can: when
 it is opened next, and after its next saved turn. One JSON object per line: the reader's
-name and the turn as stored. Every change rewrites the whole (small) file through a
-temporary file, ``fsync`` and an atomic rename, under a lock file, so a journal is never
+name and the turn as stored. Every change rewrites the whole (small) file atomically
+(:func:`~sidekick.atomic_file.write_atomically`), under a lock file, so a journal is never
 half written and two programs never lose each other's lines.
 """
 
@@ -14,12 +14,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from sidekick.atomic_file import write_atomically
 from sidekick.errors import SidekickError
 from sidekick.progress.records import MissedWord, TurnRecord
 
@@ -91,22 +91,7 @@ class PendingJournal:
         if not lines:
             self.path.unlink(missing_ok=True)
             return
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write("".join(line + "\n" for line in lines))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        with contextlib.suppress(OSError):  # the rename itself survives a power cut
-            dir_fd = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+        write_atomically(self.path, lambda f: f.write("".join(line + "\n" for line in lines)))
 
     def add(self, reader: str, turn: TurnRecord) -> None:
         """Keep a turn until it can be saved (SidekickError if even this fails)."""

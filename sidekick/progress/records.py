@@ -186,9 +186,22 @@ class TurnRecord:
         )
 
 
+#: A word missed (substituted or omitted) is a challenge word, to practise, once the reader
+#: has missed it on this many turns; a word said for them is one at once. One miss on one
+#: page may be the recognizer not knowing the reader's voice (an accent, a name said their
+#: way); a word missed again on another page is the reader's to practise.
+MISSED_ON_TURNS = 2
+
+
+def worth_practising(turns: int, assisted: int) -> bool:
+    """Whether a word missed on ``turns`` turns (pages read), ``assisted`` times said for
+    the reader, is one to practise (:data:`MISSED_ON_TURNS`)."""
+    return assisted > 0 or turns >= MISSED_ON_TURNS
+
+
 @dataclass(frozen=True)
 class ChallengeWord:
-    """A word a reader often misses or needs help with."""
+    """A word a reader often misses or needs help with (see :data:`MISSED_ON_TURNS`)."""
 
     word: str
     missed: int  # substituted or omitted

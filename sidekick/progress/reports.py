@@ -25,13 +25,10 @@ written (never a device such as ``/dev/full``).
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import html
 import io
 import json
-import os
-import tempfile
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
@@ -39,6 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
+from sidekick.atomic_file import write_atomically
 from sidekick.errors import SidekickError
 from sidekick.paths import check_output_file
 from sidekick.progress.records import band, grade_label
@@ -134,22 +132,11 @@ def write_report(
 
 def _write_file(path: Path, fmt: str, render: Any) -> None:
     encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
-            render(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        tmp = None
+        write_atomically(path, render, encoding=encoding, newline="")
     except OSError as e:
         reason = "the disk is full" if e.errno == 28 else (e.strerror or str(e))
         raise SidekickError(f"Cannot write the report to {path}: {reason}.") from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 # --------------------------------------------------------------------------- CSV / JSON

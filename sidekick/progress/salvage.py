@@ -28,22 +28,16 @@ import struct
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
-from sidekick.progress.records import RECOVERED_BOOK_ID, RECOVERED_BOOK_TITLE
+from sidekick.progress.readers import name_key
+from sidekick.progress.records import RECOVERED_BOOK_ID, RECOVERED_BOOK_TITLE, utc_now
+from sidekick.progress.schema import COLUMNS
+from sidekick.settings import Share
 
-#: Each table's columns as carried over (readers first: the others refer to them), and the
-#: shape of its stored records: one letter per column, n: NULL (the id, stored as the row's
-#: key), i: integer, r: number, t: text; upper case: or NULL.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "readers": ("id", "name", "name_key", "grade", "share", "stall_s", "created_at"),
-    "turns": ("id", "reader_id", "started_at", "book_title", "book_id", "page", "words_total",
-              "words_correct", "substituted", "omitted", "assisted", "self_corrections",
-              "insertions", "wcpm", "accuracy", "duration_s"),
-    "turn_words": ("turn_id", "reader_id", "position", "word", "kind", "heard", "shown"),
-    "practice": ("id", "reader_id", "word", "correct", "at"),
-}  # fmt: skip
+#: The shape of each table's stored records (its :data:`~sidekick.progress.schema.COLUMNS`):
+#: one letter per column, n: NULL (the id, stored as the row's key), i: integer, r: number,
+#: t: text; upper case: or NULL.
 SHAPES = {"readers": "nttItrt", "turns": "nitttiiiiiiiirrr", "turn_words": "iiIttTT",
           "practice": "nitit"}  # fmt: skip
 #: Columns added by a later schema version (ALTER TABLE ... ADD COLUMN): rows written before
@@ -314,7 +308,7 @@ def stand_in_turn(turn_id: int, reader_id: int, started: list[tuple[int, str]]) 
     nearest later one), which keeps its words in the right place in the reader's history."""
     at = bisect.bisect_left(started, (turn_id, ""))
     near = started[at - 1] if at else (started[0] if started else None)
-    when = near[1] if near else datetime.now(timezone.utc).isoformat(timespec="seconds")
+    when = near[1] if near else utc_now()
     return (turn_id, reader_id, when, RECOVERED_BOOK_TITLE, RECOVERED_BOOK_ID, 0, 0, 0, 0, 0, 0,
             0, 0, 0.0, 0.0, 0.0)  # fmt: skip
 
@@ -339,8 +333,9 @@ def _insert(fresh: sqlite3.Connection, rows: dict[str, list[Row]]) -> dict[str, 
             return False
         if reader_id not in readers:
             name = f"Reader {reader_id} (recovered)"
-            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            if not put("readers", (reader_id, name, name.casefold(), None, "take-turns", 3.0, now)):
+            stand_in = (reader_id, name, name_key(name), None, Share.TAKE_TURNS.value, 3.0,
+                        utc_now())  # fmt: skip
+            if not put("readers", stand_in):
                 return False
             carried["readers"] -= 1  # a stand-in is not a row carried over
             readers.add(reader_id)

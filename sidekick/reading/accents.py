@@ -2,8 +2,9 @@
 
 The recognizer's dictionary speaks General American: a reader with another accent is heard
 saying other words ("hat" as "hot", "Sam" as "som" in southern British English). One such
-word is a likely misreading; the same accent feature behind several words of a page is the
-reader's accent (:func:`sidekick.words.variants.accent_heard`), and those words are read.
+word may be the reader's accent or a misreading (the check is not sure of it:
+:mod:`sidekick.reading.doubt`); the same accent feature behind several words of a page is
+the reader's accent (:func:`sidekick.words.variants.accent_heard`), and those words are read.
 A feature a reader has shown stays theirs for their later pages (:class:`ReaderAccent`),
 where one word heard that way is enough.
 """

@@ -20,7 +20,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sidekick.listening.base import HeardWord, Listener
 from sidekick.reading.accents import ReaderAccent, accept_accent
@@ -371,10 +370,11 @@ def check_reading(
 ) -> Assessment:
     """Score what ``listener`` heard in ``pcm`` (16 kHz int16, kept in memory only) as a
     reading of ``expected``, looking twice at would-be errors; ``accent``: what is known of
-    the reader's accent (see :func:`assess`). Used by live turns and by :class:`Assessor`
-    alike."""
-    from sidekick.listening.base import SAMPLE_RATE
+    the reader's accent (see :func:`assess`). Used by live turns and by recorded readings
+    (:mod:`sidekick.reading.assessor`) alike."""
+    from sidekick.listening.base import SAMPLE_RATE, Stretch
     from sidekick.reading.doubt import settle_doubts
+    from sidekick.reading.reading_time import cover_credited_words, refine_end, refine_start
     from sidekick.reading.second_opinion import second_opinion
     from sidekick.words import spoken_form
 
@@ -387,7 +387,7 @@ def check_reading(
         b = min(len(pcm), int((end + margin) * SAMPLE_RATE) * 2)
         spoken = [spoken_form(w) if w else None for w in (written, before, after)]
         return b - a >= 3200 and listener.second_look(
-            pcm[a:b], spoken[0], said, before=spoken[1], after=spoken[2]
+            Stretch(pcm[a:b], spoken[0], said, before=spoken[1], after=spoken[2])
         )
 
     tokens = [Token(w.word, w.start or 0.0, w.end or 0.0) for w in heard]
@@ -402,6 +402,7 @@ def check_reading(
         refine_end(result, pcm)
     second_opinion(result, pcm)
     settle_doubts(result, heard, pcm)
+    cover_credited_words(result, pcm)
     return result
 
 
@@ -444,112 +445,3 @@ def stalls_in_silence(assessment: Assessment, pcm: bytes, stall_s: float) -> Non
         w.hesitation_s = round(hi - lo, 2)
         for logged in (assessment.insertions, assessment.repetitions):  # noise, not words
             logged[:] = [x for x in logged if not (lo - 0.03 <= x["start"] and x["end"] <= hi)]
-
-
-#: A first (last) word heard this long (s) before the reader's voice begins (after it
-#: ends) was heard in the noise.
-OUTSIDE_S = 0.2
-
-
-def refine_start(assessment: Assessment, pcm: bytes) -> None:
-    """Move the reading's first word to where its sound begins in ``pcm`` (in noise the
-    recognizer stretches it over the lead-in, or takes noise before it for it, which
-    lowers WCPM). Only its start (and the silence before it) changes; the statuses are
-    already decided.
-
-    Where the reader's voice begins well after the first word heard (:data:`OUTSIDE_S`),
-    the first words were heard in the noise before the reading (babble taken for "Leo
-    was", the reader's own "Leo was" heard as other words): the reading time starts at the
-    voice (:attr:`Assessment.reading_start`). Noisy child-like verdict clips whose reading
-    time is off by more than 5%: 29 -> 19 of 161 (mean error 3.9% -> 3.1%)."""
-    from sidekick.reading.timing import reading_onset, speech_onset
-
-    timed = [w for w in assessment.words if w.start is not None and w.end is not None]
-    if not timed:
-        return
-    spans = [(w.start or 0.0, w.end or 0.0) for w in timed]
-    first = min(timed, key=lambda w: w.start or 0.0)
-    old = first.start or 0.0
-    first.start = round(speech_onset(pcm, old, first.end or 0.0, spans), 3)
-    first.hesitation_s = round(first.hesitation_s + first.start - old, 2)  # silence it took
-    onset = reading_onset(pcm, spans)
-    last_end = max(e for _, e in spans)
-    if onset is not None and first.start + OUTSIDE_S < onset < last_end:
-        assessment.reading_start = round(onset, 3)
-
-
-def refine_end(assessment: Assessment, pcm: bytes) -> None:
-    """In a noisy recording, end the reading time where the reader's voice ends when the
-    last word heard runs on well after it (:data:`OUTSIDE_S`): the recognizer stretched
-    it over the noise that followed. Not in quiet ones, where the recognizer's end is
-    already the better one (a word's soft ending is lost under the level's threshold).
-    Noisy child-like verdict clips whose reading time is off by more than 5%: 19 -> 14 of
-    161 (mean error 3.1% -> 2.8%); the development sets chose the threshold."""
-    from sidekick.reading.timing import reading_offset
-
-    timed = [w for w in assessment.words if w.start is not None and w.end is not None]
-    spans = [(w.start or 0.0, w.end or 0.0) for w in timed]
-    if not spans:
-        return
-    offset = reading_offset(pcm, spans)
-    start = max(min(s for s, _ in spans), assessment.reading_start or 0.0)
-    if offset is not None and start < offset < max(e for _, e in spans) - OUTSIDE_S:
-        assessment.reading_end = round(offset, 3)
-
-
-class Assessor:
-    """Assess recorded readings with a real recognizer (loaded once, reused per clip).
-
-    The recognizer hears the page's words plus likely misreadings of them, decodes the
-    whole clip, and every word it would call an error gets a second look on its own stretch
-    of audio before it is scored.
-    """
-
-    def __init__(
-        self, engine: str | None = None, vosk_model: str | None = None, stall_s: float = 3.0
-    ) -> None:
-        from sidekick.listening import create_listener
-
-        self.listener, self.notice = create_listener(engine, vosk_model)
-        self.stall_s = stall_s
-        self._reader: str | None = None
-        self.accent = ReaderAccent()  # the reader's accent features shown so far
-
-    @property
-    def engine_name(self) -> str:
-        return self.listener.name
-
-    def assess_pcm(
-        self, expected: Sequence[str], pcm: bytes, chunk_bytes: int = 3200,
-        reader: str | None = None,
-    ) -> Assessment:  # fmt: skip
-        """Score 16 kHz mono int16 ``pcm`` as a reading of ``expected``. Without a
-        ``reader``, or with another one than last time, the reading is by someone new.
-
-        A recording with no reading in it (too short, silent, a steady noise, or no word
-        heard) raises :class:`~sidekick.reading.degenerate.NoReadingError`: it is not
-        scored."""
-        from sidekick.reading.degenerate import check_for_reading
-
-        check_for_reading(pcm)
-        if reader is None or reader != self._reader:
-            self.listener.new_reader()
-            self.accent = ReaderAccent()
-        self._reader = reader
-        self.listener.start(*listen_words(expected))
-        for i in range(0, len(pcm), chunk_bytes):
-            self.listener.accept(pcm[i : i + chunk_bytes])
-        heard = self.listener.finish().words
-        check_for_reading(pcm, words_heard=len(heard))
-        return check_reading(
-            self.listener, expected, heard, pcm, stall_s=self.stall_s, accent=self.accent
-        )
-
-    def assess_wav(self, text: str, wav: Path, reader: str | None = None) -> dict:
-        """The JSON result for a WAV reading of ``text`` (any rate; resampled to 16 kHz)."""
-        from sidekick.audio.sources import WavFileSource
-        from sidekick.books.parse import parse_book_text
-
-        words = [w.text for p in parse_book_text(text, name="text").pages for w in p.words]
-        pcm = b"".join(WavFileSource(Path(wav), realtime=False).chunks())
-        return self.assess_pcm(words, pcm, reader=reader).to_json()

@@ -17,8 +17,12 @@ The evidence, per page:
   unfamiliar voice turns many correct words into "errors" at once);
 
 and per word: ``conf``, the recognizer's posterior for what it heard in place of a
-substituted word, and ``near``, the lower posterior of the words heard on either side
-(an omission is only as sure as the words that frame it). Omissions after the last word
+substituted word, ``near``, the lower posterior of the words heard on either side
+(an omission is only as sure as the words that frame it), and ``accent``, the accent
+features that make the heard word the written one said another way ("Dad" heard as
+"dodd": the open TRAP vowel). The check accepts such a word when the reader shows the
+feature on more than one word (:mod:`sidekick.reading.accents`); one word alone is as
+likely the reader's accent as a misreading, so it is in doubt. Omissions after the last word
 heard are never in doubt: the reading stopped before them (a page left early), and no word
 was misheard there; nor is an error the second listener confirmed (a rival reading beat
 the written word clearly, :func:`confirmed`).
@@ -56,6 +60,9 @@ class Thresholds:
     snr_db: float = 0.0
     #: A page on which more than this share of the words would be errors.
     misses: float = 1.0
+    #: A substitution that an accent feature explains (one the reader has not shown on
+    #: more than one word, or it would have been accepted).
+    accent: bool = True
 
 
 #: Calibrated on the development voice families (``families_dev_s2101``, pocketsphinx, with
@@ -96,6 +103,8 @@ def doubtful(evidence: dict, index: int, thresholds: Thresholds = THRESHOLDS) ->
     ]
     if any(value is not None and value < limit for value, limit in below):
         return True
+    if t.accent and word.get("accent"):
+        return True
     return evidence.get("misses", 0.0) > t.misses
 
 
@@ -112,6 +121,7 @@ def evidence(assessment: Assessment, heard: Sequence[HeardWord], pcm: bytes) -> 
     """What the doubt decision weighs for ``assessment`` (see the module's docstring)."""
     from sidekick.reading.timing import signal_to_noise_db
     from sidekick.words import key
+    from sidekick.words.variants import accent_pair
 
     words = assessment.words
     timed = [w for w in words if w.start is not None and w.end is not None]
@@ -145,6 +155,8 @@ def evidence(assessment: Assessment, heard: Sequence[HeardWord], pcm: bytes) -> 
         tok = token(w.end) if w.status == "substituted" else None
         if tok is not None and tok.conf is not None and key(tok.word) != key(w.word):
             item["conf"] = round(float(tok.conf), 3)
+        if w.status == "substituted" and w.heard and (features := accent_pair(w.heard, w.word)):
+            item["accent"] = sorted(features)
         if sides:
             item["near"] = min(sides)
         per_word.append(item)

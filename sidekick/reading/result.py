@@ -44,8 +44,9 @@ class Assessment:
     words: list[WordResult]
     insertions: list[dict] = field(default_factory=list)
     repetitions: list[dict] = field(default_factory=list)
-    #: Where the reader's voice begins and ends, when words were heard in the noise
-    #: outside it (:func:`refine_start`, :func:`refine_end`): the reading time is within.
+    #: Where the reading starts and ends when the words heard do not say it (noise heard
+    #: as words outside the reader's voice, a credited word heard at no time): the passes
+    #: of :mod:`sidekick.reading.reading_time` set them; the reading time is between.
     reading_start: float | None = None
     reading_end: float | None = None
     #: What the doubt decision weighed (:mod:`sidekick.reading.doubt`), for calibration.
@@ -74,7 +75,9 @@ class Assessment:
         Heard tokens matched to no written word count only inside that span: before the
         first word or after the last one they are, in practice, noise the recognizer took
         for words (children's insertions come before a word that is then read), and they
-        stretched the reading time of noisy clips by up to a second.
+        stretched the reading time of noisy clips by up to a second. Where the words heard
+        do not say where the reading starts or ends, :attr:`reading_start` and
+        :attr:`reading_end` do.
         """
         times = [(w.start, w.end) for w in self.words if w.start is not None and w.end is not None]
         if not times:
@@ -82,10 +85,8 @@ class Assessment:
         if not times:
             return 0.0
         start, end = min(s for s, _ in times), max(e for _, e in times)
-        if self.reading_start is not None:
-            start = max(start, self.reading_start)
-        if self.reading_end is not None:
-            end = min(end, self.reading_end)
+        start = start if self.reading_start is None else self.reading_start
+        end = end if self.reading_end is None else self.reading_end
         return max(0.0, end - start)
 
     def summary(self) -> dict:

@@ -113,6 +113,21 @@ def _near_peak(
     return np.flatnonzero(_runs(db, typical - near_db))
 
 
+def sustained_near_peak(
+    pcm: bytes,
+    words: Sequence[tuple[float, float]],
+    start: float,
+    end: float,
+    near_db: float,
+    rate: int = SAMPLE_RATE,
+) -> bool:
+    """Whether the level comes within ``near_db`` of the reading's typical word peak for
+    :data:`SUSTAIN` frames between ``start`` and ``end`` (s): speech as loud as the
+    reading's, not fainter noise."""
+    frames = _near_peak(pcm, words, near_db, rate)
+    return bool(((frames >= int(start / HOP_S)) & (frames < int(end / HOP_S))).any())
+
+
 def reading_onset(
     pcm: bytes, words: Sequence[tuple[float, float]], rate: int = SAMPLE_RATE
 ) -> float | None:

@@ -2,11 +2,9 @@
 
 First version of the reading check: words are marked read as soon as the recognizer hears
 them in order; a reader may skip ahead (confirmed by the next word too), repeat words or
-insert words without penalty; a word is never un-marked. When the reader makes no progress
-for ``stall_s`` seconds of audio, the current word is handed to Sidekick to say
-(``assisted``) and the reader moves on; but after :data:`MAX_UNANSWERED_HELPS` such words
-with no word read since, Sidekick stops saying words until the reader reads one (a silent
-turn does not have Sidekick read the whole page aloud). Asking for a word always works.
+insert words without penalty; a word is never un-marked. When the stuck-word timer
+(:mod:`sidekick.reading.stuck_word`) says the reader is stuck, the current word is handed to
+Sidekick to say (``assisted``) and the reader moves on. Asking for a word always works.
 
 A word heard as its accent variant ("hot" for "hat" in British English, "fing" for "thing")
 lights up: following is not judging (the check decides at the page's end whether it was
@@ -19,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sidekick.listening.base import Hypothesis
+from sidekick.reading.stuck_word import StuckWordTimer
 from sidekick.words import same_word
 from sidekick.words.variants import accent_pair
 
 LOOKAHEAD = 4  # how many words a reader may skip in one go and still be followed
-MAX_UNANSWERED_HELPS = 2  # words said for a stalled reader in a row, with nothing read
 
 
 @dataclass
@@ -37,13 +35,10 @@ class Progress:
 class ReadingTracker:
     def __init__(self, expected: list[str], stall_s: float = 3.0, first_word_grace_s: float = 2.0):
         self.expected = expected
-        self.stall_s = stall_s
-        self.first_word_grace_s = first_word_grace_s
+        self.timer = StuckWordTimer(stall_s, first_word_grace_s)
         self.read: set[int] = set()
         self.assisted: set[int] = set()
         self.read_at: dict[int, float] = {}
-        self._last_progress_t = 0.0
-        self._unanswered = 0  # words said on stalls since the reader last read one
 
     @property
     def position(self) -> int:
@@ -98,15 +93,10 @@ class ReadingTracker:
                 self.read_at[j] = t
                 progress.read.append(j)
         if progress.read:
-            self._last_progress_t = t
-            self._unanswered = 0
-        elif not hyp.final and not self.finished and self._unanswered < MAX_UNANSWERED_HELPS:
-            wait = self.stall_s + (self.first_word_grace_s if not self.read else 0.0)
-            if t - self._last_progress_t >= wait:
-                progress.stuck = self.position
-                self.assisted.add(self.position)
-                self._last_progress_t = t
-                self._unanswered += 1
+            self.timer.read(t)
+        elif not hyp.final and not self.finished and self.timer.stuck(t, not self.read):
+            progress.stuck = self.position
+            self.assisted.add(self.position)
         return progress
 
     def help_current(self, t: float) -> int | None:
@@ -115,5 +105,5 @@ class ReadingTracker:
             return None
         j = self.position
         self.assisted.add(j)
-        self._last_progress_t = t
+        self.timer.helped(t)
         return j

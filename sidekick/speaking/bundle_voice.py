@@ -4,12 +4,11 @@ acoustic model (style, rate, expressivity) -> universal vocoder -> audio, senten
 The bundle is written by ``sidekick-train export``: ``voice.json`` (phoneme map, styles,
 audio settings, where the vocoder is), ``acoustic.onnx`` and a vocoder ONNX file, usually
 shared by all bundles (``voices/hifigan-universal.onnx``). Phonemes come from the same
-espeak-ng phonemizer as the standard voice (:func:`sidekick.speaking.piper_voice.phonemize`).
+espeak-ng phonemizer as the standard voice (:func:`sidekick.words.letter_to_sound.phonemize`).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -19,8 +18,10 @@ import numpy as np
 import onnxruntime as ort
 
 from sidekick.errors import ModelError
-from sidekick.speaking.base import SpokenSentence
-from sidekick.speaking.piper_voice import phonemize, split_sentences
+from sidekick.speaking.base import SpokenSentence, utterances
+from sidekick.speaking.voice_config import VoiceConfig
+from sidekick.words.letter_to_sound import phonemize
+from sidekick.words.sentences import warm_up
 
 FADE_S = 0.005  # a few milliseconds of fade at each end against clicks
 CHUNK_FRAMES = 48  # streaming: frames (of 256 samples) per vocoded piece, ~0.56 s
@@ -44,19 +45,13 @@ class BundleVoice:
         threads: int | None = None,
     ) -> None:
         bundle_dir = Path(bundle_dir)
-        config_path = bundle_dir / "voice.json"
-        if not config_path.is_file():
-            raise ModelError(f"Voice bundle {bundle_dir} has no voice.json.")
-        try:
-            self.config = json.loads(config_path.read_text(encoding="utf-8"))
-            acoustic = bundle_dir / self.config.get("acoustic", "acoustic.onnx")
-            vocoder = (bundle_dir / self.config.get("vocoder", "vocoder.onnx")).resolve()
-            self.id_map: dict[str, list[int]] = self.config["phoneme_id_map"]
-            self.styles: tuple[str, ...] = tuple(self.config["styles"])
-            self.sample_rate = int(self.config["audio"]["sample_rate"])
-            self.hop = int(self.config["audio"].get("hop_length", 256))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ModelError(f"Voice bundle {bundle_dir} has a broken voice.json: {exc}") from exc
+        self.config = config = VoiceConfig.load(bundle_dir)
+        acoustic = bundle_dir / config.acoustic
+        vocoder = (bundle_dir / config.vocoder).resolve()
+        self.id_map: dict[str, list[int]] = config.phoneme_id_map
+        self.styles: tuple[str, ...] = config.styles
+        self.sample_rate = config.sample_rate
+        self.hop = config.hop_length
         for path, what in ((acoustic, "acoustic model"), (vocoder, "vocoder")):
             if not path.is_file():
                 raise ModelError(
@@ -75,21 +70,20 @@ class BundleVoice:
             )
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelError(f"Voice bundle {bundle_dir} could not be loaded: {exc}") from exc
-        self.name = name or self.config.get("name") or bundle_dir.name
-        self.espeak_voice = self.config.get("espeak", {}).get("voice", "en-us")
-        self.default_style = self.config.get("default_style", self.styles[0])
-        uses = self.config.get("style_for", {})
-        self.narration_style: str = uses.get("narration", self.default_style)
-        self.instruction_style: str = uses.get("instructions", self.default_style)
-        inference = self.config.get("inference", {})
+        self.name = name or config.name or bundle_dir.name
+        self.espeak_voice = config.espeak_voice
+        self.default_style = config.default_style
+        self.narration_style: str | None = config.style_for.narration
+        self.instruction_style: str | None = config.style_for.instructions
         self.expressivity = float(
-            inference.get("expressivity", 1.0) if expressivity is None else expressivity
+            config.inference.expressivity if expressivity is None else expressivity
         )
-        self.base_rate = float(inference.get("rate", 1.0))
+        self.base_rate = float(config.inference.rate)
         # Per-style settings ({"storytelling": {"rate": 0.95, "expressivity": 1.2}}) multiply
         # the voice-wide ones; an expressivity given to the constructor overrides them.
-        self.style_settings: dict[str, dict[str, float]] = inference.get("styles", {})
+        self.style_settings: dict[str, dict[str, float]] = config.inference.styles
         self._fixed_expressivity = expressivity is not None
+        warm_up()  # the sentence splitter, so that the first sentence is not kept waiting
         self.timings: dict[str, float] = {"phonemize": 0.0, "acoustic": 0.0, "vocoder": 0.0}
 
     def phoneme_ids(self, text: str) -> list[int]:
@@ -191,7 +185,7 @@ class BundleVoice:
         """Synthesize ``text`` in pieces of about half a second, so playback starts while the
         rest of the sentence is still being made; each sentence's last piece is ``final``."""
         self.style_id(style)  # a bad style fails before any audio
-        for sentence in split_sentences(text):
+        for sentence in utterances(text):
             mel, _ = self.mel(sentence, style=style, rate=rate)
             done = 0  # frames yielded: each piece is yielded as soon as it is made
             for piece in self.vocode_chunks(mel):

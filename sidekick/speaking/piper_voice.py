@@ -1,61 +1,22 @@
 """The standard voice: a Piper-format ONNX voice run by the ``piper`` package (no torch).
 
-Text is split into sentences, each sentence phonemized with espeak-ng (through the
-``piper`` package's bundled bridge) and synthesized on its own, so the first sentence can
-play while the rest is still being synthesized.
+Text is split into the app's sentences (:func:`~sidekick.speaking.base.utterances`), each
+sentence phonemized with espeak-ng (:func:`sidekick.words.letter_to_sound.phonemize`) and
+synthesized on its own, so the first sentence can play while the rest is still being
+synthesized.
 """
 
 from __future__ import annotations
 
-import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from sidekick.errors import ModelError
-from sidekick.speaking.base import MAX_SPOKEN_RUN, MAX_UTTERANCE_CHARS, SpokenSentence
-
-_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)]))\s+")
-_LONG_RUN = re.compile(rf"\S{{{MAX_SPOKEN_RUN + 1},}}")
-_PHONEMIZER_LOCK = threading.Lock()
-_PHONEMIZER = None
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split text at sentence ends; good enough for synthesis (the book model uses Punkt).
-
-    Bounded (:data:`~sidekick.speaking.base.MAX_UTTERANCE_CHARS`): a run of characters
-    longer than a word is left out, and a longer sentence is cut between words."""
-    out = []
-    for sentence in _SENTENCE_END.split(_LONG_RUN.sub(" ", text).strip()):
-        sentence = " ".join(sentence.split())
-        while len(sentence) > MAX_UTTERANCE_CHARS:
-            cut = sentence.rfind(" ", 0, MAX_UTTERANCE_CHARS + 1)
-            cut = cut if cut > 0 else MAX_UTTERANCE_CHARS
-            out.append(sentence[:cut].strip())
-            sentence = sentence[cut:].strip()
-        if sentence:
-            out.append(sentence)
-    return out
-
-
-def phonemize(text: str, espeak_voice: str = "en-us") -> list[str]:
-    """IPA phonemes for ``text`` as one list (espeak-ng, the symbols Piper voices use)."""
-    global _PHONEMIZER
-    with _PHONEMIZER_LOCK:
-        if _PHONEMIZER is None:
-            from piper.phonemize_espeak import EspeakPhonemizer
-
-            _PHONEMIZER = EspeakPhonemizer()
-        sentences = _PHONEMIZER.phonemize(espeak_voice, text)
-    phonemes: list[str] = []
-    for i, sentence in enumerate(sentences):
-        if i:
-            phonemes.append(" ")
-        phonemes.extend(sentence)
-    return phonemes
+from sidekick.speaking.base import SpokenSentence, utterances
+from sidekick.words.letter_to_sound import phonemize
+from sidekick.words.sentences import warm_up
 
 
 class PiperOnnxVoice:
@@ -63,6 +24,7 @@ class PiperOnnxVoice:
     adapter over :class:`piper.PiperVoice` that speaks sentence by sentence, with a rate."""
 
     styles = ("neutral",)
+    narration_style = instruction_style = None  # one style for everything
 
     def __init__(self, model_path: Path, config_path: Path | None = None, name: str = "") -> None:
         from piper import PiperVoice
@@ -76,6 +38,7 @@ class PiperOnnxVoice:
             raise ModelError(f"Voice model {model_path} could not be loaded: {exc}") from exc
         self.name = name or Path(model_path).stem
         self.sample_rate = self.voice.config.sample_rate
+        warm_up()  # the sentence splitter, so that the first sentence is not kept waiting
 
     def synthesize(self, text: str, *, rate: float = 1.0) -> np.ndarray:
         """One utterance, as float32 audio (not normalised: every sentence keeps the voice's
@@ -93,5 +56,5 @@ class PiperOnnxVoice:
     ) -> Iterator[SpokenSentence]:
         if style not in (None, *self.styles):
             raise ModelError(f"Voice '{self.name}' has no style '{style}' (it has: neutral).")
-        for sentence in split_sentences(text):
+        for sentence in utterances(text):
             yield SpokenSentence(sentence, self.synthesize(sentence, rate=rate), self.sample_rate)

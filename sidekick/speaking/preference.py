@@ -436,15 +436,13 @@ class PreferencePlayer:
         self.ready = True
 
     def _speak(self, role: Role, text: str) -> tuple[np.ndarray, int]:
-        from sidekick.speaking.base import style_for
-
         voice = self.voices[role]
         sr = int(voice.sample_rate)
         pause = np.zeros(int(SENTENCE_PAUSE_S * sr), dtype=np.float32)
         parts: list[np.ndarray] = []
         sentence_ended = False
         # A bundle voice reads with its narration style; a streaming voice yields pieces.
-        for spoken in voice.speak(text, style=style_for(voice, "narration"), rate=1.0):
+        for spoken in voice.speak(text, style=voice.narration_style, rate=1.0):
             if self._stop.is_set():  # the test was left: no more synthesis on the CPU
                 raise TestStopped
             if sentence_ended:

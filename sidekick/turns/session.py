@@ -3,15 +3,17 @@
 UI-agnostic: it reports everything through ``on_event`` (Textual messages in the app, JSON
 lines in headless mode) and runs blocking, so the app calls :meth:`ReadingSession.run` in a
 thread worker. Control methods (:meth:`end_turn`, :meth:`help_word`, ...) are thread-safe.
+
+Its parts, one module each: where the child's turns are heard from (``child_audio``), where
+Sidekick's voice goes (``speaker``), the pages Sidekick reads, made ahead (``speech_ahead``),
+and the word said for a child who is stuck or asks (``word_help``).
 """
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import NamedTuple, Protocol
 
 import numpy as np
@@ -26,32 +28,16 @@ from sidekick.reading.degenerate import NO_READING, SILENT_TURN_S, why_no_readin
 from sidekick.reading.result import CREDITED
 from sidekick.reading.tracker import ReadingTracker
 from sidekick.settings import Settings
-from sidekick.speaking.base import SpokenSentence, Voice, style_for
+from sidekick.speaking.base import Voice
 from sidekick.turns import events as ev
+from sidekick.turns.child_audio import ChildAudio
 from sidekick.turns.plan import reader_for, reading_plan
 from sidekick.turns.praise import PraiseMaker
+from sidekick.turns.speaker import Speaker
+from sidekick.turns.speech_ahead import SpeechAhead
+from sidekick.turns.word_help import WordHelp
 
 SENTENCE_GAP_S = 0.35  # pause between sentences when Sidekick reads
-
-
-def child_audio_files(spec: str) -> list[Path]:
-    """A WAV file, or the WAV files of a folder in name order (one per child turn): only
-    regular files (or links to them) named ``*.wav``, hidden ones (``.name.wav``) skipped."""
-    path = Path(spec).expanduser()
-    if path.is_dir():
-        files = sorted(
-            p
-            for p in path.iterdir()
-            if p.suffix.lower() == ".wav" and not p.name.startswith(".") and p.is_file()
-        )
-        if not files:
-            raise SidekickError(f"No .wav files in {path}.")
-        return files
-    if not path.exists():
-        raise SidekickError(f"Child audio not found: {path}")
-    if not path.is_file():
-        raise SidekickError(f"Child audio {path} is not a regular file.")
-    return [path]
 
 
 class TurnHistory(Protocol):
@@ -79,31 +65,6 @@ class ChildTurn(NamedTuple):
     correct: set[int] | None = None
     accuracy: float | None = None
     heard: bool = True
-
-
-class _Speech:
-    """A page's speech as it is made on a producer thread: (first word index, piece) pairs.
-    :meth:`close` (or leaving a ``with`` block) tells the producer to stop."""
-
-    def __init__(
-        self, out: queue.Queue, abandoned: threading.Event, producer: threading.Thread
-    ) -> None:
-        self._out = out
-        self._abandoned = abandoned
-        self.producer = producer
-
-    def __iter__(self) -> Iterator[tuple[int, SpokenSentence]]:
-        while (item := self._out.get()) is not None:
-            yield item
-
-    def close(self) -> None:
-        self._abandoned.set()
-
-    def __enter__(self) -> _Speech:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class ReadingSession:
@@ -144,16 +105,12 @@ class ReadingSession:
         self._goto: int | None = None  # the page to go to when the turn ends (back a page)
         self._page = start_page
         self._praise = PraiseMaker()
-        self._files: list[Path] | None = None
-        self._sink: AudioSink | None = sink
         self._turn = 0
-        self._speech_threads: list[threading.Thread] = []
         self._recorder: TurnHistory | None = None
-        self._sink_lock = threading.Lock()
-        #: Speech being made for the next page Sidekick reads (page number -> its pieces).
-        self._ahead: dict[int, _Speech] = {}
-        self._speeches: list[_Speech] = []  # all made so far whose producer may still run
-        self._mic_notice = False  # the parent has been told the microphone is not working
+        self._speaker = Speaker(sink, self._tell)
+        self._child_audio = ChildAudio(settings, self._tell)
+        self._speech = SpeechAhead(settings, self._stop)  # the pages Sidekick reads
+        self._word_help = WordHelp(self._speaker, self._tell)
         self._accent = ReaderAccent()  # the child's accent features shown on earlier pages
 
     # -- controls (thread-safe) -------------------------------------------------------------
@@ -161,13 +118,11 @@ class ReadingSession:
         self._stop.set()
         self._end_turn.set()
         self._resume.set()
-        if self._sink is not None:
-            self._sink.stop()
+        self._speaker.stop()
 
     def end_turn(self) -> None:
         self._end_turn.set()
-        if self._sink is not None:
-            self._sink.stop()
+        self._speaker.stop()
 
     def previous_page(self) -> None:
         """End this turn and go back one page (the same reader as when it was first read)."""
@@ -183,8 +138,7 @@ class ReadingSession:
 
     def repeat(self) -> None:
         self._repeat.set()
-        if self._sink is not None:
-            self._sink.stop()
+        self._speaker.stop()
 
     def toggle_pause(self) -> bool:
         if self._resume.is_set():
@@ -197,8 +151,11 @@ class ReadingSession:
         return reading_plan(self.settings.share, len(self.book.pages), self.start_page)
 
     # -- setup ------------------------------------------------------------------------------
+    def _tell(self, event: ev.Event) -> None:
+        """``emit``, for the session's parts: the history opened at setup keeps events too."""
+        self.emit(event)
+
     def _setup(self) -> None:
-        from sidekick.audio import devices, sinks
         from sidekick.listening import create_listener, second_listener
         from sidekick.speaking.registry import load_voice
 
@@ -208,20 +165,12 @@ class ReadingSession:
         if self.voice is None:
             self.voice = load_voice(s.voice)
         self.voice_name = self.voice.name
+        self._speech.voice = self._word_help.voice = self.voice
         if self.plan()[:1] == ["sidekick"]:  # made while the rest is set up
-            self._speak_ahead(self.book.pages[self.start_page - 1])
+            self._speech.speak_ahead(self.book.pages[self.start_page - 1])
         if "child" in self.plan():
-            if s.child_audio != "mic":
-                self._files = child_audio_files(s.child_audio)
-            elif (reason := devices.probe_input(s.input_device)) and not self.manual_fallback:
-                raise AudioDeviceError(f"{reason}. Use --child-audio FILE_OR_DIR.")
-            elif reason:
-                self._mic_notice = True
-                self.emit(ev.Notice(
-                    f"{reason}. Press Enter when the page is read, "
-                    "or choose file audio in Settings."
-                ))  # fmt: skip
-            if self.listener is None and (self._files is not None or s.child_audio == "mic"):
+            self._child_audio.open(self.manual_fallback)
+            if self.listener is None:
                 self.listener, notice = create_listener(s.engine, s.vosk_model)
                 if notice:
                     self.emit(ev.Notice(notice))
@@ -229,18 +178,10 @@ class ReadingSession:
                 self.listener.new_reader()  # one given to this session may know another reader
             second_listener.warm_up()  # loaded while the first pages are read
         self.engine_name = self.listener.name if self.listener else "none"
-        if self._sink is not None:
-            pass
-        elif s.speech_out != "speaker":
-            self._sink = sinks.WavDirSink(Path(s.speech_out).expanduser())
-        elif reason := devices.probe_output(s.output_device):
-            self.emit(ev.Notice(f"{reason}. Sidekick's reading is shown on screen."))
-            self._sink = sinks.SilentSink()
-        else:
-            self._sink = sinks.SpeakerSink(s.output_device)
-        silent = isinstance(self._sink, sinks.SilentSink)
+        self._speaker.open(s)
         self.emit(ev.SessionStart(
-            self.book.title, self.engine_name, self.voice_name, self.plan(), silent=silent
+            self.book.title, self.engine_name, self.voice_name, self.plan(),
+            silent=self._speaker.silent,
         ))  # fmt: skip
         for note in self.book.notes:
             self.emit(ev.Notice(note))
@@ -256,33 +197,12 @@ class ReadingSession:
 
         self.emit = emit
 
-    def _next_source(self) -> AudioSource | None:
-        """Audio for the next child turn, already listening, or None for manual advance."""
-        from sidekick.audio import sources
-
-        if self._files is not None:
-            if not self._files:
-                return None
-            return sources.WavFileSource(self._files.pop(0), realtime=self.settings.realtime)
-        try:
-            source = sources.MicrophoneSource(self.settings.input_device)
-            source.open()
-            return source
-        except AudioDeviceError as exc:
-            if not self._mic_notice:  # said once, not on every page
-                self._mic_notice = True
-                self.emit(ev.Notice(f"{exc}. Press Enter when the page is read."))
-            return None
-
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> None:
         try:
             self._run()
         finally:
-            for speech in self._speeches:  # a producer still in the voice at exit aborts
-                speech.close()
-            for speech in self._speeches:
-                speech.producer.join(timeout=10)
+            self._speech.close()
             if self._recorder is not None:
                 self._recorder.close()
 
@@ -300,8 +220,8 @@ class ReadingSession:
                 following <= len(pages)
                 and reader_for(self.settings.share, following, self.start_page) == "sidekick"
             ):
-                self._speak_ahead(pages[following - 1])
-            if reader == "child" and self._files is not None and not self._files:
+                self._speech.speak_ahead(pages[following - 1])
+            if reader == "child" and self._child_audio.used_up:
                 self.emit(ev.Notice("No more child audio files: stopping."))
                 break
             self._turn += 1
@@ -309,7 +229,9 @@ class ReadingSession:
             self._goto = None
             self._end_turn.clear()
             # The microphone records before the turn is announced: no first word is lost.
-            source = self._next_source() if reader == "child" and self.listener else None
+            source = (
+                self._child_audio.next_source() if reader == "child" and self.listener else None
+            )
             self.emit(ev.TurnStart(self._turn, reader, page.number))
             t0 = time.monotonic()
             if reader == "child":
@@ -338,8 +260,7 @@ class ReadingSession:
             number += 1
         else:
             self.emit(ev.BookDone(self.book.title))
-        for thread in self._speech_threads:
-            thread.join()
+        self._word_help.wait()
 
     def _child_turn(self, page: Page, source: AudioSource | None) -> ChildTurn:
         """One child turn, heard from ``source`` (None: manual advance). A turn where no
@@ -359,7 +280,7 @@ class ReadingSession:
         heard_any = False
         try:
             for chunk in source.chunks():
-                self._mic_notice = False  # it works (again)
+                self._child_audio.working()
                 self._resume.wait()
                 audio += chunk
                 t += len(chunk) / (2 * SAMPLE_RATE)
@@ -368,7 +289,7 @@ class ReadingSession:
                 self._apply(page, tracker, hyp, t)
                 if self._help.is_set():
                     self._help.clear()
-                    self._say_word(page, tracker.help_current(t), t)
+                    self._word_help.say(page, tracker.help_current(t), t)
                 if tracker.finished or self._end_turn.is_set() or t >= MAX_RECORDING_S:
                     break
                 if not heard_any and t >= SILENT_TURN_S:
@@ -429,7 +350,7 @@ class ReadingSession:
         while not self._end_turn.wait(0.1):
             if self._help.is_set():
                 self._help.clear()
-                self._say_word(page, tracker.help_current(t), t)
+                self._word_help.say(page, tracker.help_current(t), t)
 
     def _mic_lost(self, page: Page, tracker: ReadingTracker, t: float, reason: str) -> None:
         """The microphone stopped in the middle of a turn: say so once; the app finishes the
@@ -438,11 +359,9 @@ class ReadingSession:
             self.emit(ev.Notice(f"{reason}. Stopping after this page."))
             self._stop.set()
             return
-        if not self._mic_notice:  # said once, not on every page
-            self._mic_notice = True
-            self.emit(ev.Notice(
-                f"{reason}. The words read so far are kept. Press Enter when the page is read."
-            ))  # fmt: skip
+        self._child_audio.tell_once(
+            f"{reason}. The words read so far are kept. Press Enter when the page is read."
+        )
         if not tracker.finished:
             self.emit(ev.CurrentWord(page.number, tracker.position))
         self._wait_for_end_key(page, tracker, t)
@@ -452,94 +371,14 @@ class ReadingSession:
         for i in progress.read:
             self.emit(ev.WordRead(page.number, i, page.words[i].text, round(t, 2)))
         if progress.stuck is not None:  # never on a final hypothesis (the audio ended)
-            self._say_word(page, progress.stuck, t)
+            self._word_help.say(page, progress.stuck, t)
         if (progress.read or progress.stuck is not None) and not tracker.finished:
             self.emit(ev.CurrentWord(page.number, tracker.position))
 
-    def _say_word(self, page: Page, index: int | None, t: float) -> None:
-        if index is None:
-            return
-        word = page.words[index]
-        self.emit(ev.StuckWordHelped(page.number, index, word.text, round(t, 2)))
-        assert self.voice is not None
-        spoken = self.voice.speak(word.text, style=style_for(self.voice, "instruction"), rate=0.9)
-        audio = np.concatenate([s.audio for s in spoken])
-        # Played beside the listening loop, so the child's audio keeps flowing meanwhile.
-        thread = threading.Thread(target=self._play, args=(audio, self.voice.sample_rate))
-        thread.start()
-        self._speech_threads.append(thread)
-
-    def _play(self, audio: np.ndarray, sample_rate: int) -> None:
-        assert self._sink is not None
-        try:
-            self._sink.play(audio, sample_rate)
-        except AudioDeviceError as exc:
-            self._speaker_lost(exc)
-        if path := getattr(self._sink, "last_path", None):
-            self.emit(ev.SpeechWritten(str(path)))
-
-    def _speaker_lost(self, exc: AudioDeviceError) -> None:
-        """The speaker stopped: say so once and go on silently (the words are shown)."""
-        from sidekick.audio.sinks import SilentSink
-
-        with self._sink_lock:
-            if isinstance(self._sink, SilentSink):
-                return
-            self._sink = SilentSink()
-        self.emit(ev.Notice(f"{exc}. Sidekick's reading is shown on screen."))
-
-    def _speak_ahead(self, page: Page) -> None:
-        """Start making the speech of ``page`` (Sidekick reads it next) while the current
-        turn goes on, so its first words play as soon as its turn starts."""
-        if page.number not in self._ahead:
-            self._ahead[page.number] = self._start_speech(page)
-
-    def _sentences(self, page: Page) -> _Speech:
-        """The page's speech, piece by piece, made ahead (see :meth:`_start_speech`)."""
-        return self._ahead.pop(page.number, None) or self._start_speech(page)
-
-    def _start_speech(self, page: Page) -> _Speech:
-        """Synthesize in a thread, starting now: piece n+1 is made while piece n plays. When
-        the consumer stops early (the turn ended) or the session stops, the producer exits."""
-        assert self.voice is not None
-        voice = self.voice
-        out: queue.Queue = queue.Queue(maxsize=4)
-        abandoned = threading.Event()
-
-        def put(item: tuple[int, SpokenSentence] | None) -> bool:
-            while not abandoned.is_set():
-                try:
-                    out.put(item, timeout=0.1)
-                    return True
-                except queue.Full:
-                    pass
-            return False
-
-        def produce() -> None:
-            try:
-                for sentence in page.sentences:
-                    if self._stop.is_set() or abandoned.is_set():
-                        break
-                    first = sentence.words[0].index if sentence.words else 0
-                    for spoken in voice.speak(
-                        sentence.text, style=style_for(voice, "narration"),
-                        rate=self.settings.rate,
-                    ):  # fmt: skip
-                        if not put((first, spoken)):
-                            return
-            finally:
-                put(None)
-
-        producer = threading.Thread(target=produce, daemon=True)
-        producer.start()
-        speech = _Speech(out, abandoned, producer)
-        self._speeches = [*(sp for sp in self._speeches if sp.producer.is_alive()), speech]
-        return speech
-
     def _sidekick_turn(self, page: Page) -> None:
-        assert self._sink is not None and self.voice is not None
-        from sidekick.audio.sinks import play_stream
-
+        """Sidekick reads ``page`` aloud, sentence by sentence as it is made, each sentence's
+        first word shown as it starts; again from the start on "repeat"."""
+        assert self.voice is not None
         while True:
             self._repeat.clear()
             rate = self.voice.sample_rate
@@ -548,7 +387,7 @@ class ReadingSession:
             def pieces(gap: np.ndarray = gap) -> Iterator[np.ndarray]:
                 """The turn's audio as it is made; a WAV sink gets it as one file."""
                 new_sentence = True
-                with self._sentences(page) as speech:
+                with self._speech.page(page) as speech:
                     for first_word, spoken in speech:
                         self._resume.wait()
                         if self._end_turn.is_set() or self._repeat.is_set():
@@ -560,14 +399,6 @@ class ReadingSession:
                             yield gap
                         new_sentence = spoken.final
 
-            before = getattr(self._sink, "last_path", None)
-            audio = pieces()
-            try:
-                play_stream(self._sink, audio, rate)
-            except AudioDeviceError as exc:
-                self._speaker_lost(exc)
-                play_stream(self._sink, audio, rate)  # the rest of the page, shown in time
-            if (path := getattr(self._sink, "last_path", None)) and path != before:
-                self.emit(ev.SpeechWritten(str(path)))
+            self._speaker.play_stream(pieces(), rate)
             if not self._repeat.is_set() or self._stop.is_set():
                 return

@@ -10,9 +10,19 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+from sidekick.errors import SidekickError
+
 if TYPE_CHECKING:
     from sidekick.books.model import Book
     from sidekick.turns.events import Event
+
+
+def problem_text(exc: Exception) -> str:
+    """What went wrong in a worker, in one line for the screen: a :class:`SidekickError` is
+    already said in plain words; anything else is shown as an unexpected problem."""
+    if isinstance(exc, SidekickError):
+        return str(exc)
+    return f"Unexpected problem: {type(exc).__name__}: {exc}"
 
 
 class SessionEvent(Message, bubble=False):
@@ -90,7 +100,7 @@ class OpenPractice(Message):
 class ProgressLoaded(Message, bubble=False):
     """The progress screen's data for one reader, read from the store in a worker.
 
-    ``summary`` is a :class:`sidekick.progress.store.ProgressSummary`, ``words`` a list of
+    ``summary`` is a :class:`sidekick.progress.records.ProgressSummary`, ``words`` a list of
     :class:`sidekick.progress.records.ChallengeWord` (typed loosely to keep this module light).
     """
 

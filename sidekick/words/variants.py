@@ -19,7 +19,8 @@ accent does; an :data:`ACCENTS` entry bundles the features accents share. Two us
 * :func:`accent_rules`: which accent features explain hearing one word for another
   ("hot" for "hat": the open TRAP vowel). The reading check accepts a word heard this way
   when the reader shows that feature more than once on the page (:func:`accent_heard`): an
-  accent is consistent, a misreading is one word.
+  accent is consistent, a misreading is one word. One word alone may be either, and the
+  check is not sure of it (``unclear``, :mod:`sidekick.reading.doubt`).
 """
 
 from __future__ import annotations

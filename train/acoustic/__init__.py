@@ -1,5 +1,6 @@
 """Step 4, the acoustic model: phoneme ids and a style ID -> log-mel.
 
 ``model`` (the network), ``fit`` (the training loop: L2 penalty, neutral augmentation,
-style IDs) and ``warm_start`` (start from an exported bundle's weights).
+style IDs), ``warm_start`` (start from an exported bundle's weights) and ``commands``
+(``fit``).
 """

@@ -58,8 +58,8 @@ def cmudict() -> dict[str, str]:
 
 def guess_pronunciation(word: str) -> str | None:
     """ARPAbet for a word missing from the dictionary, from espeak-ng's rules (the
-    app's own guesser: sidekick.listening.sphinx_engine)."""
-    from sidekick.listening.sphinx_engine import guess_pronunciation as guess
+    app's own guesser: sidekick.words.letter_to_sound)."""
+    from sidekick.words.letter_to_sound import guess_pronunciation as guess
 
     return guess(word)
 

@@ -6,7 +6,7 @@ copies them from a folder the user filled by hand) and refuses any file whose ch
 differs. :func:`extract` turns the books into clean sentences: Project Gutenberg headers
 and footers, chapter titles, all-capital lines, footnotes and illustration notes are
 removed, paragraphs are split into sentences with the app's own Punkt splitter
-(:func:`sidekick.books.tokenize.sentence_spans`), and duplicates are dropped. Whole books
+(:func:`sidekick.words.sentences.sentence_spans`), and duplicates are dropped. Whole books
 marked ``held_out`` never reach training: they are the held-out slice that
 ``sidekick-train evaluate`` reads. Nothing here is committed: the texts live in the folder
 the user names.
@@ -204,7 +204,7 @@ def clean_sentence(text: str) -> str | None:
 
 def book_sentences(text: str) -> list[str]:
     """Clean sentences of one book, in order."""
-    from sidekick.books.tokenize import sentence_spans
+    from sidekick.words.sentences import sentence_spans
 
     out = []
     for para in paragraphs(strip_gutenberg(text)):

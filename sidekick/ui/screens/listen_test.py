@@ -29,7 +29,8 @@ from sidekick.speaking.preference import (
     TestStopped,
     Trial,
 )
-from sidekick.ui.messages import ListenTestNotice, ListenTestStep
+from sidekick.ui.messages import ListenTestNotice, ListenTestStep, problem_text
+from sidekick.ui.widgets.notice_panel import NoticePanel
 
 KEYS_HINT = "1 = Voice 1   ·   2 = Voice 2   ·   0 or n = no preference   ·   r = hear both again"
 
@@ -81,7 +82,6 @@ class ListenTestScreen(Screen[PreferenceResult | None]):
         self.index = 0
         self.state = "starting"  # preparing, playing, answer, done, error
         self.files: list[str] = []
-        self.notices: list[str] = []
         self.result: PreferenceResult | None = None
 
     @property
@@ -96,12 +96,11 @@ class ListenTestScreen(Screen[PreferenceResult | None]):
             yield Static(QUESTION, id="lt-question")
             yield Static("Getting ready…", id="lt-status")
             yield Static("", id="lt-files")
-            yield Static("", id="lt-notices")
+            yield NoticePanel(id="lt-notices")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "Which voice? A blind listening test"
-        self.query_one("#lt-notices").display = False
         self._start_trial()
 
     def on_unmount(self) -> None:
@@ -141,12 +140,8 @@ class ListenTestScreen(Screen[PreferenceResult | None]):
             self.post_message(ListenTestStep("answer", number, files=[str(f) for f in files]))
         except TestStopped:
             return  # the listener left: nothing more to show
-        except SidekickError as exc:
-            self.post_message(ListenTestNotice(str(exc), error=True))
-            self.post_message(ListenTestStep("error", number))
         except Exception as exc:  # shown, never a crash
-            self.post_message(ListenTestNotice(f"Unexpected problem: {type(exc).__name__}: {exc}",
-                                               error=True))  # fmt: skip
+            self.post_message(ListenTestNotice(problem_text(exc), error=True))
             self.post_message(ListenTestStep("error", number))
 
     # -- messages ----------------------------------------------------------------------------
@@ -158,11 +153,7 @@ class ListenTestScreen(Screen[PreferenceResult | None]):
         self._set_state(message.state, message.version)
 
     def on_listen_test_notice(self, message: ListenTestNotice) -> None:
-        self.notices = [*self.notices, message.text][-3:]
-        notices = self.query_one("#lt-notices", Static)
-        notices.update("\n".join(self.notices))
-        notices.set_class(message.error, "-error")
-        notices.display = True
+        self.query_one("#lt-notices", NoticePanel).add(message.text, message.error)
 
     # -- display -----------------------------------------------------------------------------
     def _set_state(self, state: str, version: int = 0) -> None:

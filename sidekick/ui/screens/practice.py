@@ -30,7 +30,8 @@ from textual.widgets import Footer, Header, Static
 
 from sidekick.errors import SidekickError
 from sidekick.settings import Settings
-from sidekick.ui.messages import PracticeNotice, PracticeResult, PracticeStep
+from sidekick.ui.messages import PracticeNotice, PracticeResult, PracticeStep, problem_text
+from sidekick.ui.widgets.notice_panel import NoticePanel
 
 if TYPE_CHECKING:
     from sidekick.progress.store import ProgressStore
@@ -93,9 +94,9 @@ class PracticeCoach:
         """Load the voice, the speech output, the child's audio and the recognizer.
         Raises a one-line :class:`SidekickError` when one cannot be had."""
         from sidekick.audio import devices, sinks
+        from sidekick.audio.sources import child_audio_files
         from sidekick.listening import create_listener
         from sidekick.speaking.registry import load_voice
-        from sidekick.turns.session import child_audio_files
 
         s = self.settings
         if self.voice is None:
@@ -109,27 +110,20 @@ class PracticeCoach:
             self.listener, notice = create_listener(s.engine, s.vosk_model)
             if notice:
                 self.on_notice(notice)
-        if self.sink is not None:
-            pass
-        elif s.speech_out != "speaker":
-            self.sink = sinks.WavDirSink(Path(s.speech_out).expanduser())
-        elif reason := devices.probe_output():
-            self.on_notice(f"{reason}. The words are shown on screen.")
-            self.sink = sinks.SilentSink()
-        else:
-            self.sink = sinks.SpeakerSink()
+        if self.sink is None:
+            self.sink, reason = sinks.open_output(s.speech_out, s.output_device)
+            if reason:
+                self.on_notice(f"{reason}. The words are shown on screen.")
         self.ready = True
 
     def say(self, text: str) -> None:
         """Speak ``text`` with Sidekick's voice (returns when it has been played)."""
         import numpy as np
 
-        from sidekick.speaking.base import style_for
-
         if self._stop.is_set():
             return
         spoken = self.voice.speak(
-            text, style=style_for(self.voice, "instruction"), rate=SPEAK_RATE * self.settings.rate
+            text, style=self.voice.instruction_style, rate=SPEAK_RATE * self.settings.rate
         )
         parts = [s.audio for s in spoken]
         if parts:
@@ -228,7 +222,6 @@ class PracticeScreen(Screen[None]):
         self.state = "starting"  # speaking, listening, result, done, error
         self.results: list[PracticeResult] = []
         self.practised: set[int] = set()  # words read (checked) or said together
-        self.notices: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -237,13 +230,12 @@ class PracticeScreen(Screen[None]):
             with Center():
                 yield Static("", id="practice-word")
             yield Static("Getting ready…", id="practice-status")
-            yield Static("", id="practice-notices")
+            yield NoticePanel(id="practice-notices")
             yield Static("", id="practice-engine")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = f"Practice with {self.reader}"
-        self.query_one("#practice-notices").display = False
         if not self.words:
             self._set_state("done")
             return
@@ -288,12 +280,8 @@ class PracticeScreen(Screen[None]):
             self.post_message(PracticeResult(index, word, attempt.correct, attempt.heard))
             coach.say(PRAISE[index % len(PRAISE)] if attempt.correct else f"{TRY_AGAIN} {word}.")
             self.post_message(PracticeStep("result", index))
-        except SidekickError as exc:
-            self.post_message(PracticeNotice(str(exc), error=True))
-            self.post_message(PracticeStep("error", index))
         except Exception as exc:  # shown, never a crash in the child's face
-            self.post_message(PracticeNotice(f"Unexpected problem: {type(exc).__name__}: {exc}",
-                                             error=True))  # fmt: skip
+            self.post_message(PracticeNotice(problem_text(exc), error=True))
             self.post_message(PracticeStep("error", index))
 
     # -- messages ----------------------------------------------------------------------------
@@ -316,11 +304,7 @@ class PracticeScreen(Screen[None]):
         self._show_engine()
 
     def on_practice_notice(self, message: PracticeNotice) -> None:
-        self.notices = [*self.notices, message.text][-3:]
-        notices = self.query_one("#practice-notices", Static)
-        notices.update("\n".join(self.notices))
-        notices.set_class(message.error, "-error")
-        notices.display = True
+        self.query_one("#practice-notices", NoticePanel).add(message.text, message.error)
 
     # -- display -----------------------------------------------------------------------------
     def _show_word(self) -> None:

@@ -38,7 +38,13 @@ from sidekick.turns.events import (
     TurnStart,
     WordRead,
 )
-from sidekick.ui.messages import PageReached, SessionEnded, SessionEvent, SessionFailed
+from sidekick.ui.messages import (
+    PageReached,
+    SessionEnded,
+    SessionEvent,
+    SessionFailed,
+    problem_text,
+)
 from sidekick.ui.widgets.big_word import BigWord
 from sidekick.ui.widgets.page_view import PageView
 from sidekick.ui.widgets.plan_bar import PlanBar
@@ -196,7 +202,7 @@ class ReaderScreen(Screen[None]):
         except SidekickError as exc:
             self.post_message(SessionFailed(str(exc)))
         except Exception as exc:  # show it instead of crashing in the child's face
-            self.post_message(SessionFailed(f"Unexpected problem: {type(exc).__name__}: {exc}"))
+            self.post_message(SessionFailed(problem_text(exc)))
             raise
         finally:
             self.post_message(SessionEnded())
@@ -338,8 +344,9 @@ class ReaderScreen(Screen[None]):
 
     def summary_text(self) -> str:
         """The end-of-book summary: pages, words correct a minute, accuracy, words to
-        practise (from the reading checks of the child's pages)."""
-        from sidekick.progress.records import MISS_KINDS, shown_form
+        practise (from the reading checks of the child's pages: those missed on two turns
+        or said for the child, see :func:`~sidekick.progress.records.worth_practising`)."""
+        from sidekick.progress.records import MISS_KINDS, shown_form, worth_practising
         from sidekick.reading.result import band
         from sidekick.words import normalize_word
 
@@ -360,12 +367,20 @@ class ReaderScreen(Screen[None]):
             level = band(accuracy)
             lines.append(f"Accuracy: {accuracy:.0%}, {BAND_WORDS.get(level, level)} ({level} band)")
             missed: dict[str, list[str]] = {}  # one word however written -> the book's forms
-            for w in (w for c in self.checks for w in c.words if w["status"] in MISS_KINDS):
-                if k := normalize_word(w["word"]):
-                    missed.setdefault(k, []).append(w["word"])
-            most = sorted(missed.values(), key=len, reverse=True)[:8]
+            turns: dict[str, set[tuple[int, int]]] = {}
+            helped: dict[str, int] = {}
+            for c in self.checks:
+                for w in c.words:
+                    if w["status"] in MISS_KINDS and (k := normalize_word(w["word"])):
+                        missed.setdefault(k, []).append(w["word"])
+                        turns.setdefault(k, set()).add((c.turn, c.page))
+                        helped[k] = helped.get(k, 0) + (w["status"] == "assisted")
+            practised = [k for k in missed if worth_practising(len(turns[k]), helped[k])]
+            most = sorted((missed[k] for k in practised), key=len, reverse=True)[:8]
             practise = ", ".join(shown_form(forms) for forms in most)
-            lines.append(f"Words to practise: {practise or 'none, well done!'}")
+            if not practise:  # a word missed once is listed when it is missed again
+                practise = "none yet" if missed else "none, well done!"
+            lines.append(f"Words to practise: {practise}")
         else:
             lines.append("No reading was checked on this visit.")
         lines += ["", "Press Esc to go back to the library."]

@@ -48,6 +48,22 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
+def _device_or_files(
+    label: str, name: str, modes: list[tuple[str, str]], path: str | None, placeholder: str
+) -> Horizontal:
+    """A row: the device or files (``modes``: the device's, then the files', as the Select
+    ``#NAME-mode``), and the path of the files (``#NAME-path``, editable when files are
+    chosen); ``path`` None: the device is chosen."""
+    device, files = modes[0][1], modes[1][1]
+    return Horizontal(
+        Label(label, classes="field-label"),
+        Select(modes, value=device if path is None else files, allow_blank=False,
+               id=f"{name}-mode"),
+        Input(path or "", placeholder=placeholder, disabled=path is None, id=f"{name}-path"),
+        classes="row",
+    )  # fmt: skip
+
+
 class SettingsScreen(Screen[bool]):
     """Edits ``settings`` in place when the user saves; dismisses with True on save."""
 
@@ -102,34 +118,14 @@ class SettingsScreen(Screen[bool]):
                 yield Input(
                     _number(s.rate), type="number", validators=[Number(*RATE_RANGE)], id="rate"
                 )
-            with Horizontal(classes="row"):
-                yield Label("Listen to the child", classes="field-label")
-                yield Select(
-                    [("Microphone", "mic"), ("File audio", "file")],
-                    value="file" if file_in else "mic",
-                    allow_blank=False,
-                    id="input-mode",
-                )
-                yield Input(
-                    s.child_audio if file_in else "",
-                    placeholder="WAV file or folder",
-                    disabled=not file_in,
-                    id="input-path",
-                )
-            with Horizontal(classes="row"):
-                yield Label("Sidekick speaks to", classes="field-label")
-                yield Select(
-                    [("Speaker", "speaker"), ("A folder", "folder")],
-                    value="folder" if folder_out else "speaker",
-                    allow_blank=False,
-                    id="output-mode",
-                )
-                yield Input(
-                    s.speech_out if folder_out else "",
-                    placeholder="folder for WAV files",
-                    disabled=not folder_out,
-                    id="output-path",
-                )
+            yield _device_or_files(
+                "Listen to the child", "input", [("Microphone", "mic"), ("File audio", "file")],
+                s.child_audio if file_in else None, "WAV file or folder",
+            )  # fmt: skip
+            yield _device_or_files(
+                "Sidekick speaks to", "output", [("Speaker", "speaker"), ("A folder", "folder")],
+                s.speech_out if folder_out else None, "folder for WAV files",
+            )  # fmt: skip
             yield Label("", id="settings-error")
         with Horizontal(id="buttons"):
             yield Button("Save", variant="primary", id="save")

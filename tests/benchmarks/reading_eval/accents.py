@@ -65,7 +65,7 @@ def practice_words(results: Sequence[tuple[str, dict]]) -> list[tuple[str, int]]
 
 
 def run(engine: str, accents: Sequence[str]) -> dict:
-    from sidekick.reading.assess import Assessor
+    from sidekick.reading.assessor import Assessor
 
     assessor = Assessor(engine=engine)
     pages = first_pages()

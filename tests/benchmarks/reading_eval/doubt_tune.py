@@ -40,11 +40,15 @@ GRID: dict[str, tuple[float, ...]] = {
 
 
 def undoubted(pred: Mapping) -> dict:
-    """The prediction as it was before doubt: every ``unclear`` word back to its error."""
+    """The prediction as it was before doubt: every ``unclear`` word doubt decided back to
+    its error (the second opinion's ``unclear`` words, never in doubt's evidence, stay)."""
+    weighed = {x["index"]: x["status"] for x in pred.get("doubt", {}).get("words", ())}
 
     def back(w: dict) -> str | None:
         if w["status"] != "unclear":
             return None
+        if "doubt" in pred:
+            return weighed.get(w["index"])
         return "substituted" if w.get("start") is not None else "omitted"
 
     out = _redecide(pred, back)
@@ -55,7 +59,22 @@ def undoubted(pred: Mapping) -> dict:
                 if x["status"] != "omitted" or x["index"] < last]  # fmt: skip
         out["doubt"]["words"] = kept
         out["doubt"]["misses"] = round(len(kept) / len(out["words"]), 3) if out["words"] else 0.0
+        add_accents(out)
     return out
+
+
+def add_accents(pred: dict) -> None:
+    """The ``accent`` evidence (:mod:`sidekick.reading.doubt`) of each substitution in doubt,
+    where a prediction saved before it was kept lacks it."""
+    from sidekick.words.variants import accent_pair
+
+    words = {w["index"]: w for w in pred["words"]}
+    for x in pred["doubt"]["words"]:
+        w = words[x["index"]]
+        if x["status"] != "substituted" or "accent" in x or not w.get("heard"):
+            continue
+        if features := accent_pair(w["heard"], w["word"]):
+            x["accent"] = sorted(features)
 
 
 def apply(pred: Mapping, thresholds: Thresholds) -> dict:
@@ -117,11 +136,13 @@ class Words:
                 values = (x.get("conf"), x.get("near"), *page)
                 rows.append((t["status"] in CORRECT, is_error(p["status"]),
                              p["status"] in DOUBTED and p["index"] in per_word,
+                             bool(x.get("accent")),
                              *[np.nan if v is None else float(v) for v in values]))  # fmt: skip
                 self.groups.append(g)
         a = np.array(rows, dtype=float)
         self.correct, self.error, self.doubtable = a[:, 0] > 0, a[:, 1] > 0, a[:, 2] > 0
-        self.evidence = {f: a[:, 3 + k] for k, f in enumerate(FEATURES)}
+        self.accent = a[:, 3] > 0
+        self.evidence = {f: a[:, 4 + k] for k, f in enumerate(FEATURES)}
         self.names = sorted(set(self.groups))
         g = np.array(self.groups)
         self.members = {n: g == n for n in self.names}
@@ -135,6 +156,8 @@ class Words:
             for f in FEATURES[:4]:
                 low |= self.evidence[f] < getattr(t, f)
             low |= self.evidence["misses"] > t.misses
+        if t.accent:
+            low |= self.accent
         return low & self.doubtable
 
     def figures(self, t: Thresholds) -> dict[str, dict]:

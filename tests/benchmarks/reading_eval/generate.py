@@ -104,7 +104,7 @@ class Script:
 
 def written_words(text: str) -> list[tuple[str, str]]:
     """(word, punctuation after it) for every word of ``text``, as the app tokenizes it."""
-    from sidekick.books.tokenize import word_spans
+    from sidekick.words.sentences import word_spans
 
     spans = word_spans(text)
     out = []

@@ -313,7 +313,7 @@ _ASSESSOR = None
 
 def _init(engine: str, vosk_model: str | None, stall_s: float) -> None:
     global _ASSESSOR
-    from sidekick.reading.assess import Assessor
+    from sidekick.reading.assessor import Assessor
 
     _ASSESSOR = Assessor(engine=engine, vosk_model=vosk_model, stall_s=stall_s)
     close_at_exit(_ASSESSOR.listener)

@@ -1,14 +1,16 @@
-"""Sentences and words with character offsets.
+"""Sentences and words with character offsets: the one sentence splitter of the app.
 
-Rules (also documented in ``books/README.md``):
+Books are cut into sentences here, the voices speak sentence by sentence from here, and the
+training text is split into sentences here too, so a sentence is the same sentence
+everywhere. Rules (also documented in ``books/README.md``):
 
 * A word is a run of letters and/or digits. An apostrophe between letters keeps a word
   together ("don't", "Sam's"); so do ``.`` and ``,`` between digits ("3.5", "1,000").
   Everything else separates words, hyphens included: "tip-toe" is the two words "tip" and
   "toe". Numbers such as "3" are words.
-* A run of letters longer than :data:`MAX_WORD_CHARS` is no word a child reads: it is shown
-  shortened (:func:`shorten_long_words`) and is not checked, offered as a misreading or
-  spoken.
+* A run of letters longer than :data:`MAX_WORD_CHARS` is no word a child reads: it is not
+  a word here (a book shows it shortened, and it is not checked, offered as a misreading or
+  spoken).
 * A word's ``norm`` is :func:`sidekick.words.normalize_word`: its lower-case form with only
   letters, digits and straight apostrophes (curly apostrophes become ``'``).
 * Sentences come from nltk's Punkt tokenizer, used without any downloaded data and told a
@@ -17,6 +19,9 @@ Rules (also documented in ``books/README.md``):
   A sentence never splits a word, and a sentence without words is dropped. A "sentence" of
   more than :data:`MAX_SENTENCE_WORDS` words (text without sentence ends) is cut into pieces
   of that many words.
+
+nltk is imported on the first split (it takes a second or more on a slow machine), not when
+this module is imported; :func:`warm_up` does it ahead of time.
 """
 
 from __future__ import annotations
@@ -31,22 +36,17 @@ if TYPE_CHECKING:
 
 from sidekick.words.normalize import MAX_WORD_CHARS, normalize_word
 
-from .model import Sentence, Word
-
 ABBREVIATIONS = frozenset(
     {"mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "mt", "capt", "e.g", "i.e", "vs"}
 )
 
-#: A run of letters longer than :data:`~sidekick.words.MAX_WORD_CHARS` is shown shortened to
-#: this many characters and skipped.
-SHOWN_CHARS = 60
 #: A longer "sentence" (a text without sentence ends) is cut into pieces of this many words.
 MAX_SENTENCE_WORDS = 120
 
-_WORD_RE = re.compile(
+#: A word, or a run of letters too long to be one (:func:`word_spans` leaves those out).
+WORD_RE = re.compile(
     r"[^\W_]+(?:(?:['\u2019\u2018]|(?<=\d)[.,](?=\d))[^\W_]+)*",
 )
-_LONG_RUN_RE = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
 
 
 @lru_cache(maxsize=1)
@@ -58,9 +58,14 @@ def _punkt() -> PunktSentenceTokenizer:
     return PunktSentenceTokenizer(params)
 
 
+def warm_up() -> None:
+    """Load the sentence splitter now (for a caller that must not wait for it later)."""
+    _punkt()
+
+
 def word_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of every word in ``text``."""
-    spans = map(re.Match.span, _WORD_RE.finditer(text))
+    spans = map(re.Match.span, WORD_RE.finditer(text))
     return [(a, b) for a, b in spans if b - a <= MAX_WORD_CHARS]
 
 
@@ -71,25 +76,7 @@ def words(text: str) -> list[str]:
 
 def has_words(text: str) -> bool:
     """Whether ``text`` holds at least one word (stops at the first)."""
-    return any(m.end() - m.start() <= MAX_WORD_CHARS for m in _WORD_RE.finditer(text))
-
-
-def shorten_long_words(text: str) -> tuple[str, int]:
-    """``text`` with every run of letters longer than :data:`MAX_WORD_CHARS` cut to its
-    first :data:`SHOWN_CHARS` characters and "…", and how many runs were cut."""
-    count = 0
-
-    def cut(m: re.Match[str]) -> str:
-        nonlocal count
-        if m.end() - m.start() <= MAX_WORD_CHARS:
-            return m.group()
-        count += 1
-        return m.group()[:SHOWN_CHARS] + "\u2026"
-
-    def cut_in(run: re.Match[str]) -> str:  # only a run without spaces this long can hold one
-        return _WORD_RE.sub(cut, run.group())
-
-    return _LONG_RUN_RE.sub(cut_in, text), count
+    return any(m.end() - m.start() <= MAX_WORD_CHARS for m in WORD_RE.finditer(text))
 
 
 _OPENERS = "\"'\u201c\u2018([{ \t\n"
@@ -157,24 +144,3 @@ def shift_segments(segments: list[Segment], by: int) -> list[Segment]:
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of each sentence in ``text`` that contains at least one word."""
     return [(start, end) for start, end, _words in sentence_segments(text)]
-
-
-def build_sentences(
-    text: str, *, offset: int = 0, first_index: int = 0, segments: list[Segment] | None = None
-) -> list[Sentence]:
-    """Sentences (with their words) of ``text``, from its ``segments`` when they are known.
-
-    Offsets are shifted by ``offset`` (the position of ``text`` inside the page text) and
-    word indexes start at ``first_index``.
-    """
-    sentences: list[Sentence] = []
-    index = first_index
-    for start, end, spans in sentence_segments(text) if segments is None else segments:
-        found = []
-        for ws, we in spans:
-            found.append(
-                Word(text[ws:we], normalize_word(text[ws:we]), ws + offset, we + offset, index)
-            )
-            index += 1
-        sentences.append(Sentence(text[start:end], start + offset, end + offset, tuple(found)))
-    return sentences

@@ -185,7 +185,8 @@ def is_common(word: str) -> bool:
     return False
 
 
-def grade_label(grade: float) -> str:
+def level_label(grade: float) -> str:
+    """The band of a Flesch-Kincaid grade for young readers (see the module docstring)."""
     if grade < 2:
         return "K–1"
     if grade < 3:
@@ -217,7 +218,7 @@ def estimate_level(text: str) -> LevelEstimate:
         grade=round(grade, 1),
         words_per_sentence=round(wps, 1),
         rare_word_share=round(rare / len(words), 3),
-        label=grade_label(grade),
+        label=level_label(grade),
         words=len(words),
         syllables_per_word=round(spw, 2),
     )
