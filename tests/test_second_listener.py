@@ -218,7 +218,7 @@ def test_the_check_keeps_a_misreading_a_rival_explains(speak_to_wav, tmp_path: P
     """The standard voice reads "horse" for "house": the check through pocketsphinx and the
     second listener calls it an error, and the rival readings confirm it (so doubt leaves
     it); the other words are read."""
-    from sidekick.reading.assess import Assessor
+    from sidekick.reading.assessor import Assessor
     from sidekick.reading.second_opinion import ERROR_ABOVE
 
     text = "The little dog ran to the house and sat down by the red door."
