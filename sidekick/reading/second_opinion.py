@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 CLEAR_ABOVE = -2.0
 #: A ``correct`` word whose score is below this is ``unclear``: the listeners disagree.
 DOUBT_BELOW = -7.0
+#: The most rival readings weighed on one page (each costs about 0.03 s of CPU).
+MAX_RIVALS = 32
 #: A first recognizer's error whose rival beats the written word by this log-ratio stands.
 ERROR_ABOVE = 2.0
 #: A first recognizer's error whose rival loses to the written word by this much was read.
@@ -119,13 +121,16 @@ def rivals_of(assessment: Assessment) -> list[Rival]:
     from sidekick.words.pronounce import likely_miscues
 
     misreadings = likely_miscues([key(spoken_form(w.word)) for w in assessment.words])
-    out: list[Rival] = []
+    each: list[list[Rival]] = []
     for w in assessment.words:
         if w.status in ("substituted", "omitted"):
             heard = [w.heard] if w.heard and key(w.heard) != key(w.word) else []
             others = misreadings.get(key(spoken_form(w.word)), [])
-            out += [Rival(w.index, r) for r in dict.fromkeys([*heard, None, *others])]
-    return out
+            each.append([Rival(w.index, r) for r in dict.fromkeys([*heard, None, *others])])
+    # Rank by place in each word's list (what was heard and nothing first, for every word),
+    # so a page with many would-be errors spends its budget evenly.
+    ranked = sorted((rank, n, r) for n, rivals in enumerate(each) for rank, r in enumerate(rivals))
+    return sorted((r for _, _, r in ranked[:MAX_RIVALS]), key=lambda r: r.index)
 
 
 def weigh(
