@@ -46,34 +46,39 @@ def check(assessor, accent: str, text: str, tmp: Path, said: str | None = None) 
     return assessor.assess_wav(text, wav)
 
 
-def test_a_lone_accent_variant_is_not_sure_and_nothing_is_practised(assessor, tmp_path: Path):
+def test_a_lone_accent_variant_is_not_sure_and_nothing_is_practised(
+    assessor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     """espeak-ng's British "Dad" is heard as "dodd" (the open TRAP vowel), the page's only
-    word heard that way: the reader's accent or a misreading, so ``unclear``, not an
-    error. Two perfect pages by the same reader list nothing to practise."""
+    word heard that way: the reader's accent or a misreading, so ``unclear``, not an error
+    (doubt's rule, seen with the second listener off: with it, rival readings find "Dad"
+    read). With the whole check, two perfect pages by the same reader score >= 95% and
+    list nothing to practise."""
     sock = first_page("the-great-sock-mystery")
-    result = check(assessor, "en-gb", sock, tmp_path)
-    words = result["words"]
+    monkeypatch.setenv("SIDEKICK_SECOND_LISTENER", "0")
+    alone = check(assessor, "en-gb", sock, tmp_path)
+    words = alone["words"]
     accented = [w for w in words if w.get("heard") and accent_pair(w["heard"], w["word"])]
     assert accented, "expected a word heard as its accent variant on this page"
     assert all(w["status"] not in ERRORS for w in accented), accented
-    in_doubt = {d["index"]: d for d in result["doubt"]["words"]}
+    in_doubt = {d["index"]: d for d in alone["doubt"]["words"]}
     assert all(in_doubt[w["index"]].get("accent") for w in accented if w["status"] == "unclear")
-    assert result["summary"]["accuracy"] >= 0.95
 
+    monkeypatch.delenv("SIDEKICK_SECOND_LISTENER")
     sam = first_page("sam-and-the-red-hat")
     with ProgressStore(tmp_path / "p.sqlite3") as store:
         store.add_reader("Ann")
-        for page, (title, r) in enumerate(
-            [("Sock", result), ("Sam", check(assessor, "en-gb", sam, tmp_path))], 1
-        ):
-            store.record_turn("Ann", TurnRecord.from_result(r, book_title=title,
+        for page, (title, text) in enumerate([("Sock", sock), ("Sam", sam)], 1):
+            result = check(assessor, "en-gb", text, tmp_path)
+            assert result["summary"]["accuracy"] >= 0.95, (title, result["summary"])
+            store.record_turn("Ann", TurnRecord.from_result(result, book_title=title,
                                                             book_id=title, page=page))  # fmt: skip
         assert store.challenge_words("Ann") == []
 
 
 def test_a_word_misread_on_two_pages_is_practised(assessor, tmp_path: Path):
     sam = first_page("sam-and-the-red-hat")
-    misread = sam.replace("a big blue dot", "a bag blue dot")
+    misread = sam.replace("a big blue dot", "a blue dot")  # "big" left out
     with ProgressStore(tmp_path / "p.sqlite3") as store:
         store.add_reader("Bo")
         listed = []
