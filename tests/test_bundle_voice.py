@@ -66,6 +66,7 @@ def test_bundle_files(bundle: Path) -> None:
     assert str(bundle.parent.parent) not in json.dumps(config) + card
 
 
+@pytest.mark.slow  # 4-5 s on 2 cores
 def test_speaks_sentence_by_sentence(voice) -> None:
     assert voice.name == "tiny" and voice.sample_rate == 22050
     assert voice.styles == ("neutral", "storytelling") and voice.narration_style == "storytelling"
@@ -165,6 +166,7 @@ def test_vocoder_copy_synthesis_is_understood(bundle: Path, tmp_path: Path, tran
     assert word_error_rate(text, transcribe(tmp_path / "copy.wav")) <= 0.2
 
 
+@pytest.mark.slow  # 4-5 s on 2 cores
 def test_int8_vocoder_weights_keep_the_sound(bundle: Path, tmp_path: Path) -> None:
     """The shipped vocoder stores int8 weights: a quarter of the size, the same spectrum."""
     import onnxruntime as ort

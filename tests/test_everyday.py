@@ -394,6 +394,7 @@ def test_command_line_options_are_for_one_run(tmp_path: Path) -> None:
     assert (again.settings.reader, again.settings.share) == ("Zoë", Share.A_LOT)
 
 
+@pytest.mark.slow  # 4-5 s on 2 cores
 def test_pages_left_early_are_scored_only_on_what_was_read(tmp_path: Path, speak_to_wav) -> None:
     """The real session, recognizer and progress store, hearing real speech from WAV files:
     `n` part-way through a page checks (and stores) only the words the child reached; `n`

@@ -310,6 +310,7 @@ def test_sphinx_denoising_leaves_clean_speech_alone(sphinx: SphinxListener, stor
         plain.close()
 
 
+@pytest.mark.slow  # 4-5 s on 2 cores
 def test_sphinx_hears_speech_in_noise(sphinx: SphinxListener, story_wav, tmp_path) -> None:
     """White noise at 15 dB SNR: the denoiser in front of the recognizer recovers most of
     the words (measured: 86-95% of them, against 59-73% without it)."""

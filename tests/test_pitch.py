@@ -72,6 +72,7 @@ def _read(listener: SphinxListener, audio: np.ndarray) -> list[str]:
     return [w.word for w in listener.finish().words]
 
 
+@pytest.mark.slow  # 4-5 s on 2 cores
 def test_sphinx_warp_follows_the_reader(voices) -> None:
     """A high voice is decoded again at the high warp, which then stays for the next page;
     a low voice brings the warp back down; a silent page leaves it. Both readings are
