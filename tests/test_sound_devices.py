@@ -255,14 +255,27 @@ def _tone_with_waits(waits: list[float], rate: int):
 
 
 def test_the_chosen_speaker_is_used_and_a_missing_one_means_silence(sound_devices) -> None:
-    """Reading turns and practice open the speaker the settings name (one function for
-    both), not the system's default; a speaker that is not there gives silence and a reason."""
+    """Reading turns, practice and the listening test open the speaker the settings name
+    (one function for the first two), not the system's default; a speaker that is not there
+    gives silence and a reason."""
     from sidekick.audio.sinks import SilentSink, SpeakerSink, open_output
 
     sink, reason = open_output("speaker", "pulse")
     assert isinstance(sink, SpeakerSink) and sink.device == "pulse" and reason is None
     sink, reason = open_output("speaker", "no such speaker")
     assert isinstance(sink, SilentSink) and "no such speaker" in str(reason), reason
+    # The listening test plays on the chosen speaker too; a missing one stops it before it
+    # starts, with the way out (a listening test in silence would be no test).
+    from sidekick.errors import SidekickError
+    from sidekick.speaking.preference import PreferencePlayer, PreferenceTest, Trial
+
+    test = PreferenceTest("x", "y", [Trial(1, "Hi.", ("a", "b"))], seed=1)
+    player = PreferencePlayer(test, voices={"a": 1, "b": 2}, device="pulse")
+    player.prepare()
+    assert isinstance(player.sink, SpeakerSink) and player.sink.device == "pulse"
+    player = PreferencePlayer(test, voices={"a": 1, "b": 2}, device="no such speaker")
+    with pytest.raises(SidekickError, match="no such speaker.*--speech-out FOLDER"):
+        player.prepare()
 
 
 def test_speaker_waiting_for_audio_or_paused_does_not_run_dry(sound_devices, tmp_path) -> None:

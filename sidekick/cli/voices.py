@@ -45,9 +45,10 @@ results:
   (binomial, p = 0.5, over the passages with a preference) are shown at the end and saved
   as JSON (answers and passages, never audio) in
   {results}/
-  Both versions of a passage are played at the same loudness. With --speech-out, each
-  version is written as a WAV file instead (numbered in play order); with no speaker,
-  --speech-out is needed (nothing is written anywhere else).
+  Both versions of a passage are played at the same loudness, on the speaker chosen in
+  the app's Settings (or --output-device; else the system's default). With --speech-out,
+  each version is written as a WAV file instead (numbered in play order); with no
+  speaker, --speech-out is needed (nothing is written anywhere else).
 
 examples:
   sidekick listen-test                          storyteller vs standard, 10 passages
@@ -66,6 +67,8 @@ examples:
     lt.add_argument("--sentences", metavar="FILE", help="passages to use, one per line")
     lt.add_argument("--speech-out", metavar="DIR",
                     help="write each version as a WAV file in DIR, not to the speaker")  # fmt: skip
+    lt.add_argument("--output-device", metavar="DEVICE", help="speaker (number or name; "
+                    "default: the one chosen in the app's Settings)")  # fmt: skip
 
 
 def cmd_say(args: argparse.Namespace) -> int:
@@ -114,10 +117,15 @@ def cmd_listen_test(args: argparse.Namespace) -> int:
     passages = preference.read_passages(args.sentences) if args.sentences else None
     test = preference.plan_test(a, args.b, trials=args.trials, seed=args.seed, passages=passages)
     speech_out = args.speech_out or "speaker"
-    preference.check_output(speech_out)  # before the screen opens
+    from sidekick.cli.options import device
+    from sidekick.state import load_state
+
+    chosen = load_state().settings.output_device  # the speaker chosen in Settings
+    output = device(args.output_device) if args.output_device else chosen
+    preference.check_output(speech_out, output)  # before the screen opens
     from sidekick.ui.screens.listen_test import run_listen_test
 
-    result = run_listen_test(test, speech_out)
+    result = run_listen_test(test, speech_out, output)
     if result is not None:
         print(result.headline())
         print(result.reading())

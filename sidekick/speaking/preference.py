@@ -381,12 +381,13 @@ def load_test_voice(spec: str) -> Any:
     return BundleVoice(path, name=voice_label(spec))
 
 
-def check_output(speech_out: str) -> None:
+def check_output(speech_out: str, device: int | str | None = None) -> None:
     """A plain SidekickError when the versions have nowhere to go: the speaker is asked for
-    (``speech_out == "speaker"``) and there is none."""
+    (``speech_out == "speaker"``) and the output ``device`` (None: the system's default)
+    does not work."""
     from sidekick.audio import devices
 
-    if speech_out == "speaker" and (reason := devices.probe_output()):
+    if speech_out == "speaker" and (reason := devices.probe_output(device)):
         raise SidekickError(f"{reason}. To judge the voices without a speaker, have each "
                             "version written as a WAV file: add --speech-out FOLDER.")  # fmt: skip
 
@@ -394,7 +395,8 @@ def check_output(speech_out: str) -> None:
 class PreferencePlayer:
     """Speaks a trial's passage in both voices and plays the two versions (blocking; call
     from a worker thread). Output: the speaker, or WAV files in ``speech_out`` when given
-    (:attr:`folder` says where); with no speaker and no ``speech_out`` it cannot start (see
+    (:attr:`folder` says where); the speaker is the output ``device`` (None: the system's
+    default). With no speaker and no ``speech_out`` it cannot start (see
     :func:`check_output`): nothing is written where the user did not ask.
     A bundle voice reads with its ``narration_style``."""
 
@@ -406,9 +408,11 @@ class PreferencePlayer:
         *,
         voices: dict[str, Any] | None = None,
         sink: Any = None,
+        device: int | str | None = None,
     ) -> None:
         self.test = test
         self.speech_out = speech_out
+        self.device = device
         self.on_notice = on_notice or (lambda _text: None)
         self.voices: dict[str, Any] = dict(voices or {})
         self.sink = sink
@@ -429,8 +433,8 @@ class PreferencePlayer:
             if self.speech_out != "speaker":
                 self.sink = sinks.WavDirSink(Path(self.speech_out).expanduser())
             else:
-                check_output(self.speech_out)
-                self.sink = sinks.SpeakerSink()
+                check_output(self.speech_out, self.device)
+                self.sink = sinks.SpeakerSink(self.device)
         if hasattr(self.sink, "folder"):
             self.folder = Path(self.sink.folder)
         self.ready = True

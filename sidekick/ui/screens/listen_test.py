@@ -73,12 +73,16 @@ class ListenTestScreen(Screen[PreferenceResult | None]):
         speech_out: str = "speaker",
         *,
         player: PreferencePlayer | None = None,
+        device: int | str | None = None,
     ) -> None:
-        """``speech_out``: "speaker" or a folder for WAV files; ``player``: the audio side
-        (default: one made from ``test`` and ``speech_out``)."""
+        """``speech_out``: "speaker" or a folder for WAV files; ``device``: the speaker
+        (None: the system's default); ``player``: the audio side (default: one made from
+        ``test``, ``speech_out`` and ``device``)."""
         super().__init__()
         self.test = test
-        self.player = player or PreferencePlayer(test, speech_out, self._notice_from_thread)
+        self.player = player or PreferencePlayer(
+            test, speech_out, self._notice_from_thread, device=device
+        )
         self.index = 0
         self.state = "starting"  # preparing, playing, answer, done, error
         self.files: list[str] = []
@@ -249,20 +253,27 @@ class ListenTestApp(App[PreferenceResult | None]):
         speech_out: str = "speaker",
         *,
         player: PreferencePlayer | None = None,
+        device: int | str | None = None,
     ) -> None:
         super().__init__()
         self.test = test
         self.speech_out = speech_out
         self.player = player
+        self.device = device
 
     def on_mount(self) -> None:
         self.theme = "gruvbox"
-        screen = ListenTestScreen(self.test, self.speech_out, player=self.player)
+        screen = ListenTestScreen(
+            self.test, self.speech_out, player=self.player, device=self.device
+        )
         self.push_screen(screen, callback=self.exit)
 
 
-def run_listen_test(test: PreferenceTest, speech_out: str = "speaker") -> PreferenceResult | None:
-    """Run the test in the terminal; the result (None when nothing was answered)."""
-    app = ListenTestApp(test, speech_out)
+def run_listen_test(
+    test: PreferenceTest, speech_out: str = "speaker", device: int | str | None = None
+) -> PreferenceResult | None:
+    """Run the test in the terminal, on the speaker ``device`` (None: the system's
+    default); the result (None when nothing was answered)."""
+    app = ListenTestApp(test, speech_out, device=device)
     app.run()
     return app.return_value
