@@ -213,6 +213,68 @@ def test_rivals_settle_an_error_only_when_the_ratio_is_clear() -> None:
     assert again.words[2].second_ratio == round(middle[0], 3)
 
 
+def test_a_word_found_read_but_scored_low_is_weighed_against_nothing_and_misreadings() -> None:
+    """Only low-scored words found read are searched, nothing first, and only on a page
+    Whisper hears well; a reading clearly likelier than its threshold makes an error."""
+    from sidekick.reading.assess import assess
+    from sidekick.reading.result import Token
+    from sidekick.reading.second_opinion import (
+        QUIET_BELOW,
+        QUIET_MISREAD_ABOVE,
+        QUIET_OMITTED_ABOVE,
+        quiet_rivals_of,
+        unnoticed,
+    )
+
+    page = "the big dog ran to the red house and sat down".split()
+    times = [Token(w, i * 0.5, i * 0.5 + 0.4) for i, w in enumerate(page)]
+    result = assess(page, times)
+    scores = [-5.0] + [-0.1] * (len(page) - 1)  # the first word is never searched
+    scores[2] = scores[7] = QUIET_BELOW - 1
+    rivals = quiet_rivals_of(result, scores)
+    assert {r.index for r in rivals} == {2, 7}
+    assert [r.word for r in rivals if r.index == 2][0] is None
+    assert len([r for r in rivals if r.index == 2]) > 1  # "dog" has likely misreadings
+    ratios = [
+        QUIET_OMITTED_ABOVE + 1
+        if r.index == 7 and r.word is None
+        else QUIET_MISREAD_ABOVE + 1
+        if r.index == 2 and r.word is not None
+        else QUIET_MISREAD_ABOVE - 1
+        for r in rivals
+    ]
+    assert unnoticed(result, rivals, ratios) == {2, 7}
+    dog, house = result.words[2], result.words[7]
+    assert dog.status == "substituted" and dog.heard in [r.word for r in rivals]
+    assert house.status == "omitted" and house.second_ratio == QUIET_OMITTED_ABOVE + 1
+    again = assess(page, times)
+    assert unnoticed(again, rivals, [QUIET_MISREAD_ABOVE - 0.5] * len(rivals)) == set()
+    assert all(w.status == "correct" for w in again.words)
+    # a page where half the words score low: an unfamiliar voice, not misreadings
+    assert quiet_rivals_of(result, [QUIET_BELOW - 1 if k % 2 else -0.1 for k in range(11)]) == []
+
+
+@pytest.mark.slow
+def test_the_second_opinion_finds_a_word_left_out_that_the_first_recognizer_missed(
+    speak_to_wav, tmp_path: Path
+) -> None:
+    """The standard voice leaves out "under"; a first recognizer that found every word
+    read (its timings made up here) is overruled for that word alone. Read as written,
+    nothing changes."""
+    from sidekick.reading.assess import assess
+    from sidekick.reading.result import Token
+    from sidekick.reading.second_opinion import second_opinion
+
+    text = "She put it under her pillow and went to sleep in her warm bed."
+    page = [w.strip(".") for w in text.split()]
+    times = [Token(w, 0.5 + i * 0.3, 0.7 + i * 0.3) for i, w in enumerate(page)]
+    for said, wrong in ((text.replace("under ", ""), {3: "omitted"}), (text, {})):
+        wav = speak_to_wav(said, tmp_path / f"{len(wrong)}.wav", varied=False)
+        result = assess(page, times)
+        second_opinion(result, _pcm(wav))
+        assert {w.index: w.status for w in result.words if w.status != "correct"} == wrong
+
+
 @pytest.mark.slow
 def test_the_check_keeps_a_misreading_a_rival_explains(speak_to_wav, tmp_path: Path) -> None:
     """The standard voice reads "horse" for "house": the check through pocketsphinx and the

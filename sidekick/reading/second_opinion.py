@@ -4,7 +4,10 @@ The first recognizer decides each word; the second listener then scores every wr
 (:mod:`sidekick.listening.second_listener`). Each of the first recognizer's errors is
 weighed first against its rival readings (:mod:`sidekick.reading.rivals`): an error some
 rival explains clearly better than the written word stands, and doubt leaves it; one every
-rival explains clearly worse was read. A ratio between two texts holds up across voices
+rival explains clearly worse was read. A word the first recognizer found read but Whisper
+scores low is weighed the same way against saying nothing and its likely misreadings (the
+first recognizer's page model has neither): on a page Whisper hears well, a reading that is
+far likelier makes it an error. A ratio between two texts holds up across voices
 where a single score drifts. The score then settles the rest: a word the first recognizer
 heard as another word that Whisper clearly hears as written is read (``substituted``
 cleared), and a word it found read that Whisper does not hear is in doubt (``unclear``: on
@@ -36,6 +39,19 @@ MAX_RIVALS = 32
 ERROR_ABOVE = 2.0
 #: A first recognizer's error whose rival loses to the written word by this much was read.
 READ_BELOW = -4.0
+#: A word the first recognizer found read but whose score is below this is weighed against
+#: saying nothing and against its likely misreadings (that recognizer's page model has
+#: neither). Chosen with the next three on the development families (reading_eval NOTES.md).
+QUIET_BELOW = -2.0
+#: Such a word is ``omitted`` when the page without it is likelier by this log-ratio ...
+QUIET_OMITTED_ABOVE = 6.0
+#: ... and ``substituted`` when a misreading is likelier by this one.
+QUIET_MISREAD_ABOVE = 5.0
+#: No such search on a page where more than this share of the words score below
+#: :data:`QUIET_BELOW`: there the voice is unfamiliar to Whisper, not the words misread.
+QUIET_PAGE_SHARE = 0.4
+#: The most such rivals weighed on one page.
+MAX_QUIET_RIVALS = 36
 #: Shorter pages (a practised word) keep the first recognizer's decisions: Whisper scores a
 #: word said alone poorly even when it is read well.
 MIN_WORDS = 4
@@ -133,6 +149,51 @@ def rivals_of(assessment: Assessment) -> list[Rival]:
     return sorted((r for _, _, r in ranked[:MAX_RIVALS]), key=lambda r: r.index)
 
 
+def quiet_rivals_of(assessment: Assessment, scores: Sequence[float]) -> list[Rival]:
+    """Nothing, and the likely misreadings, for each word the first recognizer found read
+    but the second listener scores below :data:`QUIET_BELOW`, the lowest-scored first;
+    none on a page where too many words score that low (:data:`QUIET_PAGE_SHARE`)."""
+    from sidekick.words import key, spoken_form
+    from sidekick.words.pronounce import likely_miscues
+
+    rest = scores[1:]  # Whisper is unsure of an utterance's first word however it is read
+    if not rest or sum(s < QUIET_BELOW for s in rest) > QUIET_PAGE_SHARE * len(rest):
+        return []
+    low = sorted(
+        (s, w.index)
+        for w, s in zip(assessment.words, scores, strict=True)
+        if w.status == "correct" and w.index > 0 and s < QUIET_BELOW
+    )
+    misreadings = likely_miscues([key(spoken_form(w.word)) for w in assessment.words])
+    each = [
+        Rival(k, r)
+        for _, k in low
+        for r in [None, *misreadings.get(key(spoken_form(assessment.words[k].word)), [])]
+    ]
+    return each[:MAX_QUIET_RIVALS]
+
+
+def unnoticed(
+    assessment: Assessment,
+    rivals: Sequence[Rival],
+    ratios: Sequence[float],
+    omitted_above: float = QUIET_OMITTED_ABOVE,
+    misread_above: float = QUIET_MISREAD_ABOVE,
+) -> set[int]:
+    """Words found read that saying nothing or a misreading explains clearly better become
+    ``omitted`` or ``substituted`` (heard as that misreading). Returns their indices."""
+    best: dict[int, tuple[float, str | None]] = {}
+    for r, x in zip(rivals, ratios, strict=True):
+        margin = x - (omitted_above if r.word is None else misread_above)
+        if margin > 0 and (r.index not in best or margin > best[r.index][0]):
+            best[r.index] = (margin, r.word)
+            assessment.words[r.index].second_ratio = round(x, 3)
+    for k, (_, word) in best.items():
+        w = assessment.words[k]
+        w.status, w.heard = ("substituted", word) if word else ("omitted", None)
+    return set(best)
+
+
 def weigh(
     assessment: Assessment,
     rivals: Sequence[Rival],
@@ -193,5 +254,8 @@ def second_opinion(assessment: Assessment, pcm: bytes) -> None:
     with_extras, without, ratios = scored(assessment, pcm, shared())
     scores = [max(a, b) for a, b in zip(with_extras, without, strict=True)]
     rivals = rivals_of(assessment)
-    settled = weigh(assessment, rivals, ratios(rivals))
+    quiet = quiet_rivals_of(assessment, scores)
+    both = ratios([*rivals, *quiet])
+    settled = weigh(assessment, rivals, both[: len(rivals)])
+    settled |= unnoticed(assessment, quiet, both[len(rivals) :])
     decide(assessment, scores, settled=settled)
