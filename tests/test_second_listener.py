@@ -213,14 +213,13 @@ def test_rivals_settle_an_error_only_when_the_ratio_is_clear() -> None:
     assert again.words[2].second_ratio == round(middle[0], 3)
 
 
-def test_a_word_found_read_but_scored_low_is_weighed_against_nothing_and_misreadings() -> None:
-    """Only low-scored words found read are searched, nothing first, and only on a page
-    Whisper hears well; a reading clearly likelier than its threshold makes an error."""
+def test_a_word_found_read_but_scored_low_is_weighed_against_saying_nothing() -> None:
+    """Only low-scored words found read are weighed, and only on a page Whisper hears
+    well; the page without the word clearly likelier makes it ``omitted``."""
     from sidekick.reading.assess import assess
     from sidekick.reading.result import Token
     from sidekick.reading.second_opinion import (
         QUIET_BELOW,
-        QUIET_MISREAD_ABOVE,
         QUIET_OMITTED_ABOVE,
         quiet_rivals_of,
         unnoticed,
@@ -229,28 +228,15 @@ def test_a_word_found_read_but_scored_low_is_weighed_against_nothing_and_misread
     page = "the big dog ran to the red house and sat down".split()
     times = [Token(w, i * 0.5, i * 0.5 + 0.4) for i, w in enumerate(page)]
     result = assess(page, times)
-    scores = [-5.0] + [-0.1] * (len(page) - 1)  # the first word is never searched
-    scores[2] = scores[7] = QUIET_BELOW - 1
+    scores = [-5.0] + [-0.1] * (len(page) - 1)  # the first word is never weighed
+    scores[2], scores[7] = QUIET_BELOW - 1, QUIET_BELOW - 3
     rivals = quiet_rivals_of(result, scores)
-    assert {r.index for r in rivals} == {2, 7}
-    assert [r.word for r in rivals if r.index == 2][0] is None
-    assert len([r for r in rivals if r.index == 2]) > 1  # "dog" has likely misreadings
-    ratios = [
-        QUIET_OMITTED_ABOVE + 1
-        if r.index == 7 and r.word is None
-        else QUIET_MISREAD_ABOVE + 1
-        if r.index == 2 and r.word is not None
-        else QUIET_MISREAD_ABOVE - 1
-        for r in rivals
-    ]
-    assert unnoticed(result, rivals, ratios) == {2, 7}
-    dog, house = result.words[2], result.words[7]
-    assert dog.status == "substituted" and dog.heard in [r.word for r in rivals]
+    assert [(r.index, r.word) for r in rivals] == [(7, None), (2, None)]  # lowest first
+    assert unnoticed(result, rivals, [QUIET_OMITTED_ABOVE + 1, QUIET_OMITTED_ABOVE - 1]) == {7}
+    house = result.words[7]
     assert house.status == "omitted" and house.second_ratio == QUIET_OMITTED_ABOVE + 1
-    again = assess(page, times)
-    assert unnoticed(again, rivals, [QUIET_MISREAD_ABOVE - 0.5] * len(rivals)) == set()
-    assert all(w.status == "correct" for w in again.words)
-    # a page where half the words score low: an unfamiliar voice, not misreadings
+    assert [w.index for w in result.words if w.status != "correct"] == [7]
+    # a page where half the words score low: an unfamiliar voice, not words left out
     assert quiet_rivals_of(result, [QUIET_BELOW - 1 if k % 2 else -0.1 for k in range(11)]) == []
 
 

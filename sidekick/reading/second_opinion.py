@@ -5,9 +5,9 @@ The first recognizer decides each word; the second listener then scores every wr
 weighed first against its rival readings (:mod:`sidekick.reading.rivals`): an error some
 rival explains clearly better than the written word stands, and doubt leaves it; one every
 rival explains clearly worse was read. A word the first recognizer found read but Whisper
-scores low is weighed the same way against saying nothing and its likely misreadings (the
-first recognizer's page model has neither): on a page Whisper hears well, a reading that is
-far likelier makes it an error. A ratio between two texts holds up across voices
+scores low is weighed the same way against saying nothing (the first recognizer's page
+model cannot leave a word out): on a page Whisper hears well, the page without it being far
+likelier makes it ``omitted``. A ratio between two texts holds up across voices
 where a single score drifts. The score then settles the rest: a word the first recognizer
 heard as another word that Whisper clearly hears as written is read (``substituted``
 cleared), and a word it found read that Whisper does not hear is in doubt (``unclear``: on
@@ -40,18 +40,16 @@ ERROR_ABOVE = 2.0
 #: A first recognizer's error whose rival loses to the written word by this much was read.
 READ_BELOW = -4.0
 #: A word the first recognizer found read but whose score is below this is weighed against
-#: saying nothing and against its likely misreadings (that recognizer's page model has
-#: neither). Chosen with the next three on the development families (reading_eval NOTES.md).
+#: saying nothing (that recognizer's page model cannot leave a word out) ...
 QUIET_BELOW = -2.0
-#: Such a word is ``omitted`` when the page without it is likelier by this log-ratio ...
-QUIET_OMITTED_ABOVE = 6.0
-#: ... and ``substituted`` when a misreading is likelier by this one.
-QUIET_MISREAD_ABOVE = 5.0
+#: ... and is ``omitted`` when the page without it is likelier by this log-ratio.
+#: Both chosen with the next on the development families (reading_eval NOTES.md).
+QUIET_OMITTED_ABOVE = 7.0
 #: No such search on a page where more than this share of the words score below
-#: :data:`QUIET_BELOW`: there the voice is unfamiliar to Whisper, not the words misread.
+#: :data:`QUIET_BELOW`: there the voice is unfamiliar to Whisper, not the words left out.
 QUIET_PAGE_SHARE = 0.4
-#: The most such rivals weighed on one page.
-MAX_QUIET_RIVALS = 36
+#: The most such words weighed on one page (the lowest-scored first).
+MAX_QUIET = 12
 #: Shorter pages (a practised word) keep the first recognizer's decisions: Whisper scores a
 #: word said alone poorly even when it is read well.
 MIN_WORDS = 4
@@ -150,12 +148,9 @@ def rivals_of(assessment: Assessment) -> list[Rival]:
 
 
 def quiet_rivals_of(assessment: Assessment, scores: Sequence[float]) -> list[Rival]:
-    """Nothing, and the likely misreadings, for each word the first recognizer found read
-    but the second listener scores below :data:`QUIET_BELOW`, the lowest-scored first;
-    none on a page where too many words score that low (:data:`QUIET_PAGE_SHARE`)."""
-    from sidekick.words import key, spoken_form
-    from sidekick.words.pronounce import likely_miscues
-
+    """Saying nothing, for each word the first recognizer found read but the second
+    listener scores below :data:`QUIET_BELOW`, the lowest-scored first; none on a page
+    where too many words score that low (:data:`QUIET_PAGE_SHARE`)."""
     rest = scores[1:]  # Whisper is unsure of an utterance's first word however it is read
     if not rest or sum(s < QUIET_BELOW for s in rest) > QUIET_PAGE_SHARE * len(rest):
         return []
@@ -164,13 +159,7 @@ def quiet_rivals_of(assessment: Assessment, scores: Sequence[float]) -> list[Riv
         for w, s in zip(assessment.words, scores, strict=True)
         if w.status == "correct" and w.index > 0 and s < QUIET_BELOW
     )
-    misreadings = likely_miscues([key(spoken_form(w.word)) for w in assessment.words])
-    each = [
-        Rival(k, r)
-        for _, k in low
-        for r in [None, *misreadings.get(key(spoken_form(assessment.words[k].word)), [])]
-    ]
-    return each[:MAX_QUIET_RIVALS]
+    return [Rival(k, None) for _, k in low[:MAX_QUIET]]
 
 
 def unnoticed(
@@ -178,20 +167,16 @@ def unnoticed(
     rivals: Sequence[Rival],
     ratios: Sequence[float],
     omitted_above: float = QUIET_OMITTED_ABOVE,
-    misread_above: float = QUIET_MISREAD_ABOVE,
 ) -> set[int]:
-    """Words found read that saying nothing or a misreading explains clearly better become
-    ``omitted`` or ``substituted`` (heard as that misreading). Returns their indices."""
-    best: dict[int, tuple[float, str | None]] = {}
+    """Words found read that the page without them explains clearly better become
+    ``omitted``. Returns their indices."""
+    left_out = set()
     for r, x in zip(rivals, ratios, strict=True):
-        margin = x - (omitted_above if r.word is None else misread_above)
-        if margin > 0 and (r.index not in best or margin > best[r.index][0]):
-            best[r.index] = (margin, r.word)
-            assessment.words[r.index].second_ratio = round(x, 3)
-    for k, (_, word) in best.items():
-        w = assessment.words[k]
-        w.status, w.heard = ("substituted", word) if word else ("omitted", None)
-    return set(best)
+        if x > omitted_above:
+            w = assessment.words[r.index]
+            w.status, w.heard, w.second_ratio = "omitted", None, round(x, 3)
+            left_out.add(r.index)
+    return left_out
 
 
 def weigh(
