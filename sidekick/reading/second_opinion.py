@@ -5,9 +5,9 @@ The first recognizer decides each word; the second listener then scores every wr
 weighed first against its rival readings (:mod:`sidekick.reading.rivals`): an error some
 rival explains clearly better than the written word stands, and doubt leaves it; one every
 rival explains clearly worse was read. A word the first recognizer found read but Whisper
-scores low is weighed the same way against saying nothing (the first recognizer's page
-model cannot leave a word out): on a page Whisper hears well, the page without it being far
-likelier makes it ``omitted``. A ratio between two texts holds up across voices
+scores low is weighed the same way against saying nothing (that recognizer can credit a
+word left out, hearing it in the sounds around it): on a page Whisper hears well, the page
+without it being far likelier makes it ``omitted``. A ratio between two texts holds up across voices
 where a single score drifts. The score then settles the rest: a word the first recognizer
 heard as another word that Whisper clearly hears as written is read (``substituted``
 cleared), and a word it found read that Whisper does not hear is in doubt (``unclear``: on
@@ -40,7 +40,8 @@ ERROR_ABOVE = 2.0
 #: A first recognizer's error whose rival loses to the written word by this much was read.
 READ_BELOW = -4.0
 #: A word the first recognizer found read but whose score is below this is weighed against
-#: saying nothing (that recognizer's page model cannot leave a word out) ...
+#: saying nothing (that recognizer can credit a word left out, hearing it in the sounds of
+#: the words around it) ...
 QUIET_BELOW = -2.0
 #: ... and is ``omitted`` when the page without it is likelier by this log-ratio.
 #: Both chosen with the next on the development families (reading_eval NOTES.md).
