@@ -213,54 +213,6 @@ def test_rivals_settle_an_error_only_when_the_ratio_is_clear() -> None:
     assert again.words[2].second_ratio == round(middle[0], 3)
 
 
-def test_a_word_found_read_but_scored_low_is_weighed_against_saying_nothing() -> None:
-    """Only low-scored words found read are weighed, and only on a page Whisper hears
-    well; the page without the word clearly likelier makes it ``omitted``."""
-    from sidekick.reading.assess import assess
-    from sidekick.reading.result import Token
-    from sidekick.reading.second_opinion import (
-        QUIET_BELOW,
-        QUIET_OMITTED_ABOVE,
-        quiet_rivals_of,
-        unnoticed,
-    )
-
-    page = "the big dog ran to the red house and sat down".split()
-    times = [Token(w, i * 0.5, i * 0.5 + 0.4) for i, w in enumerate(page)]
-    result = assess(page, times)
-    scores = [-5.0] + [-0.1] * (len(page) - 1)  # the first word is never weighed
-    scores[2], scores[7] = QUIET_BELOW - 1, QUIET_BELOW - 3
-    rivals = quiet_rivals_of(result, scores)
-    assert [(r.index, r.word) for r in rivals] == [(7, None), (2, None)]  # lowest first
-    assert unnoticed(result, rivals, [QUIET_OMITTED_ABOVE + 1, QUIET_OMITTED_ABOVE - 1]) == {7}
-    house = result.words[7]
-    assert house.status == "omitted" and house.second_ratio == QUIET_OMITTED_ABOVE + 1
-    assert [w.index for w in result.words if w.status != "correct"] == [7]
-    # a page where half the words score low: an unfamiliar voice, not words left out
-    assert quiet_rivals_of(result, [QUIET_BELOW - 1 if k % 2 else -0.1 for k in range(11)]) == []
-
-
-@pytest.mark.slow
-def test_the_second_opinion_finds_a_word_left_out_that_the_first_recognizer_missed(
-    speak_to_wav, tmp_path: Path
-) -> None:
-    """The standard voice leaves out "under"; a first recognizer that found every word
-    read (its timings made up here) is overruled for that word alone. Read as written,
-    nothing changes."""
-    from sidekick.reading.assess import assess
-    from sidekick.reading.result import Token
-    from sidekick.reading.second_opinion import second_opinion
-
-    text = "She put it under her pillow and went to sleep in her warm bed."
-    page = [w.strip(".") for w in text.split()]
-    times = [Token(w, 0.5 + i * 0.3, 0.7 + i * 0.3) for i, w in enumerate(page)]
-    for said, wrong in ((text.replace("under ", ""), {3: "omitted"}), (text, {})):
-        wav = speak_to_wav(said, tmp_path / f"{len(wrong)}.wav", varied=False)
-        result = assess(page, times)
-        second_opinion(result, _pcm(wav))
-        assert {w.index: w.status for w in result.words if w.status != "correct"} == wrong
-
-
 @pytest.mark.slow
 def test_the_check_keeps_a_misreading_a_rival_explains(speak_to_wav, tmp_path: Path) -> None:
     """The standard voice reads "horse" for "house": the check through pocketsphinx and the

@@ -4,10 +4,7 @@ The first recognizer decides each word; the second listener then scores every wr
 (:mod:`sidekick.listening.second_listener`). Each of the first recognizer's errors is
 weighed first against its rival readings (:mod:`sidekick.reading.rivals`): an error some
 rival explains clearly better than the written word stands, and doubt leaves it; one every
-rival explains clearly worse was read. A word the first recognizer found read but Whisper
-scores low is weighed the same way against saying nothing (that recognizer can credit a
-word left out, hearing it in the sounds around it): on a page Whisper hears well, the page
-without it being far likelier makes it ``omitted``. A ratio between two texts holds up across voices
+rival explains clearly worse was read. A ratio between two texts holds up across voices
 where a single score drifts. The score then settles the rest: a word the first recognizer
 heard as another word that Whisper clearly hears as written is read (``substituted``
 cleared), and a word it found read that Whisper does not hear is in doubt (``unclear``: on
@@ -39,18 +36,6 @@ MAX_RIVALS = 32
 ERROR_ABOVE = 2.0
 #: A first recognizer's error whose rival loses to the written word by this much was read.
 READ_BELOW = -4.0
-#: A word the first recognizer found read but whose score is below this is weighed against
-#: saying nothing (that recognizer can credit a word left out, hearing it in the sounds of
-#: the words around it) ...
-QUIET_BELOW = -2.0
-#: ... and is ``omitted`` when the page without it is likelier by this log-ratio.
-#: Both chosen with the next on the development families (reading_eval NOTES.md).
-QUIET_OMITTED_ABOVE = 7.0
-#: No such search on a page where more than this share of the words score below
-#: :data:`QUIET_BELOW`: there the voice is unfamiliar to Whisper, not the words left out.
-QUIET_PAGE_SHARE = 0.4
-#: The most such words weighed on one page (the lowest-scored first).
-MAX_QUIET = 12
 #: Shorter pages (a practised word) keep the first recognizer's decisions: Whisper scores a
 #: word said alone poorly even when it is read well.
 MIN_WORDS = 4
@@ -148,38 +133,6 @@ def rivals_of(assessment: Assessment) -> list[Rival]:
     return sorted((r for _, _, r in ranked[:MAX_RIVALS]), key=lambda r: r.index)
 
 
-def quiet_rivals_of(assessment: Assessment, scores: Sequence[float]) -> list[Rival]:
-    """Saying nothing, for each word the first recognizer found read but the second
-    listener scores below :data:`QUIET_BELOW`, the lowest-scored first; none on a page
-    where too many words score that low (:data:`QUIET_PAGE_SHARE`)."""
-    rest = scores[1:]  # Whisper is unsure of an utterance's first word however it is read
-    if not rest or sum(s < QUIET_BELOW for s in rest) > QUIET_PAGE_SHARE * len(rest):
-        return []
-    low = sorted(
-        (s, w.index)
-        for w, s in zip(assessment.words, scores, strict=True)
-        if w.status == "correct" and w.index > 0 and s < QUIET_BELOW
-    )
-    return [Rival(k, None) for _, k in low[:MAX_QUIET]]
-
-
-def unnoticed(
-    assessment: Assessment,
-    rivals: Sequence[Rival],
-    ratios: Sequence[float],
-    omitted_above: float = QUIET_OMITTED_ABOVE,
-) -> set[int]:
-    """Words found read that the page without them explains clearly better become
-    ``omitted``. Returns their indices."""
-    left_out = set()
-    for r, x in zip(rivals, ratios, strict=True):
-        if x > omitted_above:
-            w = assessment.words[r.index]
-            w.status, w.heard, w.second_ratio = "omitted", None, round(x, 3)
-            left_out.add(r.index)
-    return left_out
-
-
 def weigh(
     assessment: Assessment,
     rivals: Sequence[Rival],
@@ -240,8 +193,5 @@ def second_opinion(assessment: Assessment, pcm: bytes) -> None:
     with_extras, without, ratios = scored(assessment, pcm, shared())
     scores = [max(a, b) for a, b in zip(with_extras, without, strict=True)]
     rivals = rivals_of(assessment)
-    quiet = quiet_rivals_of(assessment, scores)
-    both = ratios([*rivals, *quiet])
-    settled = weigh(assessment, rivals, both[: len(rivals)])
-    settled |= unnoticed(assessment, quiet, both[len(rivals) :])
+    settled = weigh(assessment, rivals, ratios(rivals))
     decide(assessment, scores, settled=settled)
