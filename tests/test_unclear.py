@@ -22,6 +22,7 @@ from sidekick.progress.store import ProgressStore
 from sidekick.reading.assess import assess
 from sidekick.reading.doubt import Thresholds, doubtful, settle_doubts
 from sidekick.reading.result import CREDITED, ERRORS, Token
+from sidekick.reading.second_opinion import ERROR_ABOVE
 from sidekick.turns.praise import PraiseMaker
 from tests.helpers.ui import FOX, ScriptedFactory, emitted_all, pilot_test, reader_of, wait_for
 
@@ -89,6 +90,15 @@ def test_one_word_heard_as_its_accent_variant_is_unclear():
         settle_doubts(result, words, pcm, thresholds)
         assert (result.words[1].status, result.words[1].heard) == (status, "dodd")
         assert result.doubt["words"][0]["accent"] == ["open TRAP"]
+    # Whisper preferring "dodd" (its ear for vowels is American) confirms nothing; a rival
+    # that is not an accent variant does confirm the error.
+    for heard_as, status in ("dodd", "unclear"), ("did", "substituted"):
+        heard[1] = (heard_as, 0.95)
+        words, pcm = reading(heard)
+        result = assess(text, [Token(w.word, w.start, w.end) for w in words])
+        result.words[1].second_ratio = ERROR_ABOVE + 3
+        settle_doubts(result, words, pcm, Thresholds(conf=0.99))
+        assert (result.words[1].status, result.words[1].heard) == (status, heard_as)
 
 
 def test_doubt_tune_puts_back_only_what_doubt_decided():

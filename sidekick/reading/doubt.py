@@ -25,7 +25,9 @@ feature on more than one word (:mod:`sidekick.reading.accents`); one word alone 
 likely the reader's accent as a misreading, so it is in doubt. Omissions after the last word
 heard are never in doubt: the reading stopped before them (a page left early), and no word
 was misheard there; nor is an error the second listener confirmed (a rival reading beat
-the written word clearly, :func:`confirmed`).
+the written word clearly, :func:`confirmed`), unless the rival is the written word in
+another accent: Whisper's ear for vowels has an accent of its own (mostly American), so its
+preference between two accent variants confirms nothing.
 
 Everything weighed is kept in :attr:`Assessment.doubt`, so that the thresholds can be
 calibrated again on saved predictions (``tests/benchmarks/reading_eval/doubt_tune.py``).
@@ -144,7 +146,11 @@ def evidence(assessment: Assessment, heard: Sequence[HeardWord], pcm: bytes) -> 
     snr = signal_to_noise_db(pcm, spans)
     per_word = []
     for k, w in enumerate(words):
-        if w.status not in DOUBTED or confirmed(w.second_ratio):
+        if w.status not in DOUBTED:
+            continue
+        said_as = w.heard if w.status == "substituted" else None
+        features = accent_pair(said_as, w.word) if said_as else frozenset()
+        if confirmed(w.second_ratio) and not features:
             continue
         before = next((x for x in reversed(words[:k]) if x.end is not None), None)
         after = next((x for x in words[k + 1 :] if x.end is not None), None)
@@ -155,7 +161,7 @@ def evidence(assessment: Assessment, heard: Sequence[HeardWord], pcm: bytes) -> 
         tok = token(w.end) if w.status == "substituted" else None
         if tok is not None and tok.conf is not None and key(tok.word) != key(w.word):
             item["conf"] = round(float(tok.conf), 3)
-        if w.status == "substituted" and w.heard and (features := accent_pair(w.heard, w.word)):
+        if features:
             item["accent"] = sorted(features)
         if sides:
             item["near"] = min(sides)
