@@ -100,6 +100,8 @@ def training_record(
         "final_val": run.get("final_val", {}),
         "export_check": check,
     }
+    if cfg.get("init_from"):  # the bundle's folder name, not where it was on that machine
+        record["warm_start"] = Path(str(cfg["init_from"])).name
     if ablations:
         record["ablations"] = ablations
     return record
@@ -153,6 +155,14 @@ def model_card(config: VoiceConfig, notes: str = "", loss_plot: bool = True) -> 
         "",
         f"- Steps: {rec.get('steps', '?')} (batch {cfg.get('batch_size', '?')}, peak learning "
         f"rate {cfg.get('lr', '?')}, warm-up {cfg.get('warmup_steps', '?')}, cosine decay)",
+        *(
+            [
+                f"- Warm start: the weights of the voice `{rec['warm_start']}`; the steps "
+                "below were trained after it"
+            ]
+            if rec.get("warm_start")
+            else []
+        ),
         f"- L2 penalty on the generator's weights: coefficient {cfg.get('l2', '?')} "
         f"(AdamW weight decay {cfg.get('weight_decay', '?')})",
         f"- Neutral augmentation: neutral share of each batch {rec.get('neutral_share', '?')}",
