@@ -103,3 +103,16 @@ def test_today_s_storyteller_does_not_narrate() -> None:
     assert any("storytelling: Whisper misheard" in m for m in missed), missed
     assert default_voice() == "standard"
     assert voice_label("storyteller") == STORYTELLER_LEARNING
+
+
+def test_the_recorded_command_holds_no_path_of_the_machine_it_ran_on() -> None:
+    from train.evaluation.commands import recorded_command
+
+    bundle = "/home/someone/runs/ship/storyteller"
+    argv = [bundle, "--sources", "books", "--record", "--json", "/tmp/books.json"]
+    assert recorded_command(argv, bundle) == (
+        "sidekick-train evaluate voices/storyteller --sources books --record"
+    )
+    assert recorded_command([bundle, "--from-json=/tmp/x.json", "--record"], bundle).endswith(
+        "voices/storyteller --record"
+    )

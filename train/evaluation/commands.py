@@ -44,9 +44,8 @@ def _evaluate(args: argparse.Namespace) -> int:
             save=Path(args.json) if args.json else None,
         )  # fmt: skip
     if args.record:
-        command = [a for a in args.argv[1:] if a not in (args.from_json, "--from-json")]
         missed = ev.record_narrator_check(
-            Path(args.voice), result, "sidekick-train evaluate " + " ".join(command)
+            Path(args.voice), result, recorded_command(args.argv[1:], args.voice)
         )
         print("narrator check: " + ("passes" if not missed else "; ".join(missed)),
               file=sys.stderr)  # fmt: skip
@@ -55,6 +54,19 @@ def _evaluate(args: argparse.Namespace) -> int:
         Path(args.json).write_text(text + "\n", encoding="utf-8")
     print(markdown_table(result["table"]) if "table" in result else text)
     return 0
+
+
+def recorded_command(argv: list[str], voice: str) -> str:
+    """The command behind a bundle's recorded figures, as anyone would type it: the bundle
+    as ``voices/NAME`` and no file of the machine it ran on (``--json``, ``--from-json``)."""
+    out: list[str] = []
+    files = iter(argv)
+    for a in files:
+        if a in ("--json", "--from-json"):
+            next(files, None)
+        elif not a.startswith(("--json=", "--from-json=")):
+            out.append(f"voices/{Path(voice).name}" if a == voice else a)
+    return "sidekick-train evaluate " + " ".join(out)
 
 
 EVALUATE_HELP = """\
