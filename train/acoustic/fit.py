@@ -299,6 +299,8 @@ def fit(
         ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     if ckpt is not None:  # resume: same styles, split and normalization as before
         styles, stats = list(ckpt["styles"]), ckpt["stats"]
+        # the voice the run started from stays on record (the model card names it)
+        cfg.init_from = cfg.init_from or ckpt["fit_config"].get("init_from", "")
         model_cfg = ModelConfig(**ckpt["model_config"])
         known = {u.id for u in usable if u.style in styles}
         train_ids = [i for i in ckpt["train_ids"] if i in known]
