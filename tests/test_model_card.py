@@ -60,7 +60,7 @@ def test_card_writes_figures_in_words_not_json() -> None:
         and "coefficient 1e-06" in card
         and "neutral share of each batch 0.35" in card
     )
-    assert "Warm start: the weights of the voice `old`" in card
+    assert "Warm start: from the weights of the voice `old`" in card
 
 
 def test_card_is_written_again_from_the_bundle_with_its_notes(tmp_path: Path) -> None:

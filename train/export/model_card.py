@@ -157,8 +157,8 @@ def model_card(config: VoiceConfig, notes: str = "", loss_plot: bool = True) -> 
         f"rate {cfg.get('lr', '?')}, warm-up {cfg.get('warmup_steps', '?')}, cosine decay)",
         *(
             [
-                f"- Warm start: the weights of the voice `{rec['warm_start']}`; the steps "
-                "below were trained after it"
+                f"- Warm start: from the weights of the voice `{rec['warm_start']}` (the "
+                "steps above were trained after it)"
             ]
             if rec.get("warm_start")
             else []
