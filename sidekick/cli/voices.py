@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from sidekick.cli.options import add_command
+from sidekick.cli.options import add_command, device
 from sidekick.errors import SidekickError
 from sidekick.paths import check_output_file
 from sidekick.speaking.registry import default_voice
@@ -117,7 +117,6 @@ def cmd_listen_test(args: argparse.Namespace) -> int:
     passages = preference.read_passages(args.sentences) if args.sentences else None
     test = preference.plan_test(a, args.b, trials=args.trials, seed=args.seed, passages=passages)
     speech_out = args.speech_out or "speaker"
-    from sidekick.cli.options import device
     from sidekick.state import load_state
 
     chosen = load_state().settings.output_device  # the speaker chosen in Settings

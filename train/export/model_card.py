@@ -149,20 +149,16 @@ def model_card(config: VoiceConfig, notes: str = "", loss_plot: bool = True) -> 
         )
     parameters = rec.get("parameters")
     hours = rec.get("train_seconds")
+    warm = rec.get("warm_start")
+    warm_start = [f"- Warm start: from the weights of the voice `{warm}` (the steps above "
+                  "were trained after it)"] if warm else []  # fmt: skip
     lines += [
         "",
         "## Training",
         "",
         f"- Steps: {rec.get('steps', '?')} (batch {cfg.get('batch_size', '?')}, peak learning "
         f"rate {cfg.get('lr', '?')}, warm-up {cfg.get('warmup_steps', '?')}, cosine decay)",
-        *(
-            [
-                f"- Warm start: from the weights of the voice `{rec['warm_start']}` (the "
-                "steps above were trained after it)"
-            ]
-            if rec.get("warm_start")
-            else []
-        ),
+        *warm_start,
         f"- L2 penalty on the generator's weights: coefficient {cfg.get('l2', '?')} "
         f"(AdamW weight decay {cfg.get('weight_decay', '?')})",
         f"- Neutral augmentation: neutral share of each batch {rec.get('neutral_share', '?')}",
