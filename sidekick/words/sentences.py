@@ -64,9 +64,10 @@ def warm_up() -> None:
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of every word in ``text``."""
+    """``(start, end)`` of every word in ``text`` (not a lone mark such as "ʼ", a modifier
+    letter that normalizes to nothing)."""
     spans = map(re.Match.span, WORD_RE.finditer(text))
-    return [(a, b) for a, b in spans if b - a <= MAX_WORD_CHARS]
+    return [(a, b) for a, b in spans if b - a <= MAX_WORD_CHARS and normalize_word(text[a:b])]
 
 
 def words(text: str) -> list[str]:
@@ -76,7 +77,10 @@ def words(text: str) -> list[str]:
 
 def has_words(text: str) -> bool:
     """Whether ``text`` holds at least one word (stops at the first)."""
-    return any(m.end() - m.start() <= MAX_WORD_CHARS for m in WORD_RE.finditer(text))
+    return any(
+        m.end() - m.start() <= MAX_WORD_CHARS and normalize_word(m.group())
+        for m in WORD_RE.finditer(text)
+    )
 
 
 _OPENERS = "\"'\u201c\u2018([{ \t\n"
