@@ -227,6 +227,33 @@ def test_evaluate_side_by_side(bundle: Path) -> None:
     assert voices["standard"]["draws"] == 3  # the sampling standard voice is averaged
 
 
+@pytest.mark.slow
+def test_the_vocoder_cannot_change_the_measured_pitch_spread() -> None:
+    """The standard voice and its copy through the shipped universal vocoder measure the same
+    pitch spread over clearly periodic frames, though not over every voiced frame."""
+    pytest.importorskip("torch")
+    pytest.importorskip("parselmouth")
+    from sidekick.paths import BUNDLED_VOICES
+    from sidekick.speaking.bundle_voice import BundleVoice
+    from sidekick.speaking.registry import load_voice
+    from train.evaluation.evaluate import CLEAR_VOICING, SR, book_pages
+    from train.mel import mel_spectrogram
+    from train.prosody import pitch_stats
+
+    vocoder = BundleVoice(BUNDLED_VOICES / "storyteller")
+    standard = load_voice("standard")
+    clear, every = [], []
+    for page in book_pages()[::6]:
+        plain = np.concatenate([s.audio for s in standard.speak(page)])
+        copy = vocoder.vocode(mel_spectrogram(plain).numpy())
+        clear.append([pitch_stats(a, SR, CLEAR_VOICING)["spread_st"] for a in (plain, copy)])
+        every.append([pitch_stats(a, SR)["spread_st"] for a in (plain, copy)])
+    plain_clear, copy_clear = np.median(clear, axis=0)
+    assert 0.8 < copy_clear / plain_clear < 1.25, clear
+    plain_every, copy_every = np.median(every, axis=0)
+    assert copy_every / plain_every > 1.25, every  # why only clear frames count
+
+
 def test_mean_of_draws_averages_a_sampling_voice() -> None:
     from train.evaluation.evaluate import mean_of_draws
 

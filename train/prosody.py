@@ -97,8 +97,10 @@ def apply_gain(
     return out.astype(np.float32)
 
 
-def pitch_track(audio: np.ndarray, sr: int) -> np.ndarray:
-    """F0 (Hz, 0 where unvoiced) every 10 ms; a high octave-jump cost avoids doubling."""
+def pitch_track(audio: np.ndarray, sr: int, min_strength: float = 0.0) -> np.ndarray:
+    """F0 (Hz, 0 where unvoiced) every 10 ms; a high octave-jump cost avoids doubling.
+    Frames whose periodicity (Praat's autocorrelation strength) is below ``min_strength``
+    count as unvoiced."""
     snd = _sound(audio, sr)
     pitch = snd.to_pitch_ac(
         time_step=0.01,
@@ -106,8 +108,9 @@ def pitch_track(audio: np.ndarray, sr: int) -> np.ndarray:
         pitch_ceiling=MEASURE_CEILING,
         octave_jump_cost=0.7,
         voicing_threshold=0.5,
-    )
-    return np.asarray(pitch.selected_array["frequency"])
+    ).selected_array
+    f0 = np.asarray(pitch["frequency"])
+    return np.where(np.asarray(pitch["strength"]) >= min_strength, f0, 0.0) if min_strength else f0
 
 
 def pitch_range_st(audio: np.ndarray, sr: int) -> float:
@@ -162,11 +165,12 @@ def longest_inner_pause(audio: np.ndarray, sr: int) -> float:
     return max((e - s for s, e in pauses), default=0.0)
 
 
-def pitch_stats(audio: np.ndarray, sr: int) -> dict[str, float]:
+def pitch_stats(audio: np.ndarray, sr: int, min_strength: float = 0.0) -> dict[str, float]:
     """Pitch statistics in semitones re 100 Hz: level (median), top (75th percentile),
     spread (interquartile range) — robust to the odd octave error — and range (10th to
-    90th percentile, for reports); zeros when (almost) nothing is voiced."""
-    f0 = pitch_track(audio, sr)
+    90th percentile, for reports); zeros when (almost) nothing is voiced. ``min_strength``
+    as in :func:`pitch_track`."""
+    f0 = pitch_track(audio, sr, min_strength)
     voiced = f0[f0 > 0]
     if len(voiced) < 5:
         return {"level_st": 0.0, "top_st": 0.0, "spread_st": 0.0, "range_st": 0.0, "voiced": 0.0}

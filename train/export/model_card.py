@@ -215,6 +215,12 @@ def write_card(bundle: Path) -> Path:
     return card
 
 
+def _lower(*ratios: float | None) -> float | None:
+    """The smaller of the ratios given (against the plain and the vocoded standard voice)."""
+    known = [r for r in ratios if r is not None]
+    return min(known) if known else None
+
+
 def figure_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per source and voice: the figures the model card reports."""
     rows = []
@@ -228,7 +234,8 @@ def figure_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
                 "source": name, "voice": voice, "n": res["sentences"], "wer": fig["wer"],
                 "words_per_s": fig["words_per_second"], "pitch_spread_st": fig["pitch_spread_st"],
                 "rate_vs_standard": ratio.get("words_per_second_ratio"),
-                "spread_vs_vocoded_standard": ratio.get("pitch_spread_ratio_vs_vocoded_standard"),
+                "spread_vs_standard": _lower(ratio.get("pitch_spread_ratio"),
+                                             ratio.get("pitch_spread_ratio_vs_vocoded_standard")),
                 "longest_pause_s": fig["longest_inner_pause_s"], "unstable": fig["unstable"],
                 "mos": fig["mos"],
             })  # fmt: skip
