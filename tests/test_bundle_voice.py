@@ -223,7 +223,11 @@ def test_evaluate_side_by_side(bundle: Path) -> None:
         assert voices[name]["words_per_second"] > 0 and voices[name]["rtf"] > 0
     assert set(voices["tiny/rtf"]["breakdown_rtf"]) == {"phonemize", "acoustic", "vocoder"}
     assert result["storytelling_vs_standard"]["words_per_second_ratio"] > 0
-    assert result["neutral_vs_standard"]["pitch_spread_ratio_vs_vocoded_standard"] > 0
+    # the standard voice and its vocoded copy have clearly periodic frames to measure; the
+    # barely trained bundle may have none (its spread is then 0, not a tracker's guess)
+    assert voices["standard"]["pitch_spread_st"] > 0
+    assert voices["standard/vocoded"]["pitch_spread_st"] > 0
+    assert result["neutral_vs_standard"]["pitch_spread_ratio_vs_vocoded_standard"] >= 0
     assert voices["standard"]["draws"] == 3  # the sampling standard voice is averaged
 
 
