@@ -27,8 +27,8 @@ from train.export.model_card import figure_rows
 
 SR = 22_050
 # Pitch spread is measured over clearly periodic frames only. The universal vocoder blurs
-# the periodicity of low, creaky notes, and there the tracker's picks scatter: on every
-# book page the standard voice measures 3.4 semitones, its copy through the vocoder 7.1.
+# the periodicity of low, creaky notes, and there the tracker's picks scatter: on the
+# bundled books the standard voice measures 3.4 semitones, its copy through the vocoder 7.1.
 # Over frames of strength >= 0.8 they come close (3.2 and 2.8), so the vocoder can neither
 # inflate a voice's liveliness nor hide it.
 CLEAR_VOICING = 0.8
